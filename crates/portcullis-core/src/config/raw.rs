@@ -1,0 +1,411 @@
+//! Reading configuration: a TOML file whose keys are Flask-Security's names in lower case,
+//! overridden by environment variables with Flask-Security's names (`SECURITY_<KEY>`), plus
+//! `SECRET_KEY`, `SECRET_KEY_FALLBACKS` and the `PORTCULLIS_*` settings.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::{Config, Duration};
+
+/// What a configuration error names.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {message}")]
+    File {
+        /// File path.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The file is not valid TOML.
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax {
+        /// File path.
+        path: String,
+        /// Parser message.
+        message: String,
+    },
+    /// A key nobody knows.
+    #[error("unknown configuration key {key:?}{}", suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// A close known key.
+        suggestion: Option<String>,
+    },
+    /// A value of the wrong shape.
+    #[error("invalid value for {key}: {message}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A required setting is absent.
+    #[error("missing required setting {0}")]
+    Missing(&'static str),
+}
+
+/// The type of a setting, which decides how an environment variable's text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `true`/`false`/`1`/`0`/`yes`/`no`.
+    Bool,
+    /// A non-negative integer.
+    Int,
+    /// Text.
+    Str,
+    /// Text or absent.
+    OptStr,
+    /// Comma-separated list or JSON array.
+    List,
+    /// JSON object.
+    Map,
+    /// Seconds or `15m`/`2h`/`2d`.
+    Duration,
+    /// `true`/`false` or a list.
+    BoolOrList,
+}
+
+/// Every key: (toml key, kind). Environment name: `SECURITY_<KEY>` except the keys listed in
+/// [`env_name`].
+pub const KEYS: &[(&str, KeyKind)] = &[
+    ("secret_key", KeyKind::OptStr),
+    ("secret_key_fallbacks", KeyKind::List),
+    ("database_url", KeyKind::Str),
+    ("bind", KeyKind::Str),
+    ("session_cookie_name", KeyKind::Str),
+    ("session_cookie_secure", KeyKind::Bool),
+    ("session_lifetime", KeyKind::Duration),
+    ("remember_lifetime", KeyKind::Duration),
+    ("hashing_pool_size", KeyKind::Int),
+    ("csrf_time_limit", KeyKind::Duration),
+    ("registerable", KeyKind::Bool),
+    ("confirmable", KeyKind::Bool),
+    ("recoverable", KeyKind::Bool),
+    ("changeable", KeyKind::Bool),
+    ("trackable", KeyKind::Bool),
+    ("username_enable", KeyKind::Bool),
+    ("username_required", KeyKind::Bool),
+    ("login_without_confirmation", KeyKind::Bool),
+    ("return_generic_responses", KeyKind::Bool),
+    ("password_hash", KeyKind::Str),
+    ("password_salt", KeyKind::OptStr),
+    ("password_single_hash", KeyKind::BoolOrList),
+    ("password_schemes", KeyKind::List),
+    ("password_hash_passlib_options", KeyKind::Map),
+    ("password_length_min", KeyKind::Int),
+    ("password_normalize_form", KeyKind::Str),
+    ("password_required", KeyKind::Bool),
+    ("password_confirm_required", KeyKind::Bool),
+    ("token_max_age", KeyKind::Duration),
+    ("token_authentication_header", KeyKind::Str),
+    ("token_authentication_key", KeyKind::Str),
+    ("backwards_compat_auth_token", KeyKind::Bool),
+    ("freshness", KeyKind::Duration),
+    ("freshness_grace_period", KeyKind::Duration),
+    ("freshness_allow_auth_token", KeyKind::Bool),
+    ("api_enabled_methods", KeyKind::List),
+    ("csrf_protect_mechanisms", KeyKind::List),
+    ("csrf_ignore_unauth_endpoints", KeyKind::Bool),
+    ("csrf_cookie_name", KeyKind::OptStr),
+    ("csrf_cookie_secure", KeyKind::Bool),
+    ("csrf_header", KeyKind::Str),
+    ("logout_csrf", KeyKind::Bool),
+    ("logout_methods", KeyKind::List),
+    ("user_identity_attributes", KeyKind::List),
+    ("default_remember_me", KeyKind::Bool),
+    ("default_http_auth_realm", KeyKind::Str),
+    ("post_login_view", KeyKind::Str),
+    ("post_logout_view", KeyKind::Str),
+    ("post_register_view", KeyKind::OptStr),
+    ("post_change_view", KeyKind::OptStr),
+    ("post_verify_view", KeyKind::OptStr),
+    ("redirect_allow_subdomains", KeyKind::Bool),
+    ("server_name", KeyKind::OptStr),
+    ("redirect_base_domain", KeyKind::OptStr),
+    ("redirect_allowed_subdomains", KeyKind::List),
+    ("login_url", KeyKind::Str),
+    ("logout_url", KeyKind::Str),
+    ("register_url", KeyKind::Str),
+    ("change_url", KeyKind::Str),
+    ("verify_url", KeyKind::Str),
+];
+
+/// The environment variable that sets `key`.
+pub fn env_name(key: &str) -> String {
+    match key {
+        "secret_key" | "secret_key_fallbacks" => key.to_ascii_uppercase(),
+        "database_url" | "bind" | "session_cookie_name" | "session_cookie_secure"
+        | "session_lifetime" | "remember_lifetime" | "hashing_pool_size" | "csrf_time_limit"
+        | "csrf_cookie_secure" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
+        _ => format!("SECURITY_{}", key.to_ascii_uppercase()),
+    }
+}
+
+fn kind_of(key: &str) -> Option<(&'static str, KeyKind)> {
+    KEYS.iter().find(|(k, _)| *k == key).copied()
+}
+
+fn suggest(key: &str) -> Option<String> {
+    let lower = key.to_ascii_lowercase();
+    let stripped = lower.strip_prefix("security_").unwrap_or(&lower);
+    if kind_of(stripped).is_some() && stripped != key {
+        return Some(stripped.to_owned());
+    }
+    KEYS.iter()
+        .map(|(k, _)| *k)
+        .find(|k| k.contains(stripped) || (stripped.len() > 5 && stripped.contains(k)))
+        .map(str::to_owned)
+}
+
+/// Turn an environment variable's text into a JSON value of the key's kind.
+fn from_env_text(key: &'static str, kind: KeyKind, text: &str) -> Result<Value, ConfigError> {
+    let bad = |message: String| ConfigError::Invalid { key, message };
+    let t = text.trim();
+    Ok(match kind {
+        KeyKind::Bool => Value::Bool(parse_bool(t).ok_or_else(|| bad(format!("expected true or false, got {t:?}")))?),
+        KeyKind::Int => Value::from(
+            t.parse::<u64>()
+                .map_err(|_| bad(format!("expected a non-negative integer, got {t:?}")))?,
+        ),
+        KeyKind::Str | KeyKind::OptStr => Value::String(text.to_owned()),
+        KeyKind::Duration => Value::String(t.to_owned()),
+        KeyKind::List => parse_list(t).map_err(bad)?,
+        KeyKind::Map => {
+            let v: Value = serde_json::from_str(t).map_err(|e| bad(format!("expected a JSON object: {e}")))?;
+            if !v.is_object() {
+                return Err(bad("expected a JSON object".into()));
+            }
+            v
+        }
+        KeyKind::BoolOrList => match parse_bool(t) {
+            Some(b) => Value::Bool(b),
+            None => parse_list(t).map_err(bad)?,
+        },
+    })
+}
+
+fn parse_bool(t: &str) -> Option<bool> {
+    match t.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_list(t: &str) -> Result<Value, String> {
+    if t.starts_with('[') {
+        let v: Value = serde_json::from_str(t).map_err(|e| format!("expected a JSON array: {e}"))?;
+        if !v.is_array() {
+            return Err("expected a JSON array".into());
+        }
+        return Ok(v);
+    }
+    Ok(Value::Array(
+        t.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_owned()))
+            .collect(),
+    ))
+}
+
+/// Check one value against its kind, so errors name the key.
+fn check(key: &'static str, kind: KeyKind, v: &Value) -> Result<(), ConfigError> {
+    let bad = |message: &str| {
+        Err(ConfigError::Invalid {
+            key,
+            message: format!("{message}, got {v}"),
+        })
+    };
+    match (kind, v) {
+        (KeyKind::Bool, Value::Bool(_)) => Ok(()),
+        (KeyKind::Bool, _) => bad("expected true or false"),
+        (KeyKind::Int, Value::Number(n)) if n.as_u64().is_some() => Ok(()),
+        (KeyKind::Int, _) => bad("expected a non-negative integer"),
+        (KeyKind::Str, Value::String(_)) => Ok(()),
+        (KeyKind::Str, _) => bad("expected a string"),
+        (KeyKind::OptStr, Value::String(_) | Value::Null) => Ok(()),
+        (KeyKind::OptStr, _) => bad("expected a string"),
+        (KeyKind::List, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        (KeyKind::List, _) => bad("expected a list of strings"),
+        (KeyKind::Map, Value::Object(_)) => Ok(()),
+        (KeyKind::Map, _) => bad("expected a table/object"),
+        (KeyKind::BoolOrList, Value::Bool(_)) => Ok(()),
+        (KeyKind::BoolOrList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        (KeyKind::BoolOrList, _) => bad("expected true/false or a list of strings"),
+        (KeyKind::Duration, Value::Number(_)) => Ok(()),
+        (KeyKind::Duration, Value::String(s)) => Duration::parse(s)
+            .map(|_| ())
+            .map_err(|message| ConfigError::Invalid { key, message }),
+        (KeyKind::Duration, _) => bad("expected seconds or a duration like \"15m\""),
+    }
+}
+
+/// Load from an optional TOML file and the given environment, validate, and build [`Config`].
+pub fn load(
+    path: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let mut map = Map::new();
+    if let Some(path) = path {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        for (k, v) in table {
+            let Some((key, kind)) = kind_of(&k) else {
+                return Err(ConfigError::UnknownKey {
+                    suggestion: suggest(&k),
+                    key: k,
+                });
+            };
+            let v = serde_json::to_value(v).map_err(|e| ConfigError::Invalid {
+                key,
+                message: e.to_string(),
+            })?;
+            check(key, kind, &v)?;
+            map.insert(key.to_owned(), v);
+        }
+    }
+    let env: Vec<(String, String)> = env.into_iter().collect();
+    for (key, kind) in KEYS {
+        let name = env_name(key);
+        if let Some((_, text)) = env.iter().find(|(n, _)| *n == name) {
+            let v = from_env_text(key, *kind, text)?;
+            check(key, *kind, &v)?;
+            map.insert((*key).to_owned(), v);
+        }
+    }
+    // A SECURITY_* variable that names no known key is a typo worth stopping for.
+    for (name, _) in &env {
+        if let Some(rest) = name.strip_prefix("SECURITY_") {
+            let key = rest.to_ascii_lowercase();
+            if kind_of(&key).is_none() {
+                return Err(ConfigError::UnknownKey {
+                    suggestion: suggest(&key).map(|s| env_name(&s)),
+                    key: name.clone(),
+                });
+            }
+        }
+    }
+    let config: Config = serde_json::from_value(Value::Object(map)).map_err(|e| ConfigError::Invalid {
+        key: "config",
+        message: e.to_string(),
+    })?;
+    config.validate()?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    }
+
+    fn write_toml(text: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "portcullis-config-{}.toml",
+            crate::crypto::random::token_hex(8)
+        ));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn every_key_has_a_field() {
+        // Deserialising a map with every key must not hit deny_unknown_fields.
+        let mut map = Map::new();
+        let d = Config::default();
+        let _ = d;
+        for (k, kind) in KEYS {
+            let v = match kind {
+                KeyKind::Bool => Value::Bool(false),
+                KeyKind::Int => Value::from(1),
+                KeyKind::Str => Value::String(match *k {
+                    "password_hash" => "argon2".into(),
+                    "password_normalize_form" => "NFKD".into(),
+                    _ => "x".into(),
+                }),
+                KeyKind::OptStr => Value::Null,
+                KeyKind::List => match *k {
+                    "api_enabled_methods" | "csrf_protect_mechanisms" => {
+                        serde_json::json!(["session"])
+                    }
+                    _ => serde_json::json!([]),
+                },
+                KeyKind::Map => serde_json::json!({}),
+                KeyKind::Duration => Value::from(60),
+                KeyKind::BoolOrList => Value::Bool(true),
+            };
+            map.insert((*k).to_owned(), v);
+        }
+        serde_json::from_value::<Config>(Value::Object(map)).unwrap();
+    }
+
+    #[test]
+    fn toml_and_env_override() {
+        let p = write_toml("registerable = true\ntoken_max_age = \"30m\"\npassword_length_min = 10\n");
+        let c = load(
+            Some(&p),
+            env(&[
+                ("SECURITY_TOKEN_MAX_AGE", "2h"),
+                ("SECRET_KEY", "k"),
+                ("SECURITY_CSRF_PROTECT_MECHANISMS", "session,basic,token"),
+                ("SECURITY_PASSWORD_SCHEMES", "[\"argon2\",\"bcrypt\"]"),
+                ("PORTCULLIS_BIND", "0.0.0.0:9000"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        std::fs::remove_file(&p).ok();
+        assert!(c.registerable);
+        assert_eq!(c.token_max_age, Duration::hours(2));
+        assert_eq!(c.password_length_min, 10);
+        assert_eq!(c.secret_key.as_ref().map(|s| s.expose().as_str()), Some("k"));
+        assert_eq!(c.csrf_protect_mechanisms.len(), 3);
+        assert_eq!(c.password_schemes, vec!["argon2", "bcrypt"]);
+        assert_eq!(c.bind, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let p = write_toml("registerabel = true\n");
+        let e = load(Some(&p), env(&[])).unwrap_err();
+        std::fs::remove_file(&p).ok();
+        assert!(e.to_string().contains("registerabel"), "{e}");
+
+        let e = load(None, env(&[("SECURITY_REGISTERABLE", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("registerable"), "{e}");
+
+        let e = load(None, env(&[("SECURITY_TOKEN_MAX_AGE", "15 fortnights")])).unwrap_err();
+        assert!(e.to_string().contains("token_max_age"), "{e}");
+
+        let e = load(None, env(&[("SECURITY_REGISTERABL", "true")])).unwrap_err();
+        assert!(e.to_string().contains("SECURITY_REGISTERABL"), "{e}");
+
+        let e = load(None, env(&[("SECURITY_PASSWORD_HASH", "md5")])).unwrap_err();
+        assert!(e.to_string().contains("password_hash"), "{e}");
+
+        let p = write_toml("registerable = 3\n");
+        let e = load(Some(&p), env(&[])).unwrap_err();
+        std::fs::remove_file(&p).ok();
+        assert!(e.to_string().contains("registerable"), "{e}");
+
+        let e = load(None, env(&[("SECURITY_API_ENABLED_METHODS", "session,carrier-pigeon")])).unwrap_err();
+        assert!(e.to_string().contains("config") || e.to_string().contains("api_enabled_methods"), "{e}");
+    }
+}

@@ -1,0 +1,17 @@
+#![forbid(unsafe_code)]
+//! portcullis-core: the domain of portcullis — configuration, users and roles, password hashing,
+//! signed tokens, authorization rules and the datastore traits. No HTTP and no SQL here.
+
+pub mod authz;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod events;
+pub mod model;
+pub mod policy;
+pub mod store;
+pub mod tokens;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use model::{NewUser, Role, SessionData, SessionRecord, User};
+pub use store::{MemoryStore, RoleStore, SessionStore, Store, StoreError, StoreResult, UserStore};

@@ -1,0 +1,166 @@
+//! Plain data: users, roles and sessions as the datastore holds them. No policy lives here.
+//!
+//! Field names follow Flask-Security's fsqla_v3 model so that a Flask-Security database reads
+//! the same in portcullis.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A user row (`user` table).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// Normalised email address (unique, compared case-insensitively).
+    pub email: String,
+    /// Optional username (unique, compared case-insensitively).
+    pub username: Option<String>,
+    /// passlib-format password hash; `None` means the user has no password.
+    pub password: Option<String>,
+    /// Inactive users cannot authenticate by any mechanism.
+    pub active: bool,
+    /// Random per-user value that sessions and auth tokens are bound to; rotating it ends them all.
+    pub fs_uniquifier: String,
+    /// Optional separate uniquifier for auth tokens (Flask-Security's optional column).
+    pub fs_token_uniquifier: Option<String>,
+    /// When the email address was confirmed.
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// Login tracking: previous login time.
+    pub last_login_at: Option<OffsetDateTime>,
+    /// Login tracking: current login time.
+    pub current_login_at: Option<OffsetDateTime>,
+    /// Login tracking: previous login address.
+    pub last_login_ip: Option<String>,
+    /// Login tracking: current login address.
+    pub current_login_ip: Option<String>,
+    /// Login tracking: number of logins.
+    pub login_count: Option<i64>,
+    /// Two-factor primary method.
+    pub tf_primary_method: Option<String>,
+    /// Two-factor TOTP secret (passlib encrypted JSON).
+    pub tf_totp_secret: Option<String>,
+    /// Two-factor phone number.
+    pub tf_phone_number: Option<String>,
+    /// Unified sign-in secrets (JSON map method -> secret).
+    pub us_totp_secrets: Option<String>,
+    /// Unified sign-in phone number (E.164).
+    pub us_phone_number: Option<String>,
+    /// WebAuthn user handle.
+    pub fs_webauthn_user_handle: Option<String>,
+    /// Recovery codes (comma separated).
+    pub mf_recovery_codes: Option<String>,
+    /// Row creation time.
+    pub create_datetime: OffsetDateTime,
+    /// Last update time.
+    pub update_datetime: OffsetDateTime,
+}
+
+impl User {
+    /// The value auth tokens are bound to: `fs_token_uniquifier` when set, else `fs_uniquifier`.
+    pub fn token_uniquifier(&self) -> &str {
+        self.fs_token_uniquifier
+            .as_deref()
+            .unwrap_or(self.fs_uniquifier.as_str())
+    }
+
+    /// Whether the email address has been confirmed.
+    pub fn is_confirmed(&self) -> bool {
+        self.confirmed_at.is_some()
+    }
+}
+
+impl std::fmt::Debug for User {
+    // Secrets (password hash, TOTP secrets, recovery codes, uniquifiers) never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("active", &self.active)
+            .field("confirmed_at", &self.confirmed_at)
+            .field("login_count", &self.login_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What is needed to create a user.
+#[derive(Clone)]
+pub struct NewUser {
+    /// Normalised email.
+    pub email: String,
+    /// Optional username.
+    pub username: Option<String>,
+    /// Password hash (already hashed), if any.
+    pub password: Option<String>,
+    /// Whether the account is active.
+    pub active: bool,
+    /// Confirmation time, if confirmed at creation.
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The new user's uniquifier.
+    pub fs_uniquifier: String,
+    /// Creation time.
+    pub now: OffsetDateTime,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A role row (`role` table), with its permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// Primary key.
+    pub id: i64,
+    /// Unique name.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Permission names (stored comma separated, as Flask-Security's AsaList).
+    pub permissions: Vec<String>,
+}
+
+/// A server-side session as stored. The cookie carries a random id; the store keys the record
+/// by a SHA-256 digest of that id, so a leaked session table does not yield usable cookies.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// SHA-256 (hex) of the cookie value.
+    pub id_hash: String,
+    /// `fs_uniquifier` of the signed-in user, if any.
+    pub user_uniquifier: Option<String>,
+    /// The session payload.
+    pub data: SessionData,
+    /// Unix time after which the record is dead.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("expires_at", &self.expires_at)
+            .field("authenticated", &self.user_uniquifier.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Session payload: kept tiny on purpose (last writer wins).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionData {
+    /// Time of the last primary authentication (Flask-Security `fs_paa`), unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fs_paa: Option<f64>,
+    /// Freshness grace expiry (Flask-Security `fs_gexp`), unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fs_gexp: Option<i64>,
+    /// Raw CSRF secret (hex) the emitted CSRF tokens sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_secret: Option<String>,
+    /// Whether the user asked to be remembered (longer lifetime).
+    #[serde(default)]
+    pub remember: bool,
+}

@@ -1,0 +1,143 @@
+//! Object-safe async datastore traits, an in-memory implementation, and the conformance suite
+//! every backend must pass (see [`crate::store_conformance_tests`]).
+
+mod memory;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+pub use memory::MemoryStore;
+
+use crate::model::{NewUser, Role, SessionRecord, User};
+
+/// Errors a datastore can report.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated (field named when known).
+    #[error("{0} is already in use")]
+    Conflict(&'static str),
+    /// The row to update does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The backend is unreachable or failed.
+    #[error("datastore unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else (bad data in the store, driver errors).
+    #[error("datastore error: {0}")]
+    Backend(String),
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Users.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Insert a user; `Conflict("email")`/`Conflict("username")` when taken (case-insensitive).
+    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    /// By primary key.
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>>;
+    /// By `fs_uniquifier` (exact).
+    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>>;
+    /// By `fs_token_uniquifier` if set on the user, else `fs_uniquifier` (exact).
+    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>>;
+    /// By email, case-insensitively.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// By username, case-insensitively.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Replace the password hash; when `new_uniquifier` is given, rotate `fs_uniquifier` too
+    /// (and `fs_token_uniquifier` if the user has one, to `new_uniquifier` + "t").
+    async fn set_password(
+        &self,
+        user_id: i64,
+        hash: Option<&str>,
+        new_uniquifier: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Replace the password hash only if it is still `expected` (rehash on login without
+    /// overwriting a concurrent change). Returns whether it was replaced.
+    async fn upgrade_password(
+        &self,
+        user_id: i64,
+        expected: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Rotate `fs_uniquifier` (and `fs_token_uniquifier` when set): ends every session and token.
+    async fn set_uniquifier(&self, user_id: i64, uniquifier: &str, now: OffsetDateTime)
+    -> StoreResult<()>;
+    /// Activate or deactivate. Returns whether the value changed.
+    async fn set_active(&self, user_id: i64, active: bool, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Set or clear `confirmed_at`.
+    async fn set_confirmed_at(
+        &self,
+        user_id: i64,
+        at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Login tracking, atomically: last := current, current := (at, ip), login_count += 1.
+    async fn record_login(&self, user_id: i64, at: OffsetDateTime, ip: Option<&str>)
+    -> StoreResult<()>;
+    /// Clear second-factor and unified sign-in state (used by `reset-access`).
+    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()>;
+    /// Number of users.
+    async fn count_users(&self) -> StoreResult<u64>;
+}
+
+/// Roles and their assignment to users.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Create a role; `Conflict("name")` when it exists.
+    async fn create_role(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<Role>;
+    /// By name (exact).
+    async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>>;
+    /// All roles, by name.
+    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    /// Replace a role's permissions.
+    async fn set_role_permissions(
+        &self,
+        role_id: i64,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Give a user a role. Returns false if the user already had it.
+    async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool>;
+    /// Take a role from a user. Returns false if the user did not have it.
+    async fn remove_role_from_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool>;
+    /// The user's roles, by name.
+    async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>>;
+}
+
+/// Server-side sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Insert a new session. Returns false (and changes nothing) if the id already exists.
+    async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool>;
+    /// Load a live session (expired ones are treated as absent).
+    async fn load_session(&self, id_hash: &str, now_unix: i64) -> StoreResult<Option<SessionRecord>>;
+    /// Update an existing session (insert if absent).
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<()>;
+    /// Delete one session.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Delete every session of a user (by `fs_uniquifier`). Returns how many.
+    async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64>;
+    /// Delete expired sessions. Returns how many.
+    async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64>;
+    /// Number of live sessions.
+    async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64>;
+}
+
+/// Everything portcullis needs from a datastore.
+pub trait Store: UserStore + RoleStore + SessionStore + std::fmt::Debug + 'static {}
+
+impl<T> Store for T where T: UserStore + RoleStore + SessionStore + std::fmt::Debug + 'static {}
+
+/// The store conformance suite. Backends run it with [`crate::store_conformance_tests`].
+#[cfg(feature = "conformance")]
+pub mod conformance;

@@ -1,0 +1,1558 @@
+//! The datastore conformance suite: every backend must pass every check here.
+//!
+//! Each check is a `pub async fn` taking a fresh store and a short unique prefix (used in
+//! emails, names and ids so that a failing check is easy to recognise in a database dump).
+//! Checks that count rows (users, sessions) expect a store that nobody else writes to while
+//! they run; [`crate::store_conformance_tests`] gives each check a store of its own.
+//!
+//! Times used here have microsecond precision at most, which is what SQL backends keep.
+//!
+//! ```ignore
+//! // in a backend crate's tests (needs tokio with `macros` and `rt-multi-thread`):
+//! portcullis_core::store_conformance_tests!(async {
+//!     std::sync::Arc::new(MyStore::connect_for_tests().await.unwrap())
+//!         as std::sync::Arc<dyn portcullis_core::Store>
+//! });
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashSet;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+use crate::model::{NewUser, Role, SessionData, SessionRecord, User};
+use crate::store::{Store, StoreError, StoreResult};
+
+/// Expands to one `#[tokio::test]` per conformance check. `$make` is an expression evaluating
+/// to a future that yields a fresh `Arc<dyn Store>`; it is evaluated once per test. The calling
+/// crate needs `tokio` (features `macros`, `rt-multi-thread`) among its dev-dependencies.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@tests $make;
+            user_create_and_read,
+            user_duplicate_email_conflict,
+            user_duplicate_username_conflict,
+            user_duplicate_uniquifier_conflict,
+            user_concurrent_registration_conflict,
+            user_lookups,
+            user_token_uniquifier_fallback,
+            user_set_password_keeps_uniquifier,
+            user_set_password_rotates_uniquifier,
+            user_upgrade_password_compare_and_set,
+            user_set_uniquifier,
+            user_set_active_reports_change,
+            user_confirmed_at_round_trip,
+            user_record_login_tracking,
+            user_record_login_concurrent,
+            user_clear_mfa,
+            user_count,
+            user_updates_unknown_id_not_found,
+            role_create_and_read,
+            role_duplicate_name_conflict,
+            role_list_sorted,
+            role_set_permissions,
+            role_assignment,
+            role_unknown_ids,
+            session_create_and_load,
+            session_duplicate_id,
+            session_expiry,
+            session_save,
+            session_delete,
+            session_delete_user_sessions,
+            session_delete_expired,
+            session_count
+        );
+    };
+    (@tests $make:expr; $($check:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = ($make).await;
+                $crate::store::conformance::$check(store, stringify!($check)).await;
+            }
+        )+
+    };
+}
+
+/// A fixed "now" with microsecond precision.
+const T0: OffsetDateTime = datetime!(2026-01-02 03:04:05.123456 UTC);
+/// `T0` as unix seconds.
+const NOW_UNIX: i64 = 1_767_323_045;
+
+fn ok<T>(result: StoreResult<T>, what: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(err) => panic!("{what}: unexpected store error: {err:?}"),
+    }
+}
+
+fn expect_conflict<T: Debug>(result: StoreResult<T>, field: &str, what: &str) {
+    match result {
+        Err(StoreError::Conflict(f)) if f == field => {}
+        other => panic!("{what}: expected Err(Conflict({field:?})), got {other:?}"),
+    }
+}
+
+fn expect_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
+    match result {
+        Err(StoreError::NotFound) => {}
+        other => panic!("{what}: expected Err(NotFound), got {other:?}"),
+    }
+}
+
+fn new_user(prefix: &str, tag: &str) -> NewUser {
+    NewUser {
+        email: format!("{tag}-{prefix}@example.com"),
+        username: None,
+        password: Some(format!("$pbkdf2-sha512$25000$salt${tag}")),
+        active: true,
+        confirmed_at: None,
+        fs_uniquifier: uniq(prefix, tag),
+        now: T0,
+    }
+}
+
+/// A lower-case uniquifier (so that its upper-case form is a different value).
+fn uniq(prefix: &str, tag: &str) -> String {
+    format!("uq-{tag}-{prefix}").to_lowercase()
+}
+
+async fn create(store: &Arc<dyn Store>, new: NewUser) -> User {
+    let what = format!("create_user({})", new.email);
+    ok(store.create_user(new).await, &what)
+}
+
+async fn reload(store: &Arc<dyn Store>, id: i64) -> User {
+    match ok(store.user_by_id(id).await, "user_by_id") {
+        Some(user) => user,
+        None => panic!("user_by_id({id}) found nothing for a user that exists"),
+    }
+}
+
+fn perms(list: &[&str]) -> Vec<String> {
+    list.iter().map(|p| (*p).to_owned()).collect()
+}
+
+fn names(roles: &[Role]) -> Vec<&str> {
+    roles.iter().map(|r| r.name.as_str()).collect()
+}
+
+fn session(prefix: &str, tag: &str, user: Option<&str>, expires_at: i64) -> SessionRecord {
+    SessionRecord {
+        id_hash: format!("{prefix}-{tag}-idhash"),
+        user_uniquifier: user.map(str::to_owned),
+        data: SessionData {
+            fs_paa: Some(1_767_323_045.5),
+            fs_gexp: Some(NOW_UNIX + 300),
+            csrf_secret: Some(format!("{tag}c5f0")),
+            remember: true,
+        },
+        expires_at,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+// ---------------------------------------------------------------------------------------------
+
+/// `create_user` returns the stored row, and `user_by_id` reads the same row back.
+pub async fn user_create_and_read(store: Arc<dyn Store>, prefix: &str) {
+    let confirmed = datetime!(2026-01-01 10:11:12.654321 UTC);
+    let new = NewUser {
+        username: Some(format!("ann_{prefix}")),
+        confirmed_at: Some(confirmed),
+        ..new_user(prefix, "ann")
+    };
+    let user = create(&store, new.clone()).await;
+    assert!(user.id > 0, "user ids are positive, got {}", user.id);
+    assert_eq!(user.email, new.email);
+    assert_eq!(user.username, new.username);
+    assert_eq!(user.password, new.password);
+    assert!(user.active);
+    assert_eq!(user.fs_uniquifier, new.fs_uniquifier);
+    assert_eq!(user.fs_token_uniquifier, None);
+    assert_eq!(user.token_uniquifier(), new.fs_uniquifier);
+    assert_eq!(user.confirmed_at, Some(confirmed));
+    assert_eq!(user.last_login_at, None);
+    assert_eq!(user.current_login_at, None);
+    assert_eq!(user.last_login_ip, None);
+    assert_eq!(user.current_login_ip, None);
+    assert_eq!(user.login_count, None);
+    assert_eq!(user.tf_primary_method, None);
+    assert_eq!(user.tf_totp_secret, None);
+    assert_eq!(user.tf_phone_number, None);
+    assert_eq!(user.us_totp_secrets, None);
+    assert_eq!(user.us_phone_number, None);
+    assert_eq!(user.mf_recovery_codes, None);
+    assert_eq!(user.create_datetime, T0);
+    assert_eq!(user.update_datetime, T0);
+
+    let read = reload(&store, user.id).await;
+    assert_eq!(read, user, "user_by_id returns what create_user returned");
+
+    // A second user gets another id; no password and inactive are kept as such.
+    let bob = create(
+        &store,
+        NewUser {
+            password: None,
+            active: false,
+            ..new_user(prefix, "bob")
+        },
+    )
+    .await;
+    assert_ne!(bob.id, user.id, "each user gets its own id");
+    let bob = reload(&store, bob.id).await;
+    assert_eq!(bob.password, None);
+    assert!(!bob.active);
+    assert_eq!(bob.username, None);
+    assert_eq!(bob.confirmed_at, None);
+}
+
+/// Emails are unique case-insensitively: `Conflict("email")`, and nothing is inserted.
+pub async fn user_duplicate_email_conflict(store: Arc<dyn Store>, prefix: &str) {
+    let first = NewUser {
+        email: format!("Ann-{prefix}@Example.com"),
+        ..new_user(prefix, "a1")
+    };
+    create(&store, first).await;
+    let before = ok(store.count_users().await, "count_users");
+
+    for email in [
+        format!("ann-{prefix}@example.com"),
+        format!("Ann-{prefix}@Example.com"),
+        format!("ANN-{prefix}@EXAMPLE.COM").to_uppercase(),
+    ] {
+        let dup = NewUser {
+            email: email.clone(),
+            ..new_user(prefix, "a2")
+        };
+        expect_conflict(
+            store.create_user(dup).await,
+            "email",
+            &format!("create_user with taken email {email}"),
+        );
+    }
+    assert_eq!(
+        ok(store.count_users().await, "count_users"),
+        before,
+        "a conflicting create_user inserts nothing"
+    );
+    assert!(
+        ok(
+            store.user_by_uniquifier(&uniq(prefix, "a2")).await,
+            "user_by_uniquifier"
+        )
+        .is_none(),
+        "a conflicting create_user inserts nothing"
+    );
+}
+
+/// Usernames are unique case-insensitively; any number of users may have no username.
+pub async fn user_duplicate_username_conflict(store: Arc<dyn Store>, prefix: &str) {
+    create(
+        &store,
+        NewUser {
+            username: Some(format!("Ann_{prefix}")),
+            ..new_user(prefix, "u1")
+        },
+    )
+    .await;
+    let dup = NewUser {
+        username: Some(format!("ann_{prefix}").to_uppercase()),
+        ..new_user(prefix, "u2")
+    };
+    expect_conflict(
+        store.create_user(dup).await,
+        "username",
+        "create_user with taken username (other case)",
+    );
+    let dup = NewUser {
+        username: Some(format!("Ann_{prefix}")),
+        ..new_user(prefix, "u3")
+    };
+    expect_conflict(
+        store.create_user(dup).await,
+        "username",
+        "create_user with taken username (same case)",
+    );
+
+    // Users without a username do not collide with each other.
+    create(&store, new_user(prefix, "u4")).await;
+    create(&store, new_user(prefix, "u5")).await;
+}
+
+/// `fs_uniquifier` is unique: `Conflict("fs_uniquifier")`.
+pub async fn user_duplicate_uniquifier_conflict(store: Arc<dyn Store>, prefix: &str) {
+    create(&store, new_user(prefix, "q1")).await;
+    let dup = NewUser {
+        fs_uniquifier: uniq(prefix, "q1"),
+        ..new_user(prefix, "q2")
+    };
+    expect_conflict(
+        store.create_user(dup).await,
+        "fs_uniquifier",
+        "create_user with taken fs_uniquifier",
+    );
+}
+
+/// Two registrations racing for `a@x.com` and `A@x.com`: exactly one wins, the other gets
+/// `Conflict("email")`. Repeated a few times to give a race a chance to show.
+pub async fn user_concurrent_registration_conflict(store: Arc<dyn Store>, prefix: &str) {
+    for round in 0..10 {
+        let lower = NewUser {
+            email: format!("race{round}-{prefix}@x.com"),
+            ..new_user(prefix, &format!("r{round}a"))
+        };
+        let upper = NewUser {
+            email: format!("RACE{round}-{prefix}@X.COM").to_uppercase(),
+            ..new_user(prefix, &format!("r{round}b"))
+        };
+        let (s1, s2) = (store.clone(), store.clone());
+        let t1 = tokio::spawn(async move { s1.create_user(lower).await });
+        let t2 = tokio::spawn(async move { s2.create_user(upper).await });
+        let r1 = t1.await.expect("registration task panicked");
+        let r2 = t2.await.expect("registration task panicked");
+        let lost = match (r1, r2) {
+            (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+            (a, b) => panic!("round {round}: expected exactly one success, got {a:?} and {b:?}"),
+        };
+        assert!(
+            matches!(lost, StoreError::Conflict("email")),
+            "round {round}: the loser gets Conflict(\"email\"), got {lost:?}"
+        );
+    }
+}
+
+/// Email and username lookups ignore case; uniquifier lookups are exact; unknowns are `None`.
+pub async fn user_lookups(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(
+        &store,
+        NewUser {
+            email: format!("Ann-{prefix}@Example.com"),
+            username: Some(format!("AnnDemo_{prefix}")),
+            ..new_user(prefix, "look")
+        },
+    )
+    .await;
+    let other = create(&store, new_user(prefix, "other")).await;
+
+    for email in [
+        format!("Ann-{prefix}@Example.com"),
+        format!("ann-{prefix}@example.com"),
+        format!("ANN-{prefix}@EXAMPLE.COM").to_uppercase(),
+    ] {
+        let found = ok(store.user_by_email(&email).await, "user_by_email");
+        assert_eq!(
+            found.map(|u| u.id),
+            Some(user.id),
+            "user_by_email({email}) ignores case"
+        );
+    }
+    for name in [
+        format!("AnnDemo_{prefix}"),
+        format!("anndemo_{prefix}").to_lowercase(),
+        format!("ANNDEMO_{prefix}").to_uppercase(),
+    ] {
+        let found = ok(store.user_by_username(&name).await, "user_by_username");
+        assert_eq!(
+            found.map(|u| u.id),
+            Some(user.id),
+            "user_by_username({name}) ignores case"
+        );
+    }
+    let found = ok(
+        store.user_by_uniquifier(&user.fs_uniquifier).await,
+        "user_by_uniquifier",
+    );
+    assert_eq!(found.as_ref(), Some(&user));
+    let found = ok(
+        store.user_by_uniquifier(&other.fs_uniquifier).await,
+        "user_by_uniquifier",
+    );
+    assert_eq!(found.map(|u| u.id), Some(other.id));
+    assert!(
+        ok(
+            store
+                .user_by_uniquifier(&user.fs_uniquifier.to_uppercase())
+                .await,
+            "user_by_uniquifier"
+        )
+        .is_none(),
+        "user_by_uniquifier is exact (case matters)"
+    );
+    assert!(
+        ok(
+            store
+                .user_by_token_uniquifier(&user.fs_uniquifier.to_uppercase())
+                .await,
+            "user_by_token_uniquifier"
+        )
+        .is_none(),
+        "user_by_token_uniquifier is exact (case matters)"
+    );
+
+    // Unknowns.
+    assert!(
+        ok(
+            store.user_by_id(user.id + other.id + 1000).await,
+            "user_by_id"
+        )
+        .is_none()
+    );
+    assert!(ok(store.user_by_id(-1).await, "user_by_id").is_none());
+    assert!(
+        ok(
+            store
+                .user_by_email(&format!("nobody-{prefix}@example.com"))
+                .await,
+            "user_by_email"
+        )
+        .is_none()
+    );
+    assert!(
+        ok(
+            store.user_by_username(&format!("nobody_{prefix}")).await,
+            "user_by_username"
+        )
+        .is_none()
+    );
+    assert!(
+        ok(
+            store.user_by_uniquifier(&uniq(prefix, "nobody")).await,
+            "user_by_uniquifier"
+        )
+        .is_none()
+    );
+    assert!(
+        ok(
+            store
+                .user_by_token_uniquifier(&uniq(prefix, "nobody"))
+                .await,
+            "user_by_token_uniquifier"
+        )
+        .is_none()
+    );
+    assert!(ok(store.user_by_email("").await, "user_by_email").is_none());
+    assert!(
+        ok(store.user_by_username("").await, "user_by_username").is_none(),
+        "an empty username matches nobody (users without a username included)"
+    );
+}
+
+/// Without `fs_token_uniquifier`, `user_by_token_uniquifier` falls back to `fs_uniquifier`.
+pub async fn user_token_uniquifier_fallback(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "tok")).await;
+    assert_eq!(user.fs_token_uniquifier, None);
+    let found = ok(
+        store.user_by_token_uniquifier(&user.fs_uniquifier).await,
+        "user_by_token_uniquifier",
+    );
+    assert_eq!(found.as_ref(), Some(&user), "falls back to fs_uniquifier");
+
+    // After a rotation the new value is found and the old one is not.
+    let new_q = uniq(prefix, "tok-rotated");
+    ok(
+        store
+            .set_uniquifier(user.id, &new_q, T0 + Duration::seconds(1))
+            .await,
+        "set_uniquifier",
+    );
+    let found = ok(
+        store.user_by_token_uniquifier(&new_q).await,
+        "user_by_token_uniquifier",
+    );
+    assert_eq!(found.map(|u| u.id), Some(user.id));
+    assert!(
+        ok(
+            store.user_by_token_uniquifier(&user.fs_uniquifier).await,
+            "user_by_token_uniquifier"
+        )
+        .is_none(),
+        "the old uniquifier no longer finds the user"
+    );
+}
+
+/// `set_password` without a new uniquifier changes only the hash (and `update_datetime`).
+pub async fn user_set_password_keeps_uniquifier(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "pw")).await;
+    let later = T0 + Duration::minutes(5);
+    ok(
+        store
+            .set_password(user.id, Some("$argon2id$new-hash"), None, later)
+            .await,
+        "set_password",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.password.as_deref(), Some("$argon2id$new-hash"));
+    assert_eq!(read.fs_uniquifier, user.fs_uniquifier, "uniquifier kept");
+    assert_eq!(read.fs_token_uniquifier, None);
+    assert_eq!(read.update_datetime, later, "update_datetime set to now");
+    assert_eq!(
+        read.create_datetime, user.create_datetime,
+        "create_datetime kept"
+    );
+    assert_eq!(read.email, user.email);
+    assert!(
+        ok(
+            store.user_by_uniquifier(&user.fs_uniquifier).await,
+            "user_by_uniquifier"
+        )
+        .is_some()
+    );
+
+    // Clearing the password.
+    ok(
+        store.set_password(user.id, None, None, later).await,
+        "set_password(None)",
+    );
+    assert_eq!(reload(&store, user.id).await.password, None);
+}
+
+/// `set_password` with a new uniquifier rotates it: the old one no longer finds the user.
+pub async fn user_set_password_rotates_uniquifier(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "rot")).await;
+    let bystander = create(&store, new_user(prefix, "bystander")).await;
+    let new_q = uniq(prefix, "rot-new");
+    let later = T0 + Duration::hours(1);
+    ok(
+        store
+            .set_password(user.id, Some("$bcrypt$new"), Some(&new_q), later)
+            .await,
+        "set_password with rotation",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.password.as_deref(), Some("$bcrypt$new"));
+    assert_eq!(read.fs_uniquifier, new_q);
+    assert_eq!(
+        read.fs_token_uniquifier, None,
+        "fs_token_uniquifier stays unset when the user had none"
+    );
+    assert_eq!(read.update_datetime, later);
+    assert!(
+        ok(
+            store.user_by_uniquifier(&user.fs_uniquifier).await,
+            "user_by_uniquifier(old)"
+        )
+        .is_none(),
+        "the old uniquifier no longer finds the user"
+    );
+    assert_eq!(
+        ok(
+            store.user_by_uniquifier(&new_q).await,
+            "user_by_uniquifier(new)"
+        )
+        .map(|u| u.id),
+        Some(user.id)
+    );
+    assert_eq!(
+        reload(&store, bystander.id).await,
+        bystander,
+        "other users are untouched"
+    );
+}
+
+/// `upgrade_password` replaces the hash only while it is still the expected one.
+pub async fn user_upgrade_password_compare_and_set(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "up")).await;
+    let old = user.password.clone().expect("new_user sets a password");
+    let later = T0 + Duration::seconds(30);
+
+    let replaced = ok(
+        store
+            .upgrade_password(user.id, &old, "$argon2id$upgraded", later)
+            .await,
+        "upgrade_password",
+    );
+    assert!(
+        replaced,
+        "upgrade_password with the current hash replaces it"
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.password.as_deref(), Some("$argon2id$upgraded"));
+    assert_eq!(read.fs_uniquifier, user.fs_uniquifier, "uniquifier kept");
+    assert_eq!(read.update_datetime, later);
+
+    // The hash changed meanwhile: nothing happens.
+    let replaced = ok(
+        store
+            .upgrade_password(user.id, &old, "$argon2id$stale", later)
+            .await,
+        "upgrade_password (stale)",
+    );
+    assert!(
+        !replaced,
+        "upgrade_password with a stale hash reports false"
+    );
+    assert_eq!(
+        reload(&store, user.id).await.password.as_deref(),
+        Some("$argon2id$upgraded"),
+        "a stale upgrade changes nothing"
+    );
+
+    // A user without a password is never upgraded.
+    ok(
+        store.set_password(user.id, None, None, later).await,
+        "set_password(None)",
+    );
+    let replaced = ok(
+        store
+            .upgrade_password(user.id, "", "$argon2id$from-nothing", later)
+            .await,
+        "upgrade_password (no password)",
+    );
+    assert!(!replaced, "a user without a password is not upgraded");
+    assert_eq!(reload(&store, user.id).await.password, None);
+}
+
+/// `set_uniquifier` rotates `fs_uniquifier`; other fields stay.
+pub async fn user_set_uniquifier(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "su")).await;
+    let other = create(&store, new_user(prefix, "su-other")).await;
+    let new_q = uniq(prefix, "su-new");
+    let later = T0 + Duration::days(1);
+    ok(
+        store.set_uniquifier(user.id, &new_q, later).await,
+        "set_uniquifier",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.fs_uniquifier, new_q);
+    assert_eq!(read.fs_token_uniquifier, None);
+    assert_eq!(read.password, user.password, "password kept");
+    assert_eq!(read.update_datetime, later);
+    assert!(
+        ok(
+            store.user_by_uniquifier(&user.fs_uniquifier).await,
+            "user_by_uniquifier"
+        )
+        .is_none()
+    );
+    assert_eq!(
+        reload(&store, other.id).await,
+        other,
+        "other users are untouched"
+    );
+}
+
+/// `set_active` reports whether the value changed.
+pub async fn user_set_active_reports_change(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "act")).await;
+    let later = T0 + Duration::seconds(10);
+    assert!(
+        !ok(store.set_active(user.id, true, later).await, "set_active"),
+        "active -> active is no change"
+    );
+    assert!(reload(&store, user.id).await.active);
+    assert!(
+        ok(store.set_active(user.id, false, later).await, "set_active"),
+        "active -> inactive is a change"
+    );
+    let read = reload(&store, user.id).await;
+    assert!(!read.active);
+    assert_eq!(read.update_datetime, later);
+    assert!(
+        !ok(store.set_active(user.id, false, later).await, "set_active"),
+        "inactive -> inactive is no change"
+    );
+    assert!(!reload(&store, user.id).await.active);
+    assert!(
+        ok(store.set_active(user.id, true, later).await, "set_active"),
+        "inactive -> active is a change"
+    );
+    assert!(reload(&store, user.id).await.active);
+}
+
+/// `confirmed_at` is stored with (at least) microsecond precision and can be cleared.
+pub async fn user_confirmed_at_round_trip(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "conf")).await;
+    assert!(!user.is_confirmed());
+    let at = datetime!(2026-03-04 05:06:07.890123 UTC);
+    let later = T0 + Duration::seconds(2);
+    ok(
+        store.set_confirmed_at(user.id, Some(at), later).await,
+        "set_confirmed_at",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.confirmed_at, Some(at), "confirmed_at round trip");
+    assert!(read.is_confirmed());
+    assert_eq!(read.update_datetime, later);
+
+    // A whole second, and a time given in another offset (same instant).
+    let whole = datetime!(2026-03-04 05:06:07 UTC);
+    ok(
+        store.set_confirmed_at(user.id, Some(whole), later).await,
+        "set_confirmed_at",
+    );
+    assert_eq!(reload(&store, user.id).await.confirmed_at, Some(whole));
+    let offset = datetime!(2026-03-04 07:06:07.5 +02:00);
+    ok(
+        store.set_confirmed_at(user.id, Some(offset), later).await,
+        "set_confirmed_at",
+    );
+    assert_eq!(
+        reload(&store, user.id).await.confirmed_at,
+        Some(offset),
+        "times are stored as the same instant"
+    );
+
+    ok(
+        store.set_confirmed_at(user.id, None, later).await,
+        "set_confirmed_at(None)",
+    );
+    assert_eq!(reload(&store, user.id).await.confirmed_at, None);
+}
+
+/// Login tracking: last := current (or the new value the first time), count += 1.
+pub async fn user_record_login_tracking(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "login")).await;
+    let other = create(&store, new_user(prefix, "login-other")).await;
+    let t1 = T0 + Duration::minutes(1);
+    let t2 = T0 + Duration::minutes(2);
+    let t3 = T0 + Duration::minutes(3);
+
+    ok(
+        store.record_login(user.id, t1, Some("10.0.0.1")).await,
+        "record_login",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.login_count, Some(1));
+    assert_eq!(read.current_login_at, Some(t1));
+    assert_eq!(read.current_login_ip.as_deref(), Some("10.0.0.1"));
+    assert_eq!(read.last_login_at, Some(t1), "first login: last = new");
+    assert_eq!(read.last_login_ip.as_deref(), Some("10.0.0.1"));
+
+    ok(
+        store.record_login(user.id, t2, Some("10.0.0.2")).await,
+        "record_login",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.login_count, Some(2));
+    assert_eq!(read.current_login_at, Some(t2));
+    assert_eq!(read.current_login_ip.as_deref(), Some("10.0.0.2"));
+    assert_eq!(read.last_login_at, Some(t1), "last = previous current");
+    assert_eq!(read.last_login_ip.as_deref(), Some("10.0.0.1"));
+
+    // No address known.
+    ok(store.record_login(user.id, t3, None).await, "record_login");
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.login_count, Some(3));
+    assert_eq!(read.current_login_at, Some(t3));
+    assert_eq!(read.current_login_ip, None);
+    assert_eq!(read.last_login_at, Some(t2));
+    assert_eq!(read.last_login_ip.as_deref(), Some("10.0.0.2"));
+
+    ok(
+        store.record_login(user.id, t3, Some("10.0.0.4")).await,
+        "record_login",
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.login_count, Some(4));
+    assert_eq!(read.current_login_ip.as_deref(), Some("10.0.0.4"));
+    assert_eq!(
+        read.last_login_ip.as_deref(),
+        Some("10.0.0.4"),
+        "no previous address: last = new"
+    );
+    assert_eq!(read.password, user.password, "other fields untouched");
+    assert_eq!(read.fs_uniquifier, user.fs_uniquifier);
+
+    assert_eq!(
+        reload(&store, other.id).await.login_count,
+        None,
+        "other users untouched"
+    );
+}
+
+/// 50 concurrent `record_login` calls on one user: `login_count` is exactly 50.
+pub async fn user_record_login_concurrent(store: Arc<dyn Store>, prefix: &str) {
+    const N: i64 = 50;
+    let user = create(&store, new_user(prefix, "many")).await;
+    let other = create(&store, new_user(prefix, "many-other")).await;
+    let times: Vec<OffsetDateTime> = (0..N).map(|i| T0 + Duration::seconds(i + 1)).collect();
+    let ips: Vec<String> = (0..N).map(|i| format!("192.0.2.{}", i + 1)).collect();
+
+    let mut tasks = Vec::new();
+    for i in 0..N as usize {
+        let store = store.clone();
+        let (at, ip) = (times[i], ips[i].clone());
+        tasks.push(tokio::spawn(async move {
+            store.record_login(user.id, at, Some(&ip)).await
+        }));
+    }
+    for task in tasks {
+        ok(
+            task.await.expect("record_login task panicked"),
+            "concurrent record_login",
+        );
+    }
+
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.login_count, Some(N), "no login is lost");
+    let current = read.current_login_at.expect("current_login_at set");
+    let last = read.last_login_at.expect("last_login_at set");
+    assert!(times.contains(&current), "current_login_at is one of ours");
+    assert!(times.contains(&last), "last_login_at is one of ours");
+    let ip_set: HashSet<&str> = ips.iter().map(String::as_str).collect();
+    let current_ip = read.current_login_ip.expect("current_login_ip set");
+    let last_ip = read.last_login_ip.expect("last_login_ip set");
+    assert!(ip_set.contains(current_ip.as_str()));
+    assert!(ip_set.contains(last_ip.as_str()));
+    assert_ne!(
+        current_ip, last_ip,
+        "last is the login before the current one"
+    );
+    assert_eq!(reload(&store, other.id).await.login_count, None);
+}
+
+/// `clear_mfa` clears second-factor state and keeps the rest.
+pub async fn user_clear_mfa(store: Arc<dyn Store>, prefix: &str) {
+    // The traits have no setter for second-factor fields yet: check that clearing keeps
+    // everything else and is harmless on a user without any.
+    let user = create(
+        &store,
+        NewUser {
+            username: Some(format!("mfa_{prefix}")),
+            confirmed_at: Some(T0),
+            ..new_user(prefix, "mfa")
+        },
+    )
+    .await;
+    ok(
+        store.record_login(user.id, T0, Some("10.1.1.1")).await,
+        "record_login",
+    );
+    let before = reload(&store, user.id).await;
+    let later = T0 + Duration::hours(2);
+    ok(store.clear_mfa(user.id, later).await, "clear_mfa");
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.tf_primary_method, None);
+    assert_eq!(read.tf_totp_secret, None);
+    assert_eq!(read.tf_phone_number, None);
+    assert_eq!(read.us_totp_secrets, None);
+    assert_eq!(read.us_phone_number, None);
+    assert_eq!(read.mf_recovery_codes, None);
+    assert_eq!(read.update_datetime, later);
+    let expected = User {
+        update_datetime: later,
+        ..before
+    };
+    assert_eq!(read, expected, "clear_mfa changes nothing else");
+    // Twice is fine.
+    ok(store.clear_mfa(user.id, later).await, "clear_mfa again");
+}
+
+/// `count_users` counts users; a conflicting insert adds none.
+pub async fn user_count(store: Arc<dyn Store>, prefix: &str) {
+    let before = ok(store.count_users().await, "count_users");
+    create(&store, new_user(prefix, "c1")).await;
+    assert_eq!(ok(store.count_users().await, "count_users"), before + 1);
+    create(&store, new_user(prefix, "c2")).await;
+    assert_eq!(ok(store.count_users().await, "count_users"), before + 2);
+    let dup = NewUser {
+        email: format!("c1-{prefix}@example.com"),
+        ..new_user(prefix, "c3")
+    };
+    assert!(store.create_user(dup).await.is_err());
+    assert_eq!(ok(store.count_users().await, "count_users"), before + 2);
+}
+
+/// Every update of an unknown user id is `NotFound`.
+pub async fn user_updates_unknown_id_not_found(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "known")).await;
+    let missing = user.id + 10_000;
+    expect_not_found(
+        store.set_password(missing, Some("$x"), None, T0).await,
+        "set_password",
+    );
+    expect_not_found(
+        store
+            .set_password(missing, Some("$x"), Some(&uniq(prefix, "m1")), T0)
+            .await,
+        "set_password with rotation",
+    );
+    expect_not_found(
+        store.upgrade_password(missing, "$a", "$b", T0).await,
+        "upgrade_password",
+    );
+    expect_not_found(
+        store.set_uniquifier(missing, &uniq(prefix, "m2"), T0).await,
+        "set_uniquifier",
+    );
+    expect_not_found(store.set_active(missing, false, T0).await, "set_active");
+    expect_not_found(
+        store.set_confirmed_at(missing, Some(T0), T0).await,
+        "set_confirmed_at",
+    );
+    expect_not_found(
+        store.record_login(missing, T0, Some("10.0.0.1")).await,
+        "record_login",
+    );
+    expect_not_found(store.clear_mfa(missing, T0).await, "clear_mfa");
+    assert_eq!(
+        reload(&store, user.id).await,
+        user,
+        "the known user is untouched"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+// ---------------------------------------------------------------------------------------------
+
+/// `create_role` and `role_by_name` round trip name, description and permissions (in order).
+pub async fn role_create_and_read(store: Arc<dyn Store>, prefix: &str) {
+    let name = format!("admin-{prefix}");
+    let permissions = perms(&["write", "read", "admin", "user:delete"]);
+    let role = ok(
+        store
+            .create_role(&name, Some("administrators"), &permissions, T0)
+            .await,
+        "create_role",
+    );
+    assert!(role.id > 0);
+    assert_eq!(role.name, name);
+    assert_eq!(role.description.as_deref(), Some("administrators"));
+    assert_eq!(role.permissions, permissions, "permission order preserved");
+    let read = ok(store.role_by_name(&name).await, "role_by_name");
+    assert_eq!(read.as_ref(), Some(&role));
+
+    // No description, no permissions.
+    let bare_name = format!("bare-{prefix}");
+    let bare = ok(
+        store.create_role(&bare_name, None, &[], T0).await,
+        "create_role",
+    );
+    assert_ne!(bare.id, role.id);
+    assert_eq!(bare.description, None);
+    assert!(bare.permissions.is_empty());
+    let read = ok(store.role_by_name(&bare_name).await, "role_by_name");
+    assert_eq!(
+        read.as_ref(),
+        Some(&bare),
+        "empty permissions read back as []"
+    );
+
+    // One permission.
+    let one_name = format!("one-{prefix}");
+    ok(
+        store
+            .create_role(&one_name, None, &perms(&["read"]), T0)
+            .await,
+        "create_role",
+    );
+    let read = ok(store.role_by_name(&one_name).await, "role_by_name").expect("role exists");
+    assert_eq!(read.permissions, perms(&["read"]));
+
+    // Names are exact.
+    assert!(
+        ok(
+            store.role_by_name(&name.to_uppercase()).await,
+            "role_by_name"
+        )
+        .is_none(),
+        "role_by_name is exact"
+    );
+    assert!(
+        ok(
+            store.role_by_name(&format!("nope-{prefix}")).await,
+            "role_by_name"
+        )
+        .is_none()
+    );
+}
+
+/// A second role with the same name is `Conflict("name")`.
+pub async fn role_duplicate_name_conflict(store: Arc<dyn Store>, prefix: &str) {
+    let name = format!("dup-{prefix}");
+    ok(
+        store.create_role(&name, None, &perms(&["a"]), T0).await,
+        "create_role",
+    );
+    expect_conflict(
+        store
+            .create_role(&name, Some("again"), &perms(&["b"]), T0)
+            .await,
+        "name",
+        "create_role with a taken name",
+    );
+    let read = ok(store.role_by_name(&name).await, "role_by_name").expect("role exists");
+    assert_eq!(read.permissions, perms(&["a"]), "the original is unchanged");
+    assert_eq!(read.description, None);
+}
+
+/// `list_roles` returns every role ordered by name.
+pub async fn role_list_sorted(store: Arc<dyn Store>, prefix: &str) {
+    for n in ["zeta", "alpha", "mu", "beta"] {
+        ok(
+            store
+                .create_role(&format!("{prefix}-{n}"), None, &[], T0)
+                .await,
+            "create_role",
+        );
+    }
+    let all = ok(store.list_roles().await, "list_roles");
+    let ours: Vec<&str> = names(&all)
+        .into_iter()
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    let expected: Vec<String> = ["alpha", "beta", "mu", "zeta"]
+        .iter()
+        .map(|n| format!("{prefix}-{n}"))
+        .collect();
+    assert_eq!(ours, expected, "list_roles is ordered by name");
+    let all_names = names(&all);
+    let mut sorted = all_names.clone();
+    sorted.sort_unstable();
+    assert_eq!(all_names, sorted, "list_roles is ordered by name");
+}
+
+/// `set_role_permissions` replaces the list (order kept); unknown role is `NotFound`.
+pub async fn role_set_permissions(store: Arc<dyn Store>, prefix: &str) {
+    let name = format!("editor-{prefix}");
+    let role = ok(
+        store
+            .create_role(&name, Some("edits"), &perms(&["read"]), T0)
+            .await,
+        "create_role",
+    );
+    let later = T0 + Duration::seconds(5);
+    let new_perms = perms(&["write", "read", "publish"]);
+    ok(
+        store.set_role_permissions(role.id, &new_perms, later).await,
+        "set_role_permissions",
+    );
+    let read = ok(store.role_by_name(&name).await, "role_by_name").expect("role exists");
+    assert_eq!(read.permissions, new_perms);
+    assert_eq!(
+        read.description.as_deref(),
+        Some("edits"),
+        "description kept"
+    );
+    assert_eq!(read.id, role.id);
+
+    ok(
+        store.set_role_permissions(role.id, &[], later).await,
+        "set_role_permissions([])",
+    );
+    let read = ok(store.role_by_name(&name).await, "role_by_name").expect("role exists");
+    assert!(read.permissions.is_empty());
+
+    expect_not_found(
+        store
+            .set_role_permissions(role.id + 10_000, &new_perms, later)
+            .await,
+        "set_role_permissions on an unknown role",
+    );
+}
+
+/// Adding and removing roles: results report change; `roles_of_user` is ordered by name.
+pub async fn role_assignment(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "roles")).await;
+    let other = create(&store, new_user(prefix, "roles-other")).await;
+    let writer = ok(
+        store
+            .create_role(
+                &format!("writer-{prefix}"),
+                None,
+                &perms(&["write", "read"]),
+                T0,
+            )
+            .await,
+        "create_role",
+    );
+    let admin = ok(
+        store
+            .create_role(
+                &format!("admin-{prefix}"),
+                Some("all"),
+                &perms(&["admin"]),
+                T0,
+            )
+            .await,
+        "create_role",
+    );
+    let reader = ok(
+        store
+            .create_role(&format!("reader-{prefix}"), None, &perms(&["read"]), T0)
+            .await,
+        "create_role",
+    );
+
+    assert!(
+        ok(store.roles_of_user(user.id).await, "roles_of_user").is_empty(),
+        "a new user has no roles"
+    );
+    assert!(ok(
+        store.add_role_to_user(user.id, writer.id).await,
+        "add_role_to_user"
+    ));
+    assert!(ok(
+        store.add_role_to_user(user.id, admin.id).await,
+        "add_role_to_user"
+    ));
+    assert!(
+        !ok(
+            store.add_role_to_user(user.id, admin.id).await,
+            "add_role_to_user"
+        ),
+        "adding a role twice reports false"
+    );
+    assert!(ok(
+        store.add_role_to_user(other.id, reader.id).await,
+        "add_role_to_user"
+    ));
+
+    let roles = ok(store.roles_of_user(user.id).await, "roles_of_user");
+    assert_eq!(
+        roles,
+        vec![admin.clone(), writer.clone()],
+        "roles_of_user: full roles, ordered by name, no duplicates"
+    );
+    assert_eq!(roles[1].permissions, perms(&["write", "read"]));
+    assert_eq!(
+        ok(store.roles_of_user(other.id).await, "roles_of_user"),
+        vec![reader.clone()]
+    );
+
+    assert!(ok(
+        store.remove_role_from_user(user.id, admin.id).await,
+        "remove_role_from_user"
+    ));
+    assert!(
+        !ok(
+            store.remove_role_from_user(user.id, admin.id).await,
+            "remove_role_from_user"
+        ),
+        "removing a role the user does not have reports false"
+    );
+    assert!(
+        !ok(
+            store.remove_role_from_user(user.id, reader.id).await,
+            "remove_role_from_user"
+        ),
+        "removing another user's role reports false"
+    );
+    assert_eq!(
+        ok(store.roles_of_user(user.id).await, "roles_of_user"),
+        vec![writer.clone()]
+    );
+    assert_eq!(
+        ok(store.roles_of_user(other.id).await, "roles_of_user"),
+        vec![reader],
+        "other users keep their roles"
+    );
+
+    // Permission changes show through roles_of_user.
+    ok(
+        store
+            .set_role_permissions(writer.id, &perms(&["write"]), T0)
+            .await,
+        "set_role_permissions",
+    );
+    let roles = ok(store.roles_of_user(user.id).await, "roles_of_user");
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].permissions, perms(&["write"]));
+
+    // Re-adding after removal works.
+    assert!(ok(
+        store.add_role_to_user(user.id, admin.id).await,
+        "add_role_to_user"
+    ));
+    assert_eq!(
+        names(&ok(store.roles_of_user(user.id).await, "roles_of_user")),
+        vec![admin.name.as_str(), writer.name.as_str()]
+    );
+}
+
+/// Unknown user or role ids: `add_role_to_user` is `NotFound`, the rest report nothing.
+pub async fn role_unknown_ids(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "ru")).await;
+    let role = ok(
+        store
+            .create_role(&format!("r-{prefix}"), None, &[], T0)
+            .await,
+        "create_role",
+    );
+    let missing_user = user.id + 10_000;
+    let missing_role = role.id + 10_000;
+    expect_not_found(
+        store.add_role_to_user(missing_user, role.id).await,
+        "add_role_to_user with an unknown user",
+    );
+    expect_not_found(
+        store.add_role_to_user(user.id, missing_role).await,
+        "add_role_to_user with an unknown role",
+    );
+    assert!(
+        ok(store.roles_of_user(user.id).await, "roles_of_user").is_empty(),
+        "a failed add adds nothing"
+    );
+    assert!(!ok(
+        store.remove_role_from_user(missing_user, role.id).await,
+        "remove_role_from_user"
+    ));
+    assert!(!ok(
+        store.remove_role_from_user(user.id, missing_role).await,
+        "remove_role_from_user"
+    ));
+    assert!(ok(store.roles_of_user(missing_user).await, "roles_of_user").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------------------------
+
+/// `create_session` then `load_session` round trips the record; unknown ids are `None`.
+pub async fn session_create_and_load(store: Arc<dyn Store>, prefix: &str) {
+    let record = session(prefix, "s1", Some("uq-owner"), NOW_UNIX + 3600);
+    assert!(ok(store.create_session(&record).await, "create_session"));
+    let read = ok(
+        store.load_session(&record.id_hash, NOW_UNIX).await,
+        "load_session",
+    );
+    assert_eq!(read.as_ref(), Some(&record), "session round trip");
+
+    // Anonymous session with default data.
+    let anon = SessionRecord {
+        user_uniquifier: None,
+        data: SessionData::default(),
+        ..session(prefix, "s2", None, NOW_UNIX + 60)
+    };
+    assert!(ok(store.create_session(&anon).await, "create_session"));
+    let read = ok(
+        store.load_session(&anon.id_hash, NOW_UNIX).await,
+        "load_session",
+    );
+    assert_eq!(read.as_ref(), Some(&anon));
+
+    assert!(
+        ok(
+            store
+                .load_session(&format!("{prefix}-unknown"), NOW_UNIX)
+                .await,
+            "load_session"
+        )
+        .is_none()
+    );
+}
+
+/// A second `create_session` with the same id returns false and leaves the original alone.
+pub async fn session_duplicate_id(store: Arc<dyn Store>, prefix: &str) {
+    let original = session(prefix, "dup", Some("uq-first"), NOW_UNIX + 3600);
+    assert!(ok(store.create_session(&original).await, "create_session"));
+    let intruder = SessionRecord {
+        user_uniquifier: Some("uq-second".into()),
+        data: SessionData::default(),
+        expires_at: NOW_UNIX + 7200,
+        ..original.clone()
+    };
+    assert!(
+        !ok(store.create_session(&intruder).await, "create_session"),
+        "create_session with an existing id reports false"
+    );
+    let read = ok(
+        store.load_session(&original.id_hash, NOW_UNIX).await,
+        "load_session",
+    );
+    assert_eq!(read.as_ref(), Some(&original), "the original is unchanged");
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
+        1
+    );
+}
+
+/// Sessions at or past `expires_at` are treated as absent.
+pub async fn session_expiry(store: Arc<dyn Store>, prefix: &str) {
+    let record = session(prefix, "exp", Some("uq-exp"), NOW_UNIX + 10);
+    assert!(ok(store.create_session(&record).await, "create_session"));
+    assert!(
+        ok(
+            store.load_session(&record.id_hash, NOW_UNIX + 9).await,
+            "load_session"
+        )
+        .is_some(),
+        "live one second before expiry"
+    );
+    assert!(
+        ok(
+            store.load_session(&record.id_hash, NOW_UNIX + 10).await,
+            "load_session"
+        )
+        .is_none(),
+        "dead at expires_at"
+    );
+    assert!(
+        ok(
+            store.load_session(&record.id_hash, NOW_UNIX + 1000).await,
+            "load_session"
+        )
+        .is_none(),
+        "dead after expires_at"
+    );
+    // An expired record with the same id still blocks create_session (the id is taken).
+    assert!(!ok(store.create_session(&record).await, "create_session"));
+}
+
+/// `save_session` updates an existing record and inserts an absent one.
+pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
+    let record = session(prefix, "save", None, NOW_UNIX + 60);
+    assert!(ok(store.create_session(&record).await, "create_session"));
+    let updated = SessionRecord {
+        user_uniquifier: Some("uq-saved".into()),
+        data: SessionData {
+            fs_paa: Some(1_767_323_100.25),
+            fs_gexp: None,
+            csrf_secret: Some("beef".into()),
+            remember: false,
+        },
+        expires_at: NOW_UNIX + 600,
+        ..record.clone()
+    };
+    ok(store.save_session(&updated).await, "save_session");
+    let read = ok(
+        store.load_session(&record.id_hash, NOW_UNIX).await,
+        "load_session",
+    );
+    assert_eq!(
+        read.as_ref(),
+        Some(&updated),
+        "save_session replaces the record"
+    );
+
+    // Saving an expired session extends it back to life.
+    let revived = SessionRecord {
+        expires_at: NOW_UNIX + 6000,
+        ..updated.clone()
+    };
+    assert!(
+        ok(
+            store.load_session(&record.id_hash, NOW_UNIX + 601).await,
+            "load_session"
+        )
+        .is_none()
+    );
+    ok(store.save_session(&revived).await, "save_session");
+    assert_eq!(
+        ok(
+            store.load_session(&record.id_hash, NOW_UNIX + 601).await,
+            "load_session"
+        ),
+        Some(revived)
+    );
+
+    // Insert if absent.
+    let fresh = session(prefix, "save-new", Some("uq-fresh"), NOW_UNIX + 60);
+    ok(store.save_session(&fresh).await, "save_session (insert)");
+    assert_eq!(
+        ok(
+            store.load_session(&fresh.id_hash, NOW_UNIX).await,
+            "load_session"
+        ),
+        Some(fresh)
+    );
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
+        2
+    );
+}
+
+/// `delete_session` removes one record; deleting an unknown id is fine.
+pub async fn session_delete(store: Arc<dyn Store>, prefix: &str) {
+    let a = session(prefix, "del-a", Some("uq-del"), NOW_UNIX + 60);
+    let b = session(prefix, "del-b", Some("uq-del"), NOW_UNIX + 60);
+    assert!(ok(store.create_session(&a).await, "create_session"));
+    assert!(ok(store.create_session(&b).await, "create_session"));
+    ok(store.delete_session(&a.id_hash).await, "delete_session");
+    assert!(
+        ok(
+            store.load_session(&a.id_hash, NOW_UNIX).await,
+            "load_session"
+        )
+        .is_none(),
+        "deleted"
+    );
+    assert!(
+        ok(
+            store.load_session(&b.id_hash, NOW_UNIX).await,
+            "load_session"
+        )
+        .is_some(),
+        "only the one asked for"
+    );
+    ok(
+        store.delete_session(&a.id_hash).await,
+        "delete_session again",
+    );
+    ok(
+        store.delete_session(&format!("{prefix}-never")).await,
+        "delete_session (unknown)",
+    );
+    // After deletion the id can be created again.
+    assert!(ok(store.create_session(&a).await, "create_session"));
+}
+
+/// `delete_user_sessions` removes every session of one user (expired ones included).
+pub async fn session_delete_user_sessions(store: Arc<dyn Store>, prefix: &str) {
+    let victim = format!("uq-victim-{prefix}");
+    let bystander = format!("uq-bystander-{prefix}");
+    let records = [
+        session(prefix, "v1", Some(&victim), NOW_UNIX + 60),
+        session(prefix, "v2", Some(&victim), NOW_UNIX + 600),
+        session(prefix, "v3", Some(&victim), NOW_UNIX - 5),
+        session(prefix, "b1", Some(&bystander), NOW_UNIX + 60),
+        session(prefix, "anon", None, NOW_UNIX + 60),
+    ];
+    for r in &records {
+        assert!(ok(store.create_session(r).await, "create_session"));
+    }
+    assert_eq!(
+        ok(
+            store.delete_user_sessions(&victim).await,
+            "delete_user_sessions"
+        ),
+        3,
+        "all of the user's sessions, expired included"
+    );
+    for r in &records[..3] {
+        assert!(
+            ok(
+                store.load_session(&r.id_hash, NOW_UNIX - 100).await,
+                "load_session"
+            )
+            .is_none()
+        );
+    }
+    for r in &records[3..] {
+        assert_eq!(
+            ok(
+                store.load_session(&r.id_hash, NOW_UNIX).await,
+                "load_session"
+            )
+            .as_ref(),
+            Some(r),
+            "other sessions are kept"
+        );
+    }
+    assert_eq!(
+        ok(
+            store.delete_user_sessions(&victim).await,
+            "delete_user_sessions"
+        ),
+        0,
+        "nothing left to delete"
+    );
+    assert_eq!(
+        ok(
+            store.delete_user_sessions("uq-nobody").await,
+            "delete_user_sessions"
+        ),
+        0
+    );
+}
+
+/// `delete_expired_sessions` removes exactly the dead records and says how many.
+pub async fn session_delete_expired(store: Arc<dyn Store>, prefix: &str) {
+    let records = [
+        session(prefix, "e1", Some("uq-e"), NOW_UNIX - 100),
+        session(prefix, "e2", None, NOW_UNIX),
+        session(prefix, "l1", Some("uq-e"), NOW_UNIX + 1),
+        session(prefix, "l2", None, NOW_UNIX + 100),
+    ];
+    for r in &records {
+        assert!(ok(store.create_session(r).await, "create_session"));
+    }
+    assert_eq!(
+        ok(
+            store.delete_expired_sessions(NOW_UNIX).await,
+            "delete_expired_sessions"
+        ),
+        2
+    );
+    assert_eq!(
+        ok(
+            store.delete_expired_sessions(NOW_UNIX).await,
+            "delete_expired_sessions"
+        ),
+        0,
+        "nothing left to delete"
+    );
+    // The expired ones are gone for good, even for a reader with an older clock.
+    for r in &records[..2] {
+        assert!(
+            ok(
+                store.load_session(&r.id_hash, NOW_UNIX - 1000).await,
+                "load_session"
+            )
+            .is_none()
+        );
+    }
+    for r in &records[2..] {
+        assert_eq!(
+            ok(
+                store.load_session(&r.id_hash, NOW_UNIX).await,
+                "load_session"
+            )
+            .as_ref(),
+            Some(r)
+        );
+    }
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
+        2
+    );
+}
+
+/// `count_sessions` counts live records only.
+pub async fn session_count(store: Arc<dyn Store>, prefix: &str) {
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
+        0,
+        "a fresh store has no sessions"
+    );
+    let records = [
+        session(prefix, "c1", Some("uq-c"), NOW_UNIX - 1),
+        session(prefix, "c2", Some("uq-c"), NOW_UNIX + 10),
+        session(prefix, "c3", None, NOW_UNIX + 20),
+    ];
+    for r in &records {
+        assert!(ok(store.create_session(r).await, "create_session"));
+    }
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
+        2
+    );
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX - 10).await, "count_sessions"),
+        3
+    );
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX + 10).await, "count_sessions"),
+        1
+    );
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX + 20).await, "count_sessions"),
+        0
+    );
+    ok(
+        store.delete_session(&records[1].id_hash).await,
+        "delete_session",
+    );
+    assert_eq!(
+        ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
+        1
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_unix_matches_t0() {
+        assert_eq!(T0.unix_timestamp(), NOW_UNIX);
+    }
+}

@@ -1,0 +1,398 @@
+//! In-memory datastore: for tests, examples and embedding without a database.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{RoleStore, SessionStore, StoreError, StoreResult, UserStore};
+use crate::model::{NewUser, Role, SessionRecord, User};
+
+#[derive(Debug, Default)]
+struct Inner {
+    users: Vec<User>,
+    roles: Vec<Role>,
+    user_roles: Vec<(i64, i64)>,
+    sessions: HashMap<String, SessionRecord>,
+    next_user_id: i64,
+    next_role_id: i64,
+}
+
+/// A datastore held in process memory. Every operation takes one lock, so each is atomic.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> StoreResult<R> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))?;
+        Ok(f(&mut guard))
+    }
+}
+
+fn eq_ci(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+impl Inner {
+    fn user_mut(&mut self, id: i64) -> StoreResult<&mut User> {
+        self.users
+            .iter_mut()
+            .find(|u| u.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+        self.with(|s| {
+            if s.users.iter().any(|u| eq_ci(&u.email, &new.email)) {
+                return Err(StoreError::Conflict("email"));
+            }
+            if let Some(name) = &new.username
+                && s
+                    .users
+                    .iter()
+                    .any(|u| u.username.as_deref().is_some_and(|n| eq_ci(n, name)))
+            {
+                return Err(StoreError::Conflict("username"));
+            }
+            if s.users.iter().any(|u| u.fs_uniquifier == new.fs_uniquifier) {
+                return Err(StoreError::Conflict("fs_uniquifier"));
+            }
+            s.next_user_id += 1;
+            let user = User {
+                id: s.next_user_id,
+                email: new.email,
+                username: new.username,
+                password: new.password,
+                active: new.active,
+                fs_uniquifier: new.fs_uniquifier,
+                fs_token_uniquifier: None,
+                confirmed_at: new.confirmed_at,
+                last_login_at: None,
+                current_login_at: None,
+                last_login_ip: None,
+                current_login_ip: None,
+                login_count: None,
+                tf_primary_method: None,
+                tf_totp_secret: None,
+                tf_phone_number: None,
+                us_totp_secrets: None,
+                us_phone_number: None,
+                fs_webauthn_user_handle: None,
+                mf_recovery_codes: None,
+                create_datetime: new.now,
+                update_datetime: new.now,
+            };
+            s.users.push(user.clone());
+            Ok(user)
+        })?
+    }
+
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        self.with(|s| s.users.iter().find(|u| u.id == id).cloned())
+    }
+
+    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        self.with(|s| {
+            s.users
+                .iter()
+                .find(|u| u.fs_uniquifier == uniquifier)
+                .cloned()
+        })
+    }
+
+    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        self.with(|s| {
+            s.users
+                .iter()
+                .find(|u| u.token_uniquifier() == uniquifier)
+                .cloned()
+        })
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.with(|s| s.users.iter().find(|u| eq_ci(&u.email, email)).cloned())
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.with(|s| {
+            s.users
+                .iter()
+                .find(|u| u.username.as_deref().is_some_and(|n| eq_ci(n, username)))
+                .cloned()
+        })
+    }
+
+    async fn set_password(
+        &self,
+        user_id: i64,
+        hash: Option<&str>,
+        new_uniquifier: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.password = hash.map(str::to_owned);
+            if let Some(q) = new_uniquifier {
+                u.fs_uniquifier = q.to_owned();
+                if u.fs_token_uniquifier.is_some() {
+                    u.fs_token_uniquifier = Some(format!("{q}t"));
+                }
+            }
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
+    async fn upgrade_password(
+        &self,
+        user_id: i64,
+        expected: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            if u.password.as_deref() != Some(expected) {
+                return Ok(false);
+            }
+            u.password = Some(hash.to_owned());
+            u.update_datetime = now;
+            Ok(true)
+        })?
+    }
+
+    async fn set_uniquifier(
+        &self,
+        user_id: i64,
+        uniquifier: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.fs_uniquifier = uniquifier.to_owned();
+            if u.fs_token_uniquifier.is_some() {
+                u.fs_token_uniquifier = Some(format!("{uniquifier}t"));
+            }
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
+    async fn set_active(&self, user_id: i64, active: bool, now: OffsetDateTime) -> StoreResult<bool> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            let changed = u.active != active;
+            u.active = active;
+            u.update_datetime = now;
+            Ok(changed)
+        })?
+    }
+
+    async fn set_confirmed_at(
+        &self,
+        user_id: i64,
+        at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.confirmed_at = at;
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
+    async fn record_login(
+        &self,
+        user_id: i64,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.last_login_at = u.current_login_at.or(Some(at));
+            u.last_login_ip = u.current_login_ip.take().or_else(|| ip.map(str::to_owned));
+            u.current_login_at = Some(at);
+            u.current_login_ip = ip.map(str::to_owned);
+            u.login_count = Some(u.login_count.unwrap_or(0) + 1);
+            Ok(())
+        })?
+    }
+
+    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.tf_primary_method = None;
+            u.tf_totp_secret = None;
+            u.tf_phone_number = None;
+            u.us_totp_secrets = None;
+            u.us_phone_number = None;
+            u.mf_recovery_codes = None;
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.with(|s| s.users.len() as u64)
+    }
+}
+
+#[async_trait]
+impl RoleStore for MemoryStore {
+    async fn create_role(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        permissions: &[String],
+        _now: OffsetDateTime,
+    ) -> StoreResult<Role> {
+        self.with(|s| {
+            if s.roles.iter().any(|r| r.name == name) {
+                return Err(StoreError::Conflict("name"));
+            }
+            s.next_role_id += 1;
+            let role = Role {
+                id: s.next_role_id,
+                name: name.to_owned(),
+                description: description.map(str::to_owned),
+                permissions: permissions.to_vec(),
+            };
+            s.roles.push(role.clone());
+            Ok(role)
+        })?
+    }
+
+    async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>> {
+        self.with(|s| s.roles.iter().find(|r| r.name == name).cloned())
+    }
+
+    async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+        self.with(|s| {
+            let mut roles = s.roles.clone();
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
+            roles
+        })
+    }
+
+    async fn set_role_permissions(
+        &self,
+        role_id: i64,
+        permissions: &[String],
+        _now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let r = s
+                .roles
+                .iter_mut()
+                .find(|r| r.id == role_id)
+                .ok_or(StoreError::NotFound)?;
+            r.permissions = permissions.to_vec();
+            Ok(())
+        })?
+    }
+
+    async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        self.with(|s| {
+            if !s.users.iter().any(|u| u.id == user_id) || !s.roles.iter().any(|r| r.id == role_id)
+            {
+                return Err(StoreError::NotFound);
+            }
+            if s.user_roles.contains(&(user_id, role_id)) {
+                return Ok(false);
+            }
+            s.user_roles.push((user_id, role_id));
+            Ok(true)
+        })?
+    }
+
+    async fn remove_role_from_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        self.with(|s| {
+            let before = s.user_roles.len();
+            s.user_roles.retain(|p| *p != (user_id, role_id));
+            before != s.user_roles.len()
+        })
+    }
+
+    async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>> {
+        self.with(|s| {
+            let mut roles: Vec<Role> = s
+                .user_roles
+                .iter()
+                .filter(|(u, _)| *u == user_id)
+                .filter_map(|(_, r)| s.roles.iter().find(|role| role.id == *r).cloned())
+                .collect();
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
+            roles
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        self.with(|s| {
+            if s.sessions.contains_key(&record.id_hash) {
+                return false;
+            }
+            s.sessions.insert(record.id_hash.clone(), record.clone());
+            true
+        })
+    }
+
+    async fn load_session(&self, id_hash: &str, now_unix: i64) -> StoreResult<Option<SessionRecord>> {
+        self.with(|s| {
+            s.sessions
+                .get(id_hash)
+                .filter(|r| r.expires_at > now_unix)
+                .cloned()
+        })
+    }
+
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<()> {
+        self.with(|s| {
+            s.sessions.insert(record.id_hash.clone(), record.clone());
+        })
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.with(|s| {
+            s.sessions.remove(id_hash);
+        })
+    }
+
+    async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64> {
+        self.with(|s| {
+            let before = s.sessions.len();
+            s.sessions
+                .retain(|_, r| r.user_uniquifier.as_deref() != Some(user_uniquifier));
+            (before - s.sessions.len()) as u64
+        })
+    }
+
+    async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        self.with(|s| {
+            let before = s.sessions.len();
+            s.sessions.retain(|_, r| r.expires_at > now_unix);
+            (before - s.sessions.len()) as u64
+        })
+    }
+
+    async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        self.with(|s| s.sessions.values().filter(|r| r.expires_at > now_unix).count() as u64)
+    }
+}

@@ -1,0 +1,87 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// portcullis: a Flask-Security-compatible auth server.
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version)]
+pub struct Cli {
+    /// Configuration file (TOML; default: portcullis.toml if present).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the auth server.
+    Serve,
+    /// Manage users.
+    #[command(subcommand)]
+    Users(Users),
+    /// Manage roles.
+    #[command(subcommand)]
+    Roles(Roles),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Users {
+    /// Create a user.
+    Create {
+        /// Email address.
+        identity: String,
+        /// Password.
+        #[arg(long)]
+        password: Option<String>,
+        /// Username.
+        #[arg(long)]
+        username: Option<String>,
+        /// Create active (the default).
+        #[arg(long, conflicts_with = "inactive")]
+        active: bool,
+        /// Create inactive.
+        #[arg(long)]
+        inactive: bool,
+        /// Mark the email as confirmed.
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// Activate a user.
+    Activate { identity: String },
+    /// Deactivate a user (ends their sessions and tokens).
+    Deactivate { identity: String },
+    /// Rotate the user's uniquifier (ends every session and token) and clear second factors.
+    ResetAccess { identity: String },
+    /// Set a user's password.
+    ChangePassword {
+        identity: String,
+        /// The new password.
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Roles {
+    /// Create a role.
+    Create {
+        name: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Comma-separated permissions.
+        #[arg(long)]
+        permissions: Option<String>,
+    },
+    /// Give a user a role.
+    Add { identity: String, role: String },
+    /// Take a role from a user.
+    Remove { identity: String, role: String },
+    /// Add permissions to a role.
+    AddPermissions { role: String, permissions: String },
+    /// Remove permissions from a role.
+    RemovePermissions { role: String, permissions: String },
+}

@@ -1,0 +1,287 @@
+//! Dispatch: load configuration, open the datastore, run the command.
+
+use std::sync::Arc;
+
+use portcullis::Security;
+use portcullis_core::config::Config;
+use portcullis_core::crypto::password::PasswordHasher;
+use portcullis_core::crypto::random;
+use portcullis_core::events::{Event, EventSink, TracingSink};
+use portcullis_core::policy;
+use portcullis_core::store::Store;
+use portcullis_core::{Clock, NewUser, StoreError, SystemClock, User};
+use portcullis_sqlx::SqliteStore;
+
+use crate::cli::{Cli, Command, Roles, Users};
+
+/// What can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad configuration (exit 2).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Bad input on the command line (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The datastore failed (exit 1).
+    #[error("datastore: {0}")]
+    Store(#[from] StoreError),
+    /// Anything else at run time (exit 1).
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Config(_) | Self::Usage(_) => 2,
+            Self::Store(_) | Self::Runtime(_) => 1,
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
+    let url = &config.database_url;
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::connect(url).await?;
+        Ok(Arc::new(store))
+    } else {
+        Err(CliError::Config(format!(
+            "unsupported database URL {url:?} (this build supports sqlite://PATH)"
+        )))
+    }
+}
+
+pub async fn run(args: Cli) -> Result<(), CliError> {
+    let path = args.config.clone().or_else(|| {
+        let p = std::path::PathBuf::from("portcullis.toml");
+        p.exists().then_some(p)
+    });
+    let mut config = Config::load(path.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
+    crate::secrets::ensure(&mut config)?;
+    let store = open_store(&config).await?;
+    match args.command {
+        Command::Serve => {
+            let security = Security::builder_arc(config, store)
+                .build()
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            crate::serve::serve(security).await
+        }
+        Command::Users(cmd) => users(&config, store.as_ref(), cmd).await,
+        Command::Roles(cmd) => roles(store.as_ref(), cmd).await,
+    }
+}
+
+async fn find_user(store: &dyn Store, identity: &str) -> Result<User, CliError> {
+    if let Some(email) = policy::normalize_email(identity)
+        && let Some(u) = store.user_by_email(&email).await?
+    {
+        return Ok(u);
+    }
+    if let Some(u) = store.user_by_username(identity.trim()).await? {
+        return Ok(u);
+    }
+    Err(CliError::Usage(format!("User not found: {identity}")))
+}
+
+fn hasher(config: &Config) -> Result<PasswordHasher, CliError> {
+    let pc = config
+        .password_config()
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    PasswordHasher::new(pc).map_err(|e| CliError::Config(e.to_string()))
+}
+
+fn check_password(config: &Config, hasher: &PasswordHasher, pw: &str) -> Result<(), CliError> {
+    let errors = policy::password_errors(&hasher.normalize(pw), config.password_length_min);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!("Invalid password: {}", errors.join("; "))))
+    }
+}
+
+async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), CliError> {
+    let clock = SystemClock;
+    let events = TracingSink;
+    match cmd {
+        Users::Create {
+            identity,
+            password,
+            username,
+            active: _,
+            inactive,
+            confirmed,
+        } => {
+            let email = policy::normalize_email(&identity)
+                .ok_or_else(|| CliError::Usage(format!("Invalid email address: {identity}")))?;
+            let password = password.ok_or_else(|| {
+                CliError::Usage("--password is required".into())
+            })?;
+            let hasher = hasher(config)?;
+            check_password(config, &hasher, &password)?;
+            let username = match username {
+                Some(u) => {
+                    let errs = policy::username_errors(&u);
+                    if !errs.is_empty() {
+                        return Err(CliError::Usage(format!("Invalid username: {}", errs.join("; "))));
+                    }
+                    Some(policy::normalize_username(&u))
+                }
+                None => None,
+            };
+            let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+                .await
+                .map_err(|e| CliError::Runtime(e.to_string()))?
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
+            let now = clock.now();
+            let user = store
+                .create_user(NewUser {
+                    email: email.clone(),
+                    username,
+                    password: Some(hash),
+                    active: !inactive,
+                    confirmed_at: confirmed.then_some(now),
+                    fs_uniquifier: random::uniquifier(),
+                    now,
+                })
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(field) => {
+                        CliError::Usage(format!("Error creating user: {field} is already associated with an account."))
+                    }
+                    other => other.into(),
+                })?;
+            events.emit(&Event::UserRegistered { user_id: user.id });
+            println!(
+                "User created successfully: {} (active: {}, confirmed: {})",
+                user.email, user.active, confirmed
+            );
+        }
+        Users::Activate { identity } => {
+            let user = find_user(store, &identity).await?;
+            if store.set_active(user.id, true, clock.now()).await? {
+                events.emit(&Event::UserActiveChanged { user_id: user.id, active: true });
+                println!("User {} has been activated.", user.email);
+            } else {
+                println!("User {} was already activated.", user.email);
+            }
+        }
+        Users::Deactivate { identity } => {
+            let user = find_user(store, &identity).await?;
+            let changed = store.set_active(user.id, false, clock.now()).await?;
+            let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
+            if changed {
+                events.emit(&Event::UserActiveChanged { user_id: user.id, active: false });
+                println!("User {} has been deactivated ({ended} sessions ended).", user.email);
+            } else {
+                println!("User {} was already deactivated.", user.email);
+            }
+        }
+        Users::ResetAccess { identity } => {
+            let user = find_user(store, &identity).await?;
+            let now = clock.now();
+            store.set_uniquifier(user.id, &random::uniquifier(), now).await?;
+            store.clear_mfa(user.id, now).await?;
+            let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
+            events.emit(&Event::UserAccessReset { user_id: user.id });
+            println!(
+                "Access reset for {}: every session and token ended ({ended} sessions), second factors cleared.",
+                user.email
+            );
+        }
+        Users::ChangePassword { identity, password } => {
+            let user = find_user(store, &identity).await?;
+            let hasher = hasher(config)?;
+            check_password(config, &hasher, &password)?;
+            let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+                .await
+                .map_err(|e| CliError::Runtime(e.to_string()))?
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
+            store
+                .set_password(user.id, Some(&hash), Some(&random::uniquifier()), clock.now())
+                .await?;
+            store.delete_user_sessions(&user.fs_uniquifier).await?;
+            events.emit(&Event::PasswordChanged { user_id: user.id });
+            println!("Password of {} changed; their sessions and tokens ended.", user.email);
+        }
+    }
+    Ok(())
+}
+
+async fn find_role(store: &dyn Store, name: &str) -> Result<portcullis_core::Role, CliError> {
+    store
+        .role_by_name(name)
+        .await?
+        .ok_or_else(|| CliError::Usage(format!("Cannot find role: {name}")))
+}
+
+async fn roles(store: &dyn Store, cmd: Roles) -> Result<(), CliError> {
+    let clock = SystemClock;
+    let events = TracingSink;
+    match cmd {
+        Roles::Create {
+            name,
+            description,
+            permissions,
+        } => {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.len() > 80 {
+                return Err(CliError::Usage("Role name must be 1 to 80 characters".into()));
+            }
+            let perms = permissions
+                .as_deref()
+                .map(portcullis_core::authz::parse_list)
+                .unwrap_or_default();
+            store
+                .create_role(&name, description.as_deref(), &perms, clock.now())
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => CliError::Usage(format!("Role {name} already exists")),
+                    other => other.into(),
+                })?;
+            events.emit(&Event::RoleCreated { name: name.clone() });
+            println!("Role {name} created (permissions: {}).", perms.join(","));
+        }
+        Roles::Add { identity, role } => {
+            let user = find_user(store, &identity).await?;
+            let r = find_role(store, &role).await?;
+            if store.add_role_to_user(user.id, r.id).await? {
+                events.emit(&Event::UserRoleChanged { user_id: user.id, role: r.name.clone(), added: true });
+                println!("Role {} added to user {}.", r.name, user.email);
+            } else {
+                println!("User {} already has role {}.", user.email, r.name);
+            }
+        }
+        Roles::Remove { identity, role } => {
+            let user = find_user(store, &identity).await?;
+            let r = find_role(store, &role).await?;
+            if store.remove_role_from_user(user.id, r.id).await? {
+                events.emit(&Event::UserRoleChanged { user_id: user.id, role: r.name.clone(), added: false });
+                println!("Role {} removed from user {}.", r.name, user.email);
+            } else {
+                println!("User {} does not have role {}.", user.email, r.name);
+            }
+        }
+        Roles::AddPermissions { role, permissions } => {
+            let r = find_role(store, &role).await?;
+            let mut perms = r.permissions.clone();
+            for p in portcullis_core::authz::parse_list(&permissions) {
+                if !perms.contains(&p) {
+                    perms.push(p);
+                }
+            }
+            store.set_role_permissions(r.id, &perms, clock.now()).await?;
+            events.emit(&Event::RolePermissionsChanged { role: r.name.clone() });
+            println!("Role {} now has permissions: {}.", r.name, perms.join(","));
+        }
+        Roles::RemovePermissions { role, permissions } => {
+            let r = find_role(store, &role).await?;
+            let drop = portcullis_core::authz::parse_list(&permissions);
+            let perms: Vec<String> = r.permissions.iter().filter(|p| !drop.contains(p)).cloned().collect();
+            store.set_role_permissions(r.id, &perms, clock.now()).await?;
+            events.emit(&Event::RolePermissionsChanged { role: r.name.clone() });
+            println!("Role {} now has permissions: {}.", r.name, perms.join(","));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Conversions shared by the SQL backends: datetimes as SQLAlchemy stores them, Flask-Security's
+//! `AsaList`, and driver errors to [`StoreError`].
+
+use portcullis_core::StoreError;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// How SQLAlchemy writes a naive UTC `DateTime` in SQLite.
+const WRITE_FORMAT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]");
+
+/// What we read: with or without a fraction (SQLite's `CURRENT_TIMESTAMP` has none).
+const READ_FORMAT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]]");
+
+/// A time as naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff` (sub-microseconds are dropped).
+pub(crate) fn datetime_to_db(at: OffsetDateTime) -> Result<String, StoreError> {
+    let utc = at
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| StoreError::Backend(format!("time out of range: {at}")))?;
+    PrimitiveDateTime::new(utc.date(), utc.time())
+        .format(WRITE_FORMAT)
+        .map_err(|e| StoreError::Backend(format!("cannot format time {at}: {e}")))
+}
+
+/// [`datetime_to_db`] for optional values.
+pub(crate) fn opt_datetime_to_db(at: Option<OffsetDateTime>) -> Result<Option<String>, StoreError> {
+    at.map(datetime_to_db).transpose()
+}
+
+/// Parse naive UTC text as written by SQLAlchemy, SQLite or us. Accepts a `T` separator and a
+/// trailing `Z`/offset too (RFC 3339), in case another tool wrote the row.
+pub(crate) fn datetime_from_db(text: &str) -> Result<OffsetDateTime, StoreError> {
+    let trimmed = text.trim();
+    let normalised: String = trimmed
+        .char_indices()
+        .map(|(i, c)| if i == 10 && c == 'T' { ' ' } else { c })
+        .collect();
+    if let Ok(naive) = PrimitiveDateTime::parse(&normalised, READ_FORMAT) {
+        return Ok(naive.assume_utc());
+    }
+    OffsetDateTime::parse(trimmed, &time::format_description::well_known::Rfc3339)
+        .map(|at| at.to_offset(UtcOffset::UTC))
+        .map_err(|_| StoreError::Backend(format!("unreadable datetime in the store: {text:?}")))
+}
+
+/// [`datetime_from_db`] for nullable columns.
+pub(crate) fn opt_datetime_from_db(
+    text: Option<String>,
+) -> Result<Option<OffsetDateTime>, StoreError> {
+    text.as_deref().map(datetime_from_db).transpose()
+}
+
+/// Flask-Security's `AsaList` load: comma separated, NULL or empty → `[]`.
+pub(crate) fn asa_list_from_db(text: Option<&str>) -> Vec<String> {
+    match text {
+        Some(t) if !t.is_empty() => t.split(',').map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Flask-Security's `AsaList` bind: comma joined; `[]` is stored as NULL. Items containing a
+/// comma cannot be stored (they would come back split), so they are refused.
+pub(crate) fn asa_list_to_db(items: &[String]) -> Result<Option<String>, StoreError> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    if let Some(bad) = items.iter().find(|i| i.contains(',') || i.is_empty()) {
+        return Err(StoreError::Backend(format!(
+            "list item {bad:?} cannot be stored: items must be non-empty and contain no comma"
+        )));
+    }
+    Ok(Some(items.join(",")))
+}
+
+// SQLite primary result codes (the low byte of an extended code).
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+const SQLITE_NOMEM: i64 = 7;
+const SQLITE_READONLY: i64 = 8;
+const SQLITE_IOERR: i64 = 10;
+const SQLITE_FULL: i64 = 13;
+const SQLITE_CANTOPEN: i64 = 14;
+const SQLITE_PROTOCOL: i64 = 15;
+const SQLITE_NOTADB: i64 = 26;
+
+/// Map a driver error: unique violations to `Conflict(field)`, connection and pool trouble to
+/// `Unavailable`, the rest to `Backend`.
+pub(crate) fn map_sqlx(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) => {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(conflict_field(db.message()));
+            }
+            let primary = db
+                .code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .map(|c| c & 0xff);
+            match primary {
+                Some(
+                    SQLITE_BUSY | SQLITE_LOCKED | SQLITE_NOMEM | SQLITE_READONLY | SQLITE_IOERR
+                    | SQLITE_FULL | SQLITE_CANTOPEN | SQLITE_PROTOCOL | SQLITE_NOTADB,
+                ) => StoreError::Unavailable(db.message().to_owned()),
+                _ => StoreError::Backend(db.message().to_owned()),
+            }
+        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Configuration(_)
+        | sqlx::Error::Protocol(_) => StoreError::Unavailable(err.to_string()),
+        _ => StoreError::Backend(err.to_string()),
+    }
+}
+
+/// The field a unique violation is about, from SQLite's message
+/// (`UNIQUE constraint failed: user.email` or `... failed: index 'ix_...'`).
+fn conflict_field(message: &str) -> &'static str {
+    const FIELDS: &[(&str, &str)] = &[
+        ("fs_token_uniquifier", "fs_token_uniquifier"),
+        ("fs_webauthn_user_handle", "fs_webauthn_user_handle"),
+        ("fs_uniquifier", "fs_uniquifier"),
+        ("us_phone_number", "us_phone_number"),
+        ("email", "email"),
+        ("username", "username"),
+        ("role.name", "name"),
+        ("credential_id", "credential_id"),
+        ("id_hash", "id_hash"),
+    ];
+    let detail = message
+        .split_once("failed:")
+        .map_or(message, |(_, rest)| rest);
+    FIELDS
+        .iter()
+        .find(|(needle, _)| detail.contains(needle))
+        .map_or("unique", |(_, field)| field)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn datetimes_written_like_sqlalchemy() {
+        let at = datetime!(2026-01-02 03:04:05.123456789 UTC);
+        assert_eq!(datetime_to_db(at).unwrap(), "2026-01-02 03:04:05.123456");
+        let whole = datetime!(2026-01-02 03:04:05 UTC);
+        assert_eq!(datetime_to_db(whole).unwrap(), "2026-01-02 03:04:05.000000");
+        let offset = datetime!(2026-01-02 05:04:05 +02:00);
+        assert_eq!(
+            datetime_to_db(offset).unwrap(),
+            "2026-01-02 03:04:05.000000"
+        );
+    }
+
+    #[test]
+    fn datetimes_read_with_and_without_fraction() {
+        assert_eq!(
+            datetime_from_db("2026-11-28 16:16:58").unwrap(),
+            datetime!(2026-11-28 16:16:58 UTC)
+        );
+        assert_eq!(
+            datetime_from_db("2026-11-28 16:16:59.745907").unwrap(),
+            datetime!(2026-11-28 16:16:59.745907 UTC)
+        );
+        assert_eq!(
+            datetime_from_db("2026-11-28 16:16:59.5").unwrap(),
+            datetime!(2026-11-28 16:16:59.5 UTC)
+        );
+        assert_eq!(
+            datetime_from_db("2026-11-28T16:16:59.5").unwrap(),
+            datetime!(2026-11-28 16:16:59.5 UTC)
+        );
+        assert_eq!(
+            datetime_from_db("2026-11-28T18:16:59+02:00").unwrap(),
+            datetime!(2026-11-28 16:16:59 UTC)
+        );
+        assert!(matches!(
+            datetime_from_db("yesterday"),
+            Err(StoreError::Backend(_))
+        ));
+        let round = datetime!(2026-01-02 03:04:05.000001 UTC);
+        assert_eq!(
+            datetime_from_db(&datetime_to_db(round).unwrap()).unwrap(),
+            round
+        );
+    }
+
+    #[test]
+    fn asa_list_like_flask_security() {
+        assert_eq!(asa_list_from_db(None), Vec::<String>::new());
+        assert_eq!(asa_list_from_db(Some("")), Vec::<String>::new());
+        assert_eq!(
+            asa_list_from_db(Some("read,write,admin")),
+            vec!["read", "write", "admin"]
+        );
+        let items = vec!["b".to_owned(), "a".to_owned()];
+        assert_eq!(asa_list_to_db(&items).unwrap().as_deref(), Some("b,a"));
+        assert_eq!(asa_list_to_db(&[]).unwrap(), None);
+        assert!(asa_list_to_db(&["a,b".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn conflict_fields_from_sqlite_messages() {
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: user.email"),
+            "email"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: user.username"),
+            "username"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: user.fs_uniquifier"),
+            "fs_uniquifier"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: user.fs_token_uniquifier"),
+            "fs_token_uniquifier"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: index 'ix_user_fs_token_uniquifier'"),
+            "fs_token_uniquifier"
+        );
+        assert_eq!(
+            conflict_field("UNIQUE constraint failed: role.name"),
+            "name"
+        );
+        assert_eq!(conflict_field("something else"), "unique");
+    }
+}

@@ -1,0 +1,45 @@
+//! The store conformance suite, run against every store this crate offers (and the in-memory
+//! reference store, so that the suite itself is checked against the reference).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod memory {
+    use std::sync::Arc;
+
+    use portcullis_core::{MemoryStore, Store};
+
+    portcullis_core::store_conformance_tests!(async {
+        Arc::new(MemoryStore::new()) as Arc<dyn Store>
+    });
+}
+
+/// SQLite on a temporary file (WAL, a pool of several connections): the real thing.
+mod sqlite {
+    use std::sync::Arc;
+
+    use portcullis_core::Store;
+    use portcullis_sqlx::SqliteStore;
+
+    portcullis_core::store_conformance_tests!(async {
+        Arc::new(
+            SqliteStore::connect_temporary()
+                .await
+                .expect("open a temporary SQLite database"),
+        ) as Arc<dyn Store>
+    });
+}
+
+/// SQLite in memory (a single connection).
+mod sqlite_memory {
+    use std::sync::Arc;
+
+    use portcullis_core::Store;
+    use portcullis_sqlx::SqliteStore;
+
+    portcullis_core::store_conformance_tests!(async {
+        Arc::new(
+            SqliteStore::connect_memory()
+                .await
+                .expect("open an in-memory SQLite database"),
+        ) as Arc<dyn Store>
+    });
+}

@@ -1,0 +1,265 @@
+//! Guards as route layers: `auth_required`, `roles_required`, `roles_accepted`,
+//! `permissions_required`, `permissions_accepted`, with a mechanism list and a freshness window.
+//!
+//! ```ignore
+//! Router::new().route("/admin", get(admin).route_layer(guard::roles_required(["admin"])))
+//! ```
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portcullis_core::authz::Requirement;
+use portcullis_core::config::Mechanism;
+use serde_json::{Map, json};
+use tower::{Layer, Service};
+
+use crate::extract::{csrf_guard, request_auth, unauthenticated};
+use crate::layer::{Identity, RequestAuth};
+use crate::respond;
+
+#[derive(Debug, Clone, Default)]
+struct Spec {
+    mechanisms: Option<Vec<Mechanism>>,
+    within: Option<i64>,
+    requirements: Vec<Requirement>,
+}
+
+/// A route layer that admits only requests meeting its requirements.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    spec: Arc<Spec>,
+}
+
+fn names<I, T>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
+impl Guard {
+    fn with(mut self, f: impl FnOnce(&mut Spec)) -> Self {
+        f(Arc::make_mut(&mut self.spec));
+        self
+    }
+
+    /// Accept these mechanisms (default: `api_enabled_methods`, i.e. session and token).
+    pub fn mechanisms(self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+        let m: Vec<Mechanism> = mechanisms.into_iter().collect();
+        self.with(|s| s.mechanisms = Some(m))
+    }
+
+    /// Require a primary authentication within this window (freshness); re-authenticate at
+    /// `/verify` otherwise.
+    pub fn within(self, window: std::time::Duration) -> Self {
+        let secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        self.with(|s| s.within = Some(secs))
+    }
+
+    /// Also require every one of these roles.
+    pub fn roles_required<I: IntoIterator<Item = T>, T: Into<String>>(self, roles: I) -> Self {
+        let r = names(roles);
+        self.with(|s| s.requirements.push(Requirement::RolesRequired(r)))
+    }
+
+    /// Also require one of these roles.
+    pub fn roles_accepted<I: IntoIterator<Item = T>, T: Into<String>>(self, roles: I) -> Self {
+        let r = names(roles);
+        self.with(|s| s.requirements.push(Requirement::RolesAccepted(r)))
+    }
+
+    /// Also require every one of these permissions.
+    pub fn permissions_required<I: IntoIterator<Item = T>, T: Into<String>>(self, p: I) -> Self {
+        let r = names(p);
+        self.with(|s| s.requirements.push(Requirement::PermissionsRequired(r)))
+    }
+
+    /// Also require one of these permissions.
+    pub fn permissions_accepted<I: IntoIterator<Item = T>, T: Into<String>>(self, p: I) -> Self {
+        let r = names(p);
+        self.with(|s| s.requirements.push(Requirement::PermissionsAccepted(r)))
+    }
+}
+
+/// Any authenticated user.
+pub fn auth_required() -> Guard {
+    Guard::default()
+}
+
+/// Users having every one of `roles`.
+pub fn roles_required<I: IntoIterator<Item = T>, T: Into<String>>(roles: I) -> Guard {
+    Guard::default().roles_required(roles)
+}
+
+/// Users having at least one of `roles`.
+pub fn roles_accepted<I: IntoIterator<Item = T>, T: Into<String>>(roles: I) -> Guard {
+    Guard::default().roles_accepted(roles)
+}
+
+/// Users having every one of `permissions`.
+pub fn permissions_required<I: IntoIterator<Item = T>, T: Into<String>>(permissions: I) -> Guard {
+    Guard::default().permissions_required(permissions)
+}
+
+/// Users having at least one of `permissions`.
+pub fn permissions_accepted<I: IntoIterator<Item = T>, T: Into<String>>(permissions: I) -> Guard {
+    Guard::default().permissions_accepted(permissions)
+}
+
+/// 403 in the envelope.
+pub(crate) fn forbidden() -> Response {
+    respond::errors(
+        StatusCode::FORBIDDEN,
+        vec![respond::msg::UNAUTHORIZED.into()],
+    )
+}
+
+/// 401 asking for re-authentication (JSON), or a redirect to `/verify` (browsers).
+pub(crate) fn reauth_required(auth: &RequestAuth, parts: &axum::http::request::Parts) -> Response {
+    reauth_required_for(auth, &parts.headers, &parts.uri)
+}
+
+/// 401 re-auth / redirect to `/verify`, from headers and URI.
+pub(crate) fn reauth_required_for(
+    auth: &RequestAuth,
+    headers: &axum::http::HeaderMap,
+    uri: &axum::http::Uri,
+) -> Response {
+    let config = auth.security().config();
+    if respond::wants_json(headers) {
+        let mut m = Map::new();
+        m.insert(
+            "errors".into(),
+            json!([respond::msg::REAUTHENTICATION_REQUIRED]),
+        );
+        m.insert("reauth_required".into(), json!(true));
+        m.insert("unified_signin_enabled".into(), json!(false));
+        m.insert("has_webauthn_verify_credential".into(), json!(false));
+        m.insert("oauth_enabled".into(), json!(false));
+        m.insert("oauth_providers".into(), json!([]));
+        return respond::envelope(StatusCode::UNAUTHORIZED, m);
+    }
+    let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", next)
+        .finish();
+    respond::redirect(&format!("{}?{q}", config.verify_url))
+}
+
+/// Flask-Security's freshness rule: Basic is always fresh; a grace period extends a fresh check.
+pub(crate) fn is_fresh(auth: &RequestAuth, identity: &Identity, within: i64) -> bool {
+    if within < 0 || identity.via == Mechanism::Basic {
+        return true;
+    }
+    let security = auth.security();
+    let now = security.clock().unix_f64();
+    let grace = security.config().freshness_grace_period.as_secs();
+    if identity.via == Mechanism::Session {
+        let in_grace = auth.with_session(|s| s.data.fs_gexp.is_some_and(|g| (g as f64) > now));
+        if in_grace {
+            return true;
+        }
+    }
+    let Some(paa) = identity.fs_paa else {
+        return false;
+    };
+    let age = now - paa;
+    let fresh = -(within as f64) < age && age < within as f64;
+    if fresh && identity.via == Mechanism::Session {
+        auth.with_session(|s| {
+            s.data.fs_gexp = Some(now as i64 + grace);
+            s.dirty = true;
+        });
+    }
+    fresh
+}
+
+impl<S> Layer<S> for Guard {
+    type Service = GuardService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        GuardService {
+            inner,
+            spec: Arc::clone(&self.spec),
+        }
+    }
+}
+
+/// The service made by [`Guard`].
+#[derive(Debug, Clone)]
+pub struct GuardService<S> {
+    inner: S,
+    spec: Arc<Spec>,
+}
+
+async fn admit(spec: &Spec, parts: &axum::http::request::Parts) -> Result<Identity, Response> {
+    let auth = request_auth(parts)?;
+    let config = auth.security().config();
+    let mechanisms = spec
+        .mechanisms
+        .clone()
+        .unwrap_or_else(|| config.api_enabled_methods.clone());
+    let identity = auth
+        .identify(&mechanisms)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let Some(identity) = identity else {
+        return Err(unauthenticated(
+            &auth,
+            parts,
+            mechanisms.contains(&Mechanism::Basic),
+        ));
+    };
+    if let Some(within) = spec.within
+        && !is_fresh(&auth, &identity, within)
+    {
+        return Err(reauth_required(&auth, parts));
+    }
+    csrf_guard(&auth, parts, identity.via)?;
+    if !spec.requirements.is_empty() {
+        let roles = auth
+            .roles_of(&identity.user)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !portcullis_core::authz::all_met(&spec.requirements, &roles) {
+            return Err(forbidden());
+        }
+    }
+    Ok(identity)
+}
+
+impl<S> Service<Request<Body>> for GuardService<S>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let spec = Arc::clone(&self.spec);
+        Box::pin(async move {
+            let (mut parts, body) = req.into_parts();
+            match admit(&spec, &parts).await {
+                Ok(identity) => {
+                    parts.extensions.insert(identity);
+                    inner.call(Request::from_parts(parts, body)).await
+                }
+                Err(res) => Ok(res),
+            }
+        })
+    }
+}

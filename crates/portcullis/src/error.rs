@@ -1,0 +1,45 @@
+//! Internal errors. Each maps to a generic message for the client and is logged in full.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portcullis_core::StoreError;
+use portcullis_core::crypto::CryptoError;
+
+use crate::respond;
+
+/// Something went wrong that is not the client's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The datastore failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A blocking task died.
+    #[error("background task failed: {0}")]
+    Task(String),
+    /// Template rendering failed.
+    #[error("template error: {0}")]
+    Template(String),
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            Error::Store(StoreError::Unavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service is temporarily unavailable. Please try again later.",
+            ),
+            _ => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong. Please try again later.",
+            ),
+        };
+        tracing::error!(error = %self, "request failed");
+        respond::errors(status, vec![message.to_owned()])
+    }
+}
+
+/// Result alias for handlers.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,34 @@
+#![forbid(unsafe_code)]
+//! portcullis: Flask-Security-compatible authentication and authorization for axum.
+//!
+//! ```ignore
+//! let security = Security::builder(Config::from_env()?, store).build()?;
+//! let app = Router::new()
+//!     .route("/me", get(|user: CurrentUser| async move { user.email().to_owned() }))
+//!     .route("/admin", get(admin).route_layer(guard::roles_required(["admin"])))
+//!     .merge(security.router())
+//!     .layer(security.layer());
+//! ```
+
+pub mod authz;
+pub mod csrf;
+mod error;
+pub mod extract;
+mod flows;
+mod hashing;
+pub mod layer;
+pub mod redirect;
+pub mod respond;
+mod security;
+mod session;
+mod view;
+
+/// Guards (route layers): `guard::roles_required(["admin"])`, ...
+pub use authz as guard;
+pub use error::Error;
+pub use extract::CurrentUser;
+pub use hashing::HashPool;
+pub use layer::{AuthLayer, Identity, RequestAuth};
+pub use portcullis_core::config::{Config, Mechanism};
+pub use portcullis_core::{self as core, MemoryStore};
+pub use security::{BuildError, Security, SecurityBuilder};

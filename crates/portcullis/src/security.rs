@@ -1,0 +1,176 @@
+//! [`Security`]: configuration, datastore, hashing pool, signer, clock and event sink, built once
+//! and shared by the layer, the extractors and every flow.
+
+use std::sync::Arc;
+
+use axum::Router;
+use portcullis_core::clock::{Clock, SystemClock};
+use portcullis_core::config::{Config, ConfigError};
+use portcullis_core::crypto::password::PasswordHasher;
+use portcullis_core::events::{Event, EventSink, TracingSink};
+use portcullis_core::store::Store;
+use portcullis_core::tokens::Signer;
+
+use crate::hashing::HashPool;
+use crate::layer::AuthLayer;
+use crate::view::Templates;
+
+/// Errors building [`Security`].
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A configuration problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Templates failed to load.
+    #[error("templates: {0}")]
+    Templates(String),
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) hash_pool: HashPool,
+    pub(crate) signer: Signer,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) templates: Templates,
+}
+
+/// The security layer of an application. Cheap to clone.
+#[derive(Clone)]
+pub struct Security {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Security").finish_non_exhaustive()
+    }
+}
+
+/// Builds [`Security`]; mailer, clock and event sink are optional.
+pub struct SecurityBuilder {
+    config: Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+}
+
+impl std::fmt::Debug for SecurityBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecurityBuilder").finish_non_exhaustive()
+    }
+}
+
+impl SecurityBuilder {
+    /// Use this clock (tests use a fixed one).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Deliver events here (default: log them with `tracing`).
+    pub fn events(mut self, sink: impl EventSink) -> Self {
+        self.events = Arc::new(sink);
+        self
+    }
+
+    /// Validate the configuration and build.
+    pub fn build(self) -> Result<Security, BuildError> {
+        self.config.validate()?;
+        let secret = self
+            .config
+            .secret_key
+            .as_ref()
+            .map(|s| s.expose().clone())
+            .filter(|s| !s.is_empty())
+            .ok_or(ConfigError::Missing("SECRET_KEY"))?;
+        let password_config = self.config.password_config()?;
+        let hasher = PasswordHasher::new(password_config).map_err(|e| ConfigError::Invalid {
+            key: "password_salt",
+            message: e.to_string(),
+        })?;
+        let hash_pool = HashPool::new(hasher, self.config.hashing_pool_size);
+        let signer = Signer::new(&secret, &self.config.secret_key_fallbacks);
+        let templates = Templates::new().map_err(|e| BuildError::Templates(e.to_string()))?;
+        Ok(Security {
+            inner: Arc::new(Inner {
+                config: self.config,
+                store: self.store,
+                hash_pool,
+                signer,
+                clock: self.clock,
+                events: self.events,
+                templates,
+            }),
+        })
+    }
+}
+
+impl Security {
+    /// Start building from a configuration and a datastore.
+    pub fn builder(config: Config, store: impl Store) -> SecurityBuilder {
+        Self::builder_arc(config, Arc::new(store))
+    }
+
+    /// Like [`Security::builder`] with a shared store.
+    pub fn builder_arc(config: Config, store: Arc<dyn Store>) -> SecurityBuilder {
+        SecurityBuilder {
+            config,
+            store,
+            clock: Arc::new(SystemClock),
+            events: Arc::new(TracingSink),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The datastore.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The token signer.
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    /// The hashing pool.
+    pub fn hash_pool(&self) -> &HashPool {
+        &self.inner.hash_pool
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        self.inner.events.emit(&event);
+    }
+
+    /// The routes of every enabled flow (`/login`, `/logout`, `/register`, `/change`, `/verify`,
+    /// `/auth/check`). Disabled flows are not mounted.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        crate::flows::router(self.clone())
+    }
+
+    /// The layer that authenticates every request once (token, session cookie, HTTP Basic).
+    pub fn layer(&self) -> AuthLayer {
+        AuthLayer::new(self.clone())
+    }
+
+    /// Mint an auth token for a user (Flask-Security v5 format).
+    pub fn auth_token(&self, user: &portcullis_core::User, fs_paa: f64) -> String {
+        portcullis_core::tokens::auth::mint_auth_token(
+            &self.inner.signer,
+            user.token_uniquifier(),
+            fs_paa,
+            0,
+            self.inner.clock.unix(),
+        )
+    }
+}
