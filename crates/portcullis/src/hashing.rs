@@ -3,6 +3,7 @@
 //! requests never wait behind hashing.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use portcullis_core::crypto::password::{PasswordHasher, Verification};
 use tokio::sync::Semaphore;
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 pub struct HashPool {
     hasher: Arc<PasswordHasher>,
     permits: Arc<Semaphore>,
+    operations: Arc<AtomicU64>,
 }
 
 impl HashPool {
@@ -29,6 +31,7 @@ impl HashPool {
         Self {
             hasher: Arc::new(hasher),
             permits: Arc::new(Semaphore::new(size)),
+            operations: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -47,9 +50,16 @@ impl HashPool {
             .await
             .map_err(|e| Error::Task(e.to_string()))?;
         let hasher = Arc::clone(&self.hasher);
+        self.operations.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || f(&hasher))
             .await
             .map_err(|e| Error::Task(e.to_string()))
+    }
+
+    /// How many hash computations (hash, verify or dummy) ran so far: lets tests prove that
+    /// unknown identities cost the same work as known ones.
+    pub fn operations(&self) -> u64 {
+        self.operations.load(Ordering::Relaxed)
     }
 
     /// Hash a password with the configured scheme.
