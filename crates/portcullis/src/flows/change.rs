@@ -121,7 +121,12 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
     };
     // Keep this browser signed in, on a new session bound to the new uniquifier.
     let mut fs_paa = identity.fs_paa;
-    if identity.via == portcullis_core::config::Mechanism::Session {
+    let has_session = identity.via == portcullis_core::config::Mechanism::Session
+        || req
+            .auth
+            .session_identity()
+            .is_some_and(|s| s.user.id == user.id);
+    if has_session {
         let remember = req.auth.with_session(|s| s.data.remember);
         match login_user(&req, &updated, remember, "change").await {
             Ok(p) => fs_paa = Some(p),
