@@ -23,9 +23,12 @@ pub fn normalize_email(raw: &str) -> Option<String> {
         || domain
             .chars()
             .any(|c| !(c.is_alphanumeric() || c == '-' || c == '.'))
-        || local
-            .chars()
-            .any(|c| matches!(c, '(' | ')' | '<' | '>' | ',' | ';' | ':' | '\\' | '"' | '[' | ']'))
+        || local.chars().any(|c| {
+            matches!(
+                c,
+                '(' | ')' | '<' | '>' | ',' | ';' | ':' | '\\' | '"' | '[' | ']'
+            )
+        })
     {
         return None;
     }
@@ -69,9 +72,15 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(normalize_email(" Ann@Example.COM ").as_deref(), Some("Ann@example.com"));
+        assert_eq!(
+            normalize_email(" Ann@Example.COM ").as_deref(),
+            Some("Ann@example.com")
+        );
         assert_eq!(normalize_email("a@b.c").as_deref(), Some("a@b.c"));
-        for bad in ["", "a", "a@", "@b.c", "a@b", "a b@c.d", "a@b..c", "a@@b.c", "a@b.c.", "<a>@b.c", ".a@b.c"] {
+        for bad in [
+            "", "a", "a@", "@b.c", "a@b", "a b@c.d", "a@b..c", "a@@b.c", "a@b.c.", "<a>@b.c",
+            ".a@b.c",
+        ] {
             assert_eq!(normalize_email(bad), None, "{bad}");
         }
     }
@@ -80,8 +89,14 @@ mod tests {
     fn usernames_and_passwords() {
         assert!(username_errors("alice1").is_empty());
         assert_eq!(username_errors("abc").len(), 1);
-        assert_eq!(username_errors("ali ce"), vec!["Username contains illegal characters"]);
-        assert_eq!(password_errors("short", 8), vec!["Password must be at least 8 characters"]);
+        assert_eq!(
+            username_errors("ali ce"),
+            vec!["Username contains illegal characters"]
+        );
+        assert_eq!(
+            password_errors("short", 8),
+            vec!["Password must be at least 8 characters"]
+        );
         assert!(password_errors("long enough", 8).is_empty());
         assert_eq!(password_errors(&"x".repeat(129), 8).len(), 1);
     }

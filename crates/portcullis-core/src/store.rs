@@ -64,10 +64,19 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
     /// Rotate `fs_uniquifier` (and `fs_token_uniquifier` when set): ends every session and token.
-    async fn set_uniquifier(&self, user_id: i64, uniquifier: &str, now: OffsetDateTime)
-    -> StoreResult<()>;
+    async fn set_uniquifier(
+        &self,
+        user_id: i64,
+        uniquifier: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Activate or deactivate. Returns whether the value changed.
-    async fn set_active(&self, user_id: i64, active: bool, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Set or clear `confirmed_at`.
     async fn set_confirmed_at(
         &self,
@@ -76,8 +85,12 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     /// Login tracking, atomically: last := current, current := (at, ip), login_count += 1.
-    async fn record_login(&self, user_id: i64, at: OffsetDateTime, ip: Option<&str>)
-    -> StoreResult<()>;
+    async fn record_login(
+        &self,
+        user_id: i64,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> StoreResult<()>;
     /// Clear second-factor and unified sign-in state (used by `reset-access`).
     async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()>;
     /// Number of users.
@@ -120,7 +133,11 @@ pub trait SessionStore: Send + Sync {
     /// Insert a new session. Returns false (and changes nothing) if the id already exists.
     async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool>;
     /// Load a live session (expired ones are treated as absent).
-    async fn load_session(&self, id_hash: &str, now_unix: i64) -> StoreResult<Option<SessionRecord>>;
+    async fn load_session(
+        &self,
+        id_hash: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<SessionRecord>>;
     /// Update an existing session (insert if absent).
     async fn save_session(&self, record: &SessionRecord) -> StoreResult<()>;
     /// Delete one session.

@@ -96,7 +96,10 @@ fn check_password(config: &Config, hasher: &PasswordHasher, pw: &str) -> Result<
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(CliError::Usage(format!("Invalid password: {}", errors.join("; "))))
+        Err(CliError::Usage(format!(
+            "Invalid password: {}",
+            errors.join("; ")
+        )))
     }
 }
 
@@ -114,16 +117,18 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         } => {
             let email = policy::normalize_email(&identity)
                 .ok_or_else(|| CliError::Usage(format!("Invalid email address: {identity}")))?;
-            let password = password.ok_or_else(|| {
-                CliError::Usage("--password is required".into())
-            })?;
+            let password =
+                password.ok_or_else(|| CliError::Usage("--password is required".into()))?;
             let hasher = hasher(config)?;
             check_password(config, &hasher, &password)?;
             let username = match username {
                 Some(u) => {
                     let errs = policy::username_errors(&u);
                     if !errs.is_empty() {
-                        return Err(CliError::Usage(format!("Invalid username: {}", errs.join("; "))));
+                        return Err(CliError::Usage(format!(
+                            "Invalid username: {}",
+                            errs.join("; ")
+                        )));
                     }
                     Some(policy::normalize_username(&u))
                 }
@@ -146,9 +151,9 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
                 })
                 .await
                 .map_err(|e| match e {
-                    StoreError::Conflict(field) => {
-                        CliError::Usage(format!("Error creating user: {field} is already associated with an account."))
-                    }
+                    StoreError::Conflict(field) => CliError::Usage(format!(
+                        "Error creating user: {field} is already associated with an account."
+                    )),
                     other => other.into(),
                 })?;
             events.emit(&Event::UserRegistered { user_id: user.id });
@@ -160,7 +165,10 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         Users::Activate { identity } => {
             let user = find_user(store, &identity).await?;
             if store.set_active(user.id, true, clock.now()).await? {
-                events.emit(&Event::UserActiveChanged { user_id: user.id, active: true });
+                events.emit(&Event::UserActiveChanged {
+                    user_id: user.id,
+                    active: true,
+                });
                 println!("User {} has been activated.", user.email);
             } else {
                 println!("User {} was already activated.", user.email);
@@ -171,8 +179,14 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
             let changed = store.set_active(user.id, false, clock.now()).await?;
             let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
             if changed {
-                events.emit(&Event::UserActiveChanged { user_id: user.id, active: false });
-                println!("User {} has been deactivated ({ended} sessions ended).", user.email);
+                events.emit(&Event::UserActiveChanged {
+                    user_id: user.id,
+                    active: false,
+                });
+                println!(
+                    "User {} has been deactivated ({ended} sessions ended).",
+                    user.email
+                );
             } else {
                 println!("User {} was already deactivated.", user.email);
             }
@@ -180,7 +194,9 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         Users::ResetAccess { identity } => {
             let user = find_user(store, &identity).await?;
             let now = clock.now();
-            store.set_uniquifier(user.id, &random::uniquifier(), now).await?;
+            store
+                .set_uniquifier(user.id, &random::uniquifier(), now)
+                .await?;
             store.clear_mfa(user.id, now).await?;
             let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
             events.emit(&Event::UserAccessReset { user_id: user.id });
@@ -198,11 +214,19 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
                 .map_err(|e| CliError::Runtime(e.to_string()))?
                 .map_err(|e| CliError::Runtime(e.to_string()))?;
             store
-                .set_password(user.id, Some(&hash), Some(&random::uniquifier()), clock.now())
+                .set_password(
+                    user.id,
+                    Some(&hash),
+                    Some(&random::uniquifier()),
+                    clock.now(),
+                )
                 .await?;
             store.delete_user_sessions(&user.fs_uniquifier).await?;
             events.emit(&Event::PasswordChanged { user_id: user.id });
-            println!("Password of {} changed; their sessions and tokens ended.", user.email);
+            println!(
+                "Password of {} changed; their sessions and tokens ended.",
+                user.email
+            );
         }
     }
     Ok(())
@@ -226,7 +250,9 @@ async fn roles(store: &dyn Store, cmd: Roles) -> Result<(), CliError> {
         } => {
             let name = name.trim().to_owned();
             if name.is_empty() || name.len() > 80 {
-                return Err(CliError::Usage("Role name must be 1 to 80 characters".into()));
+                return Err(CliError::Usage(
+                    "Role name must be 1 to 80 characters".into(),
+                ));
             }
             let perms = permissions
                 .as_deref()
@@ -236,7 +262,9 @@ async fn roles(store: &dyn Store, cmd: Roles) -> Result<(), CliError> {
                 .create_role(&name, description.as_deref(), &perms, clock.now())
                 .await
                 .map_err(|e| match e {
-                    StoreError::Conflict(_) => CliError::Usage(format!("Role {name} already exists")),
+                    StoreError::Conflict(_) => {
+                        CliError::Usage(format!("Role {name} already exists"))
+                    }
                     other => other.into(),
                 })?;
             events.emit(&Event::RoleCreated { name: name.clone() });
@@ -246,7 +274,11 @@ async fn roles(store: &dyn Store, cmd: Roles) -> Result<(), CliError> {
             let user = find_user(store, &identity).await?;
             let r = find_role(store, &role).await?;
             if store.add_role_to_user(user.id, r.id).await? {
-                events.emit(&Event::UserRoleChanged { user_id: user.id, role: r.name.clone(), added: true });
+                events.emit(&Event::UserRoleChanged {
+                    user_id: user.id,
+                    role: r.name.clone(),
+                    added: true,
+                });
                 println!("Role {} added to user {}.", r.name, user.email);
             } else {
                 println!("User {} already has role {}.", user.email, r.name);
@@ -256,7 +288,11 @@ async fn roles(store: &dyn Store, cmd: Roles) -> Result<(), CliError> {
             let user = find_user(store, &identity).await?;
             let r = find_role(store, &role).await?;
             if store.remove_role_from_user(user.id, r.id).await? {
-                events.emit(&Event::UserRoleChanged { user_id: user.id, role: r.name.clone(), added: false });
+                events.emit(&Event::UserRoleChanged {
+                    user_id: user.id,
+                    role: r.name.clone(),
+                    added: false,
+                });
                 println!("Role {} removed from user {}.", r.name, user.email);
             } else {
                 println!("User {} does not have role {}.", user.email, r.name);
@@ -270,16 +306,29 @@ async fn roles(store: &dyn Store, cmd: Roles) -> Result<(), CliError> {
                     perms.push(p);
                 }
             }
-            store.set_role_permissions(r.id, &perms, clock.now()).await?;
-            events.emit(&Event::RolePermissionsChanged { role: r.name.clone() });
+            store
+                .set_role_permissions(r.id, &perms, clock.now())
+                .await?;
+            events.emit(&Event::RolePermissionsChanged {
+                role: r.name.clone(),
+            });
             println!("Role {} now has permissions: {}.", r.name, perms.join(","));
         }
         Roles::RemovePermissions { role, permissions } => {
             let r = find_role(store, &role).await?;
             let drop = portcullis_core::authz::parse_list(&permissions);
-            let perms: Vec<String> = r.permissions.iter().filter(|p| !drop.contains(p)).cloned().collect();
-            store.set_role_permissions(r.id, &perms, clock.now()).await?;
-            events.emit(&Event::RolePermissionsChanged { role: r.name.clone() });
+            let perms: Vec<String> = r
+                .permissions
+                .iter()
+                .filter(|p| !drop.contains(p))
+                .cloned()
+                .collect();
+            store
+                .set_role_permissions(r.id, &perms, clock.now())
+                .await?;
+            events.emit(&Event::RolePermissionsChanged {
+                role: r.name.clone(),
+            });
             println!("Role {} now has permissions: {}.", r.name, perms.join(","));
         }
     }

@@ -36,11 +36,15 @@ pub fn ensure(config: &mut Config) -> Result<(), CliError> {
     }
     let path = secrets_path(config);
     let mut stored: Stored = match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| {
-            CliError::Config(format!("{} is not valid: {e}", path.display()))
-        })?,
+        Ok(text) => toml::from_str(&text)
+            .map_err(|e| CliError::Config(format!("{} is not valid: {e}", path.display())))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stored::default(),
-        Err(e) => return Err(CliError::Config(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(CliError::Config(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
     };
     let mut changed = false;
     if stored.secret_key.is_none() {

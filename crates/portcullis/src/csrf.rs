@@ -33,9 +33,10 @@ pub fn token(auth: &RequestAuth) -> String {
     let id = auth.with_session(|s| s.ensure_id());
     let secret = secret_for(auth.csrf_key(), &id);
     let payload = serde_json::Value::String(secret).to_string();
-    let token = security
-        .signer()
-        .sign_timed(TokenPurpose::Csrf.salt(), &payload, security.clock().unix());
+    let token =
+        security
+            .signer()
+            .sign_timed(TokenPurpose::Csrf.salt(), &payload, security.clock().unix());
     auth.with_session(|s| s.csrf_token = Some(token.clone()));
     token
 }
@@ -80,5 +81,8 @@ pub fn check(auth: &RequestAuth, token: Option<&str>) -> Result<(), &'static str
 
 /// Whether a method changes state (and so needs CSRF protection).
 pub fn unsafe_method(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }

@@ -180,7 +180,13 @@ impl RequestAuth {
 
     /// The roles of a user, loaded once per request.
     pub async fn roles_of(&self, user: &User) -> Result<Arc<Vec<Role>>> {
-        if let Some(r) = self.0.roles.lock().ok().and_then(|m| m.get(&user.id).cloned()) {
+        if let Some(r) = self
+            .0
+            .roles
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&user.id).cloned())
+        {
             return Ok(r);
         }
         let roles = Arc::new(self.0.security.store().roles_of_user(user.id).await?);
@@ -302,7 +308,11 @@ fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
 }
 
 type AuthErr = (crate::error::Error, ());
@@ -316,12 +326,13 @@ async fn authenticate(
     let headers = req.headers();
 
     // Token: query parameter, else header; a JSON body key overrides both.
-    let mut token = query_param(req.uri().query(), &config.token_authentication_key).or_else(|| {
-        headers
-            .get(config.token_authentication_header.as_str())
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
+    let mut token =
+        query_param(req.uri().query(), &config.token_authentication_key).or_else(|| {
+            headers
+                .get(config.token_authentication_header.as_str())
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
     let mut req = req;
     let declared_len = req
         .headers()
@@ -466,7 +477,9 @@ async fn finish(security: &Security, auth: &RequestAuth, res: &mut Response) {
     let store = security.store();
     let now = security.clock().unix();
     if config.csrf_cookie_name.is_some()
-        && auth.with_session(|s| s.csrf_cookie == CsrfCookie::Set && s.csrf_token.is_none() && !s.destroy)
+        && auth.with_session(|s| {
+            s.csrf_cookie == CsrfCookie::Set && s.csrf_token.is_none() && !s.destroy
+        })
     {
         crate::csrf::token(auth);
     }

@@ -1,4 +1,7 @@
 #![forbid(unsafe_code)]
+// Handlers and extractors reject with an axum `Response`, as axum's own rejections do; boxing it
+// would only add an allocation on the error path.
+#![allow(clippy::result_large_err)]
 //! portcullis: Flask-Security-compatible authentication and authorization for axum.
 //!
 //! ```ignore

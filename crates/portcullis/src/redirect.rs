@@ -104,7 +104,9 @@ pub fn validate(url: &str, request_host: Option<&str>, config: &Config) -> Optio
     {
         return None;
     }
-    if !parts.scheme.is_empty() && !matches!(parts.scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+    if !parts.scheme.is_empty()
+        && !matches!(parts.scheme.to_ascii_lowercase().as_str(), "http" | "https")
+    {
         return None;
     }
     let path = utf8_percent_encode(parts.path, PATH).to_string();
@@ -147,7 +149,10 @@ mod tests {
 
     #[test]
     fn flask_security_open_redirect_list() {
-        assert_eq!(v("\\\\\\github.com").as_deref(), Some("%5C%5C%5Cgithub.com"));
+        assert_eq!(
+            v("\\\\\\github.com").as_deref(),
+            Some("%5C%5C%5Cgithub.com")
+        );
         assert_eq!(v(" //github.com").as_deref(), Some("%20//github.com"));
         assert_eq!(v("/\\github.com").as_deref(), Some("/%5Cgithub.com"));
         assert_eq!(v("\\/github.com").as_deref(), Some("%5C/github.com"));
@@ -162,27 +167,43 @@ mod tests {
     #[test]
     fn same_site_urls_pass() {
         assert_eq!(v("/profile?tab=1").as_deref(), Some("/profile?tab=1"));
-        assert_eq!(v("http://localhost/x").as_deref(), Some("http://localhost/x"));
+        assert_eq!(
+            v("http://localhost/x").as_deref(),
+            Some("http://localhost/x")
+        );
         assert_eq!(v("relative/path").as_deref(), Some("relative/path"));
         // another port on the same host is another origin
-        assert_eq!(validate("http://localhost:9000/x", Some("localhost"), &Config::default()), None);
+        assert_eq!(
+            validate(
+                "http://localhost:9000/x",
+                Some("localhost"),
+                &Config::default()
+            ),
+            None
+        );
     }
 
     #[test]
     fn configured_domains() {
-        let mut c = Config::default();
-        c.redirect_base_domain = Some("myapp.org".into());
-        c.redirect_allowed_subdomains = vec!["auth".into(), ".".into()];
+        let c = Config {
+            redirect_base_domain: Some("myapp.org".into()),
+            redirect_allowed_subdomains: vec!["auth".into(), ".".into()],
+            ..Config::default()
+        };
         assert!(validate("https://auth.myapp.org/x", Some("localhost"), &c).is_some());
         assert!(validate("https://myapp.org/x", Some("localhost"), &c).is_some());
         assert!(validate("https://evil.myapp.org/x", Some("localhost"), &c).is_none());
-        let mut c = Config::default();
-        c.redirect_allow_subdomains = true;
-        c.server_name = Some("lp.com".into());
+        let c = Config {
+            redirect_allow_subdomains: true,
+            server_name: Some("lp.com".into()),
+            ..Config::default()
+        };
         assert!(validate("https://a.lp.com/", Some("localhost"), &c).is_some());
-        assert!(validate("https://amazon.com\\.lp.com", Some("localhost"), &c).is_none()
-            || validate("https://amazon.com\\.lp.com", Some("localhost"), &c).as_deref()
-                == Some("https://amazon.com%5C.lp.com"));
+        assert!(
+            validate("https://amazon.com\\.lp.com", Some("localhost"), &c).is_none()
+                || validate("https://amazon.com\\.lp.com", Some("localhost"), &c).as_deref()
+                    == Some("https://amazon.com%5C.lp.com")
+        );
         assert!(validate("https://evil-lp.com/", Some("localhost"), &c).is_none());
     }
 }

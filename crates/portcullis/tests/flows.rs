@@ -31,8 +31,15 @@ async fn login_json_returns_token_and_session() {
     assert_eq!(r.json["meta"]["code"], 200);
     assert_eq!(r.response()["tf_required"], json!(false));
     let token = r.token();
-    let cookie = r.set_cookies().into_iter().find(|c| c.starts_with("session=")).unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     // Session works.
     let r = c.get_json("/api/protected").await;
@@ -47,7 +54,9 @@ async fn login_json_returns_token_and_session() {
     assert_eq!(r.json["email"], "alice@example.com");
     assert_eq!(r.json["via"], "token");
     // Query parameter too.
-    let r = tok.get_json(&format!("/api/protected?auth_token={token}")).await;
+    let r = tok
+        .get_json(&format!("/api/protected?auth_token={token}"))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     // And the JSON body key.
     let r = tok
@@ -63,7 +72,10 @@ async fn without_include_auth_token_no_token_is_returned() {
     let mut c = t.client();
     c.get_json("/login").await;
     let r = c
-        .post_json("/login", json!({"email": "alice@example.com", "password": PW}))
+        .post_json(
+            "/login",
+            json!({"email": "alice@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.response()["user"], json!({}));
@@ -77,7 +89,10 @@ async fn session_id_rotates_at_login() {
     c.get_json("/login").await;
     let before = c.cookies.get("session").cloned().unwrap();
     let r = c
-        .post_json("/login", json!({"email": "alice@example.com", "password": PW}))
+        .post_json(
+            "/login",
+            json!({"email": "alice@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let after = c.cookies.get("session").cloned().unwrap();
@@ -85,7 +100,10 @@ async fn session_id_rotates_at_login() {
     // A fixated (pre-login) id is worthless.
     let mut attacker = t.client();
     attacker.cookies.insert("session".into(), before);
-    assert_eq!(attacker.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        attacker.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -96,11 +114,17 @@ async fn wrong_password_and_unknown_user_have_same_shape_and_cost() {
     c.get_json("/login").await;
     let ops0 = t.security.hash_pool().operations();
     let wrong = c
-        .post_json("/login", json!({"email": "alice@example.com", "password": "wrong password"}))
+        .post_json(
+            "/login",
+            json!({"email": "alice@example.com", "password": "wrong password"}),
+        )
         .await;
     let ops1 = t.security.hash_pool().operations();
     let unknown = c
-        .post_json("/login", json!({"email": "nobody@example.com", "password": "wrong password"}))
+        .post_json(
+            "/login",
+            json!({"email": "nobody@example.com", "password": "wrong password"}),
+        )
         .await;
     let ops2 = t.security.hash_pool().operations();
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
@@ -138,7 +162,9 @@ async fn generic_responses_hide_which_part_failed() {
         ("nobody@example.com", "whatever pw"),
         ("off@example.com", PW),
     ] {
-        let r = c.post_json("/login", json!({"email": email, "password": pw})).await;
+        let r = c
+            .post_json("/login", json!({"email": email, "password": pw}))
+            .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert_eq!(r.response(), &expected, "{email}");
     }
@@ -151,15 +177,39 @@ async fn inactive_and_unconfirmed_users_cannot_sign_in() {
     t.user_with("new@example.com", PW, true, false).await;
     let mut c = t.client();
     c.get_json("/login").await;
-    let r = c.post_json("/login", json!({"email": "off@example.com", "password": PW})).await;
+    let r = c
+        .post_json(
+            "/login",
+            json!({"email": "off@example.com", "password": PW}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.response()["field_errors"]["email"], json!(["Account is disabled."]));
-    let r = c.post_json("/login", json!({"email": "new@example.com", "password": PW})).await;
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["Account is disabled."])
+    );
+    let r = c
+        .post_json(
+            "/login",
+            json!({"email": "new@example.com", "password": PW}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.response()["field_errors"]["email"], json!(["Email requires confirmation."]));
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["Email requires confirmation."])
+    );
     // A wrong password for the disabled account says "Invalid password", not "disabled".
-    let r = c.post_json("/login", json!({"email": "off@example.com", "password": "nope nope"})).await;
-    assert_eq!(r.response()["field_errors"]["password"], json!(["Invalid password"]));
+    let r = c
+        .post_json(
+            "/login",
+            json!({"email": "off@example.com", "password": "nope nope"}),
+        )
+        .await;
+    assert_eq!(
+        r.response()["field_errors"]["password"],
+        json!(["Invalid password"])
+    );
 }
 
 #[tokio::test]
@@ -167,13 +217,28 @@ async fn bad_input_gets_field_errors_not_500() {
     let t = TestApp::new(|_| {}).await;
     let mut c = t.client();
     c.get_json("/login").await;
-    let r = c.post_json("/login", json!({"email": 42, "password": PW})).await;
+    let r = c
+        .post_json("/login", json!({"email": 42, "password": PW}))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.response()["field_errors"]["email"], json!(["Input not appropriate for requested API"]));
-    let r = c.post_json("/login", json!({"email": "not-an-email", "password": PW})).await;
-    assert_eq!(r.response()["field_errors"]["email"], json!(["Invalid email address"]));
-    let r = c.post_json("/login", json!({"email": "a@example.com"})).await;
-    assert_eq!(r.response()["field_errors"]["password"], json!(["Password not provided"]));
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["Input not appropriate for requested API"])
+    );
+    let r = c
+        .post_json("/login", json!({"email": "not-an-email", "password": PW}))
+        .await;
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["Invalid email address"])
+    );
+    let r = c
+        .post_json("/login", json!({"email": "a@example.com"}))
+        .await;
+    assert_eq!(
+        r.response()["field_errors"]["password"],
+        json!(["Password not provided"])
+    );
     let r = c.post_json("/login", json!({})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let csrf = c.csrf.clone().unwrap();
@@ -181,7 +246,11 @@ async fn bad_input_gets_field_errors_not_500() {
         .send(
             Method::POST,
             "/login",
-            &[("accept", "application/json"), ("content-type", "application/json"), ("x-csrf-token", &csrf)],
+            &[
+                ("accept", "application/json"),
+                ("content-type", "application/json"),
+                ("x-csrf-token", &csrf),
+            ],
             Payload::None,
         )
         .await;
@@ -205,13 +274,21 @@ async fn csrf_missing_invalid_and_expired() {
     let mut c = t.client();
     // No session at all.
     let r = c
-        .post_json_raw("/login", &[], json!({"email": "alice@example.com", "password": PW}))
+        .post_json_raw(
+            "/login",
+            &[],
+            json!({"email": "alice@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.errors(), vec!["The CSRF token is missing."]);
     c.get_json("/login").await;
     let r = c
-        .post_json_raw("/login", &[("x-xsrf-token", "bogus")], json!({"email": "alice@example.com", "password": PW}))
+        .post_json_raw(
+            "/login",
+            &[("x-xsrf-token", "bogus")],
+            json!({"email": "alice@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(r.errors(), vec!["The CSRF token is invalid."]);
     // A token bound to another session is invalid here.
@@ -219,18 +296,31 @@ async fn csrf_missing_invalid_and_expired() {
     other.get_json("/login").await;
     let foreign = other.csrf.clone().unwrap();
     let r = c
-        .post_json_raw("/login", &[("x-xsrf-token", &foreign)], json!({"email": "alice@example.com", "password": PW}))
+        .post_json_raw(
+            "/login",
+            &[("x-xsrf-token", &foreign)],
+            json!({"email": "alice@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(r.errors(), vec!["The CSRF token is invalid."]);
     // Expired after an hour.
     t.clock.advance(3601);
-    let r = c.post_json("/login", json!({"email": "alice@example.com", "password": PW})).await;
+    let r = c
+        .post_json(
+            "/login",
+            json!({"email": "alice@example.com", "password": PW}),
+        )
+        .await;
     assert_eq!(r.errors(), vec!["The CSRF token has expired."]);
     // The form field works as well as the header.
     c.get_json("/login").await;
     let tok = c.csrf.clone().unwrap();
     let r = c
-        .post_json_raw("/login", &[], json!({"email": "alice@example.com", "password": PW, "csrf_token": tok}))
+        .post_json_raw(
+            "/login",
+            &[],
+            json!({"email": "alice@example.com", "password": PW, "csrf_token": tok}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
@@ -244,7 +334,11 @@ async fn csrf_missing_invalid_and_expired() {
     assert_eq!(r.errors(), vec!["The CSRF token is missing."]);
     let mut api = t.client();
     let r = api
-        .post_json_raw("/api/protected", &[("authentication-token", &token)], json!({}))
+        .post_json_raw(
+            "/api/protected",
+            &[("authentication-token", &token)],
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
 }
@@ -261,7 +355,11 @@ async fn csrf_ignore_unauth_endpoints_and_spa_cookie() {
     let r = c.get_json("/login").await;
     assert!(r.set_cookies().iter().any(|s| s.starts_with("XSRF-TOKEN=")));
     let r = c
-        .post_json_raw("/login?include_auth_token", &[], json!({"email": "alice@example.com", "password": PW}))
+        .post_json_raw(
+            "/login?include_auth_token",
+            &[],
+            json!({"email": "alice@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let xsrf = c.cookies.get("XSRF-TOKEN").cloned().unwrap();
@@ -276,7 +374,11 @@ async fn csrf_ignore_unauth_endpoints_and_spa_cookie() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = c.post_json_raw("/logout", &[], json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.set_cookies().iter().any(|s| s.starts_with("XSRF-TOKEN=;")));
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|s| s.starts_with("XSRF-TOKEN=;"))
+    );
 }
 
 #[tokio::test]
@@ -289,11 +391,17 @@ async fn logout_ends_session() {
     let r = c.post_json("/logout", json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json, json!({"meta": {"code": 200}, "response": {}}));
-    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // The old cookie value is dead server-side too.
     let mut replay = t.client();
     replay.cookies = stolen;
-    assert_eq!(replay.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        replay.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // GET /logout is not a route by default (POST only).
     let r = c.get_json("/logout").await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -314,22 +422,37 @@ async fn change_password_ends_other_sessions_and_tokens() {
             json!({"password": "wrong current pw", "new_password": "alice password 2", "new_password_confirm": "alice password 2"}),
         )
         .await;
-    assert_eq!(r.response()["field_errors"]["password"], json!(["Invalid password"]));
+    assert_eq!(
+        r.response()["field_errors"]["password"],
+        json!(["Invalid password"])
+    );
     let r = a
-        .post_json("/change", json!({"password": PW, "new_password": PW, "new_password_confirm": PW}))
+        .post_json(
+            "/change",
+            json!({"password": PW, "new_password": PW, "new_password_confirm": PW}),
+        )
         .await;
     assert_eq!(
         r.response()["field_errors"]["new_password"],
         json!(["Your new password must be different than your previous password."])
     );
     let r = a
-        .post_json("/change", json!({"password": PW, "new_password": "short", "new_password_confirm": "short"}))
+        .post_json(
+            "/change",
+            json!({"password": PW, "new_password": "short", "new_password_confirm": "short"}),
+        )
         .await;
-    assert_eq!(r.response()["field_errors"]["new_password"], json!(["Password must be at least 8 characters"]));
+    assert_eq!(
+        r.response()["field_errors"]["new_password"],
+        json!(["Password must be at least 8 characters"])
+    );
     let r = a
         .post_json("/change", json!({"password": PW, "new_password": "alice password 2", "new_password_confirm": "alice password 3"}))
         .await;
-    assert_eq!(r.response()["field_errors"]["new_password_confirm"], json!(["Passwords do not match"]));
+    assert_eq!(
+        r.response()["field_errors"]["new_password_confirm"],
+        json!(["Passwords do not match"])
+    );
 
     let r = a
         .post_json(
@@ -341,21 +464,40 @@ async fn change_password_ends_other_sessions_and_tokens() {
     let new_token = r.token();
     // This browser stays signed in; the other one and the old token do not.
     assert_eq!(a.get_json("/api/protected").await.status, StatusCode::OK);
-    assert_eq!(b.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        b.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut api = t.client();
     assert_eq!(
-        api.get_json_with("/api/protected", &[("authentication-token", &old_token)]).await.status,
+        api.get_json_with("/api/protected", &[("authentication-token", &old_token)])
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        api.get_json_with("/api/protected", &[("authentication-token", &new_token)]).await.status,
+        api.get_json_with("/api/protected", &[("authentication-token", &new_token)])
+            .await
+            .status,
         StatusCode::OK
     );
     // Old password no longer works; the new one does.
     let mut c = t.client();
-    assert_eq!(c.login("alice@example.com", PW).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(c.login("alice@example.com", "alice password 2").await.status, StatusCode::OK);
-    assert!(t.events.events().contains(&Event::PasswordChanged { user_id: 1 }));
+    assert_eq!(
+        c.login("alice@example.com", PW).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        c.login("alice@example.com", "alice password 2")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(
+        t.events
+            .events()
+            .contains(&Event::PasswordChanged { user_id: 1 })
+    );
 }
 
 #[tokio::test]
@@ -367,22 +509,39 @@ async fn reset_access_and_deactivation_end_sessions_and_tokens() {
     assert_eq!(a.get_json("/api/protected").await.status, StatusCode::OK);
     // reset-access: rotate the uniquifier.
     t.store
-        .set_uniquifier(u.id, &portcullis::core::crypto::random::uniquifier(), t.security.clock().now())
+        .set_uniquifier(
+            u.id,
+            &portcullis::core::crypto::random::uniquifier(),
+            t.security.clock().now(),
+        )
         .await
         .unwrap();
-    assert_eq!(a.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut api = t.client();
     assert_eq!(
-        api.get_json_with("/api/protected", &[("authentication-token", &token)]).await.status,
+        api.get_json_with("/api/protected", &[("authentication-token", &token)])
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     // Deactivation.
     let mut b = t.client();
     let token = b.login("alice@example.com", PW).await.token();
-    t.store.set_active(u.id, false, t.security.clock().now()).await.unwrap();
-    assert_eq!(b.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    t.store
+        .set_active(u.id, false, t.security.clock().now())
+        .await
+        .unwrap();
     assert_eq!(
-        api.get_json_with("/api/protected", &[("authentication-token", &token)]).await.status,
+        b.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.get_json_with("/api/protected", &[("authentication-token", &token)])
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -395,11 +554,26 @@ async fn tokens_expire_and_garbage_is_401() {
     let mut api = t.client();
     let get = |tok: String| {
         let mut api = api.clone();
-        async move { api.get_json_with("/api/protected", &[("authentication-token", &tok)]).await.status }
+        async move {
+            api.get_json_with("/api/protected", &[("authentication-token", &tok)])
+                .await
+                .status
+        }
     };
     assert_eq!(get(token.clone()).await, StatusCode::OK);
-    for garbage in ["garbage.hy2M0GtWQxg11cJElp8Y", "", ".", "...", "eyJ2ZXIiOiI1In0.AAAA.BBBB", &"a".repeat(5000)] {
-        assert_eq!(get(garbage.to_owned()).await, StatusCode::UNAUTHORIZED, "{garbage}");
+    for garbage in [
+        "garbage.hy2M0GtWQxg11cJElp8Y",
+        "",
+        ".",
+        "...",
+        "eyJ2ZXIiOiI1In0.AAAA.BBBB",
+        &"a".repeat(5000),
+    ] {
+        assert_eq!(
+            get(garbage.to_owned()).await,
+            StatusCode::UNAUTHORIZED,
+            "{garbage}"
+        );
     }
     let mut tampered = token.clone();
     tampered.pop();
@@ -408,7 +582,10 @@ async fn tokens_expire_and_garbage_is_401() {
     t.clock.advance(15 * 60 + 1);
     assert_eq!(get(token).await, StatusCode::UNAUTHORIZED);
     let r = api.get_json("/api/protected").await;
-    assert_eq!(r.json, json!({"meta": {"code": 401}, "response": {"errors": ["You must sign in to view this resource."]}}));
+    assert_eq!(
+        r.json,
+        json!({"meta": {"code": 401}, "response": {"errors": ["You must sign in to view this resource."]}})
+    );
 }
 
 #[tokio::test]
@@ -417,25 +594,37 @@ async fn flask_security_token_is_accepted() {
     let t = TestApp::new(|c| c.secret_key = Some("demo-secret-key".to_owned().into())).await;
     let u = t.user("ann-demo@example.com", PW).await;
     t.store
-        .set_uniquifier(u.id, "cc6c8aeb2c254a1288fac445164fa53b", t.security.clock().now())
+        .set_uniquifier(
+            u.id,
+            "cc6c8aeb2c254a1288fac445164fa53b",
+            t.security.clock().now(),
+        )
         .await
         .unwrap();
     t.clock.set(1_767_225_600 + 60);
     let token = "eyJ2ZXIiOiI1IiwidWlkIjoiY2M2YzhhZWIyYzI1NGExMjg4ZmFjNDQ1MTY0ZmE1M2IiLCJmc19wYWEiOjE3NjcyMjU2MDAuMjUsImV4cCI6MH0.aVW5AA.7OpXaLECEv2iZtQOn_Lcmtlpyns";
     let mut api = t.client();
-    let r = api.get_json_with("/api/protected", &[("authentication-token", token)]).await;
+    let r = api
+        .get_json_with("/api/protected", &[("authentication-token", token)])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["email"], "ann-demo@example.com");
     // Same token, signed with another key: rejected.
     let t2 = TestApp::new(|_| {}).await;
     let u2 = t2.user("ann-demo@example.com", PW).await;
     t2.store
-        .set_uniquifier(u2.id, "cc6c8aeb2c254a1288fac445164fa53b", t2.security.clock().now())
+        .set_uniquifier(
+            u2.id,
+            "cc6c8aeb2c254a1288fac445164fa53b",
+            t2.security.clock().now(),
+        )
         .await
         .unwrap();
     t2.clock.set(1_767_225_600 + 60);
     let mut api2 = t2.client();
-    let r = api2.get_json_with("/api/protected", &[("authentication-token", token)]).await;
+    let r = api2
+        .get_json_with("/api/protected", &[("authentication-token", token)])
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -446,20 +635,34 @@ async fn basic_auth_only_where_allowed() {
     let good = format!("Basic {}", b64("alice@example.com:alice password 1"));
     let bad = format!("Basic {}", b64("alice@example.com:alice password x"));
     let mut c = t.client();
-    let r = c.get_json_with("/api/basic", &[("authorization", &good)]).await;
+    let r = c
+        .get_json_with("/api/basic", &[("authorization", &good)])
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json["via"], "basic");
-    let r = c.get_json_with("/api/basic", &[("authorization", &bad)]).await;
+    let r = c
+        .get_json_with("/api/basic", &[("authorization", &bad)])
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.header("www-authenticate"), Some("Basic realm=\"Login Required\""));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Basic realm=\"Login Required\"")
+    );
     let r = c.get_json("/api/basic").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.header("www-authenticate"), Some("Basic realm=\"Login Required\""));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Basic realm=\"Login Required\"")
+    );
     // Not accepted on a session/token endpoint.
-    let r = c.get_json_with("/api/protected", &[("authorization", &good)]).await;
+    let r = c
+        .get_json_with("/api/protected", &[("authorization", &good)])
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.header("www-authenticate"), None);
-    assert!(t.events.events().iter().any(|e| matches!(e, Event::FailedAuthentication { auth_type, .. } if auth_type == "basic")));
+    assert!(t.events.events().iter().any(
+        |e| matches!(e, Event::FailedAuthentication { auth_type, .. } if auth_type == "basic")
+    ));
     // Malformed headers are simply unauthenticated.
     for h in ["Basic !!!", "Basic", "Bearer x", "Basic Zm9v"] {
         let r = c.get_json_with("/api/basic", &[("authorization", h)]).await;
@@ -484,22 +687,44 @@ async fn roles_and_permissions() {
         let t = &t;
         async move { t.client().login(email, PW).await.token() }
     };
-    let (ta, tr, tn) = (tok("admin@example.com").await, tok("reader@example.com").await, tok("nobody@example.com").await);
+    let (ta, tr, tn) = (
+        tok("admin@example.com").await,
+        tok("reader@example.com").await,
+        tok("nobody@example.com").await,
+    );
     let mut c = t.client();
     let status = |path: &'static str, token: String| {
         let mut c = c.clone();
-        async move { c.get_json_with(path, &[("authentication-token", &token)]).await.status }
+        async move {
+            c.get_json_with(path, &[("authentication-token", &token)])
+                .await
+                .status
+        }
     };
     assert_eq!(status("/api/admin", ta.clone()).await, StatusCode::OK);
     assert_eq!(status("/api/perm", ta.clone()).await, StatusCode::OK);
-    assert_eq!(status("/api/admin", tr.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status("/api/admin", tr.clone()).await,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(status("/api/perm", tr.clone()).await, StatusCode::OK);
     assert_eq!(status("/api/any-perm", tr.clone()).await, StatusCode::OK);
-    assert_eq!(status("/api/admin", tn.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status("/api/admin", tn.clone()).await,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(status("/api/perm", tn.clone()).await, StatusCode::FORBIDDEN);
-    assert_eq!(status("/api/any-perm", tn.clone()).await, StatusCode::FORBIDDEN);
-    let r = c.get_json_with("/api/admin", &[("authentication-token", &tr)]).await;
-    assert_eq!(r.json, json!({"meta": {"code": 403}, "response": {"errors": ["You do not have permission to view this resource."]}}));
+    assert_eq!(
+        status("/api/any-perm", tn.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    let r = c
+        .get_json_with("/api/admin", &[("authentication-token", &tr)])
+        .await;
+    assert_eq!(
+        r.json,
+        json!({"meta": {"code": 403}, "response": {"errors": ["You do not have permission to view this resource."]}})
+    );
     let r = c.get_json("/api/admin").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
@@ -516,20 +741,63 @@ async fn auth_check_for_reverse_proxies() {
     let r = c.get_json_with("/auth/check", &h).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("x-auth-user"), Some("admin@example.com"));
-    assert_eq!(r.header("x-auth-user-id"), Some(admin.fs_uniquifier.as_str()));
+    assert_eq!(
+        r.header("x-auth-user-id"),
+        Some(admin.fs_uniquifier.as_str())
+    );
     assert_eq!(r.header("x-auth-roles"), Some("admin,editor"));
-    assert_eq!(c.get_json_with("/auth/check?roles_required=admin,editor", &h).await.status, StatusCode::OK);
-    assert_eq!(c.get_json_with("/auth/check?roles_required=admin,root", &h).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(c.get_json_with("/auth/check?roles_accepted=root,editor", &h).await.status, StatusCode::OK);
-    assert_eq!(c.get_json_with("/auth/check?permissions_required=read,edit", &h).await.status, StatusCode::OK);
-    assert_eq!(c.get_json_with("/auth/check?permissions_required=delete", &h).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(c.get_json_with("/auth/check?permissions_accepted=delete,edit", &h).await.status, StatusCode::OK);
-    assert_eq!(c.get_json("/auth/check").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.get_json_with("/auth/check?roles_required=admin,editor", &h)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get_json_with("/auth/check?roles_required=admin,root", &h)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.get_json_with("/auth/check?roles_accepted=root,editor", &h)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get_json_with("/auth/check?permissions_required=read,edit", &h)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get_json_with("/auth/check?permissions_required=delete", &h)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.get_json_with("/auth/check?permissions_accepted=delete,edit", &h)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get_json("/auth/check").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let basic = format!("Basic {}", b64("admin@example.com:alice password 1"));
-    let r = c.get_json_with("/auth/check?roles_required=admin", &[("authorization", &basic)]).await;
+    let r = c
+        .get_json_with(
+            "/auth/check?roles_required=admin",
+            &[("authorization", &basic)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let wrong = format!("Basic {}", b64("admin@example.com:nope"));
-    let r = c.get_json_with("/auth/check", &[("authorization", &wrong)]).await;
+    let r = c
+        .get_json_with("/auth/check", &[("authorization", &wrong)])
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -550,11 +818,17 @@ async fn register_flow() {
     assert_eq!(r.response()["tf_required"], json!(false));
     assert!(r.token().len() > 20);
     // Registered and signed in; the email's domain was lower-cased.
-    assert_eq!(c.get_json("/api/protected").await.json["email"], "Alice@example.com");
+    assert_eq!(
+        c.get_json("/api/protected").await.json["email"],
+        "Alice@example.com"
+    );
     let mut d = t.client();
     d.get_json("/register").await;
     let r = d
-        .post_json("/register", json!({"email": "alice@EXAMPLE.com", "password": PW, "password_confirm": PW}))
+        .post_json(
+            "/register",
+            json!({"email": "alice@EXAMPLE.com", "password": PW, "password_confirm": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -562,20 +836,43 @@ async fn register_flow() {
         json!(["alice@example.com is already associated with an account."])
     );
     let r = d
-        .post_json("/register", json!({"email": "bob@example.com", "password": "short", "password_confirm": "short"}))
+        .post_json(
+            "/register",
+            json!({"email": "bob@example.com", "password": "short", "password_confirm": "short"}),
+        )
         .await;
-    assert_eq!(r.response(), &json!({"errors": ["Password must be at least 8 characters"], "field_errors": {"password": ["Password must be at least 8 characters"]}}));
+    assert_eq!(
+        r.response(),
+        &json!({"errors": ["Password must be at least 8 characters"], "field_errors": {"password": ["Password must be at least 8 characters"]}})
+    );
     let r = d
         .post_json("/register", json!({"email": "bob@example.com", "password": PW, "password_confirm": "other password"}))
         .await;
-    assert_eq!(r.response()["field_errors"]["password_confirm"], json!(["Passwords do not match"]));
+    assert_eq!(
+        r.response()["field_errors"]["password_confirm"],
+        json!(["Passwords do not match"])
+    );
     let r = d
-        .post_json("/register", json!({"email": "bob@", "password": PW, "password_confirm": PW}))
+        .post_json(
+            "/register",
+            json!({"email": "bob@", "password": PW, "password_confirm": PW}),
+        )
         .await;
-    assert_eq!(r.response()["field_errors"]["email"], json!(["Invalid email address"]));
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["Invalid email address"])
+    );
     // Signed-in users cannot register.
-    let r = c.post_json("/register", json!({"email": "x@example.com", "password": PW, "password_confirm": PW})).await;
-    assert_eq!(r.errors(), vec!["You can only access this endpoint when not logged in."]);
+    let r = c
+        .post_json(
+            "/register",
+            json!({"email": "x@example.com", "password": PW, "password_confirm": PW}),
+        )
+        .await;
+    assert_eq!(
+        r.errors(),
+        vec!["You can only access this endpoint when not logged in."]
+    );
 }
 
 #[tokio::test]
@@ -588,20 +885,37 @@ async fn register_with_confirmation_does_not_sign_in_and_generic_mode_hides_exis
     let mut c = t.client();
     c.get_json("/register").await;
     let r = c
-        .post_json("/register?include_auth_token", json!({"email": "a@example.com", "password": PW, "password_confirm": PW}))
+        .post_json(
+            "/register?include_auth_token",
+            json!({"email": "a@example.com", "password": PW, "password_confirm": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.response()["user"], json!({}));
-    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let r = c
-        .post_json("/register", json!({"email": "a@example.com", "password": PW, "password_confirm": PW}))
+        .post_json(
+            "/register",
+            json!({"email": "a@example.com", "password": PW, "password_confirm": PW}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.response().get("user").is_none());
-    assert!(t.events.events().iter().any(|e| matches!(e, Event::UserNotRegistered { existing_user_id: Some(1) })));
+    assert!(t.events.events().iter().any(|e| matches!(
+        e,
+        Event::UserNotRegistered {
+            existing_user_id: Some(1)
+        }
+    )));
     // Password-policy errors are still reported.
     let r = c
-        .post_json("/register", json!({"email": "a@example.com", "password": "short", "password_confirm": "short"}))
+        .post_json(
+            "/register",
+            json!({"email": "a@example.com", "password": "short", "password_confirm": "short"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
@@ -626,28 +940,54 @@ async fn freshness_and_verify() {
     t.user("alice@example.com", PW).await;
     let mut c = t.client();
     c.login("alice@example.com", PW).await;
-    assert_eq!(c.post_json("/api/fresh", json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        c.post_json("/api/fresh", json!({})).await.status,
+        StatusCode::OK
+    );
     t.clock.advance(601);
     // Still inside the grace period started by the fresh check.
-    assert_eq!(c.post_json("/api/fresh", json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        c.post_json("/api/fresh", json!({})).await.status,
+        StatusCode::OK
+    );
     t.clock.advance(3601);
     let r = c.post_json("/api/fresh", json!({})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.response()["reauth_required"], json!(true));
-    assert_eq!(r.errors(), vec!["You must reauthenticate to access this endpoint"]);
+    assert_eq!(
+        r.errors(),
+        vec!["You must reauthenticate to access this endpoint"]
+    );
     let r = c.get_json("/verify").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.response()["has_webauthn_verify_credential"], json!(false));
-    let r = c.post_json("/verify", json!({"password": "wrong password"})).await;
-    assert_eq!(r.response()["field_errors"]["password"], json!(["Invalid password"]));
-    let r = c.post_json("/verify?include_auth_token", json!({"password": PW})).await;
+    let r = c
+        .post_json("/verify", json!({"password": "wrong password"}))
+        .await;
+    assert_eq!(
+        r.response()["field_errors"]["password"],
+        json!(["Invalid password"])
+    );
+    let r = c
+        .post_json("/verify?include_auth_token", json!({"password": PW}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.token().len() > 20);
-    assert_eq!(c.post_json("/api/fresh", json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        c.post_json("/api/fresh", json!({})).await.status,
+        StatusCode::OK
+    );
     // Browsers are sent to /verify (the session itself lives a day; this is 1h40m later).
     t.clock.advance(6000);
     let csrf = c.csrf.clone().unwrap();
-    let r = c.send(Method::POST, "/api/fresh", &[("x-csrf-token", &csrf)], Payload::None).await;
+    let r = c
+        .send(
+            Method::POST,
+            "/api/fresh",
+            &[("x-csrf-token", &csrf)],
+            Payload::None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.header("location"), Some("/verify?next=%2Fapi%2Ffresh"));
 }
@@ -658,12 +998,23 @@ async fn open_redirects_are_refused() {
     t.user("alice@example.com", PW).await;
     let mut c = t.client();
     c.get_json("/login").await;
-    for evil in ["//github.com", "https://github.com/x", "http://evil.example/", "javascript:alert(1)"] {
+    for evil in [
+        "//github.com",
+        "https://github.com/x",
+        "http://evil.example/",
+        "javascript:alert(1)",
+    ] {
         let r = c
-            .post_json("/login", json!({"email": "alice@example.com", "password": PW, "next": evil}))
+            .post_json(
+                "/login",
+                json!({"email": "alice@example.com", "password": PW, "next": evil}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{evil}");
-        assert_eq!(r.response()["field_errors"]["next"], json!(["Redirections outside the domain are forbidden"]));
+        assert_eq!(
+            r.response()["field_errors"]["next"],
+            json!(["Redirections outside the domain are forbidden"])
+        );
     }
     // Form login honours a safe next, re-quoted.
     let mut b = t.client();
@@ -674,7 +1025,11 @@ async fn open_redirects_are_refused() {
             Method::POST,
             "/login?next=/%5C%5Cgithub.com",
             &[],
-            Payload::Form(&[("email", "alice@example.com"), ("password", PW), ("csrf_token", &csrf)]),
+            Payload::Form(&[
+                ("email", "alice@example.com"),
+                ("password", PW),
+                ("csrf_token", &csrf),
+            ]),
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.text);
@@ -694,17 +1049,40 @@ async fn html_pages_and_form_posts() {
     t.user("alice@example.com", PW).await;
     let mut b = t.client();
     // Unauthenticated browser → login page with next.
-    let r = b.send(Method::GET, "/api/protected", &[("accept", "text/html")], Payload::None).await;
+    let r = b
+        .send(
+            Method::GET,
+            "/api/protected",
+            &[("accept", "text/html")],
+            Payload::None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.header("location"), Some("/login?next=%2Fapi%2Fprotected"));
-    let page = b.send(Method::GET, "/login?next=/api/protected", &[], Payload::None).await;
+    let page = b
+        .send(
+            Method::GET,
+            "/login?next=/api/protected",
+            &[],
+            Payload::None,
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(page.text.contains("name=\"password\""));
     let csrf = extract_csrf(&page.text);
     // Missing CSRF on a form post.
     let r = b
-        .send(Method::POST, "/login", &[], Payload::Form(&[("email", "alice@example.com"), ("password", PW)]))
+        .send(
+            Method::POST,
+            "/login",
+            &[],
+            Payload::Form(&[("email", "alice@example.com"), ("password", PW)]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Wrong password re-renders the page (200) with the error.
@@ -713,7 +1091,11 @@ async fn html_pages_and_form_posts() {
             Method::POST,
             "/login",
             &[],
-            Payload::Form(&[("email", "alice@example.com"), ("password", "wrong pw!"), ("csrf_token", &csrf)]),
+            Payload::Form(&[
+                ("email", "alice@example.com"),
+                ("password", "wrong pw!"),
+                ("csrf_token", &csrf),
+            ]),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -723,7 +1105,12 @@ async fn html_pages_and_form_posts() {
             Method::POST,
             "/login",
             &[],
-            Payload::Form(&[("email", "alice@example.com"), ("password", PW), ("csrf_token", &csrf), ("next", "/api/protected")]),
+            Payload::Form(&[
+                ("email", "alice@example.com"),
+                ("password", PW),
+                ("csrf_token", &csrf),
+                ("next", "/api/protected"),
+            ]),
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
@@ -737,7 +1124,9 @@ async fn html_pages_and_form_posts() {
         assert!(r.text.contains("csrf_token"));
     }
     let mut anon = t.client();
-    let r = anon.send(Method::GET, "/register", &[], Payload::None).await;
+    let r = anon
+        .send(Method::GET, "/register", &[], Payload::None)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("password_confirm"));
     // Form logout redirects.
@@ -750,12 +1139,14 @@ async fn html_pages_and_form_posts() {
 async fn rehash_on_login_when_scheme_is_deprecated() {
     let t = TestApp::new(|_| {}).await;
     // A bcrypt hash with the pre-hash, as Flask-Security would have stored it.
-    let old = portcullis::core::crypto::password::PasswordHasher::new(portcullis::core::crypto::password::PasswordConfig {
-        scheme: portcullis::core::crypto::password::Scheme::Bcrypt,
-        salt: Some("test-salt".to_owned().into()),
-        bcrypt_cost: 4,
-        ..Default::default()
-    })
+    let old = portcullis::core::crypto::password::PasswordHasher::new(
+        portcullis::core::crypto::password::PasswordConfig {
+            scheme: portcullis::core::crypto::password::Scheme::Bcrypt,
+            salt: Some("test-salt".to_owned().into()),
+            bcrypt_cost: 4,
+            ..Default::default()
+        },
+    )
     .unwrap()
     .hash(PW)
     .unwrap();
@@ -776,7 +1167,11 @@ async fn rehash_on_login_when_scheme_is_deprecated() {
     assert_eq!(c.login("old@example.com", PW).await.status, StatusCode::OK);
     let after = t.store.user_by_id(u.id).await.unwrap().unwrap();
     assert!(after.password.as_deref().unwrap().starts_with("$argon2id$"));
-    assert!(t.events.events().contains(&Event::PasswordRehashed { user_id: u.id }));
+    assert!(
+        t.events
+            .events()
+            .contains(&Event::PasswordRehashed { user_id: u.id })
+    );
     let mut c = t.client();
     assert_eq!(c.login("old@example.com", PW).await.status, StatusCode::OK);
 }
@@ -789,7 +1184,11 @@ async fn missing_layer_is_a_clear_error() {
     );
     use tower::ServiceExt;
     let res = app
-        .oneshot(axum::http::Request::get("/x").body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            axum::http::Request::get("/x")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);

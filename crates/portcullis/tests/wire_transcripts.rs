@@ -1,7 +1,11 @@
 //! Replays the Flask-Security-Too 5.9.2 transcripts (tests/data, copied from shared/fs-transcripts)
 //! against portcullis configured like the peer that recorded them, and checks that every response
 //! has the same status code and the same JSON shape (keys and value types, recursively).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::field_reassign_with_default
+)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -36,7 +40,9 @@ fn same_shape(a: &Value, b: &Value) -> bool {
             _ => true,
         },
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_shape(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_shape(v, w)))
         }
         _ => shape(a) == shape(b),
     }
@@ -52,10 +58,11 @@ async fn peer() -> Peer {
     let mut c = Config::default();
     c.secret_key = Some("transcripts".to_owned().into());
     c.password_salt = Some("salt".to_owned().into());
-    c.password_hash_passlib_options = json!({"argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1})
-        .as_object()
-        .cloned()
-        .unwrap();
+    c.password_hash_passlib_options =
+        json!({"argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
     c.registerable = true;
     c.confirmable = true;
     c.changeable = true;
@@ -71,34 +78,54 @@ async fn peer() -> Peer {
         .build()
         .unwrap();
     let app = Router::new()
-        .route("/api/public", get(|| async { axum::Json(json!({"ok": true, "public": true})) }))
+        .route(
+            "/api/public",
+            get(|| async { axum::Json(json!({"ok": true, "public": true})) }),
+        )
         .route(
             "/api/protected",
-            get(|u: CurrentUser| async move { axum::Json(json!({"ok": true, "email": u.email()})) }),
+            get(
+                |u: CurrentUser| async move { axum::Json(json!({"ok": true, "email": u.email()})) },
+            ),
         )
         .route(
             "/api/admin",
-            get(|u: CurrentUser| async move { axum::Json(json!({"ok": true, "email": u.email(), "role": "admin"})) })
-                .route_layer(guard::roles_required(["admin"])),
+            get(|u: CurrentUser| async move {
+                axum::Json(json!({"ok": true, "email": u.email(), "role": "admin"}))
+            })
+            .route_layer(guard::roles_required(["admin"])),
         )
         .route(
             "/api/perm",
-            get(|u: CurrentUser| async move { axum::Json(json!({"ok": true, "email": u.email(), "permission": "read"})) })
-                .route_layer(guard::permissions_required(["read"])),
+            get(|u: CurrentUser| async move {
+                axum::Json(json!({"ok": true, "email": u.email(), "permission": "read"}))
+            })
+            .route_layer(guard::permissions_required(["read"])),
         )
         .route(
             "/api/basic",
-            get(|u: CurrentUser| async move { axum::Json(json!({"ok": true, "email": u.email(), "via": "basic"})) })
-                .route_layer(guard::auth_required().mechanisms([Mechanism::Basic])),
+            get(|u: CurrentUser| async move {
+                axum::Json(json!({"ok": true, "email": u.email(), "via": "basic"}))
+            })
+            .route_layer(guard::auth_required().mechanisms([Mechanism::Basic])),
         )
         .merge(security.router())
         .layer(security.layer());
-    Peer { app, store, security }
+    Peer {
+        app,
+        store,
+        security,
+    }
 }
 
 impl Peer {
     async fn user(&self, email: &str, password: &str, role: Option<(&str, &[&str])>) {
-        let hash = self.security.hash_pool().hash(password.to_owned()).await.unwrap();
+        let hash = self
+            .security
+            .hash_pool()
+            .hash(password.to_owned())
+            .await
+            .unwrap();
         let now = self.security.clock().now();
         let u = self
             .store
@@ -115,7 +142,11 @@ impl Peer {
             .unwrap();
         if let Some((name, perms)) = role {
             let perms: Vec<String> = perms.iter().map(|p| (*p).to_owned()).collect();
-            let r = self.store.create_role(name, None, &perms, now).await.unwrap();
+            let r = self
+                .store
+                .create_role(name, None, &perms, now)
+                .await
+                .unwrap();
             self.store.add_role_to_user(u.id, r.id).await.unwrap();
         }
     }
@@ -123,20 +154,17 @@ impl Peer {
 
 /// Walk their and our responses in parallel, mapping their tokens to ours.
 fn learn_tokens(theirs: &Value, ours: &Value, map: &mut HashMap<String, String>) {
-    match (theirs, ours) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, v) in a {
-                if let Some(w) = b.get(k) {
-                    if k == "authentication_token" || k == "csrf_token" {
-                        if let (Some(x), Some(y)) = (v.as_str(), w.as_str()) {
-                            map.insert(x.to_owned(), y.to_owned());
-                        }
-                    }
-                    learn_tokens(v, w, map);
-                }
-            }
+    let (Value::Object(a), Value::Object(b)) = (theirs, ours) else {
+        return;
+    };
+    for (k, v) in a {
+        let Some(w) = b.get(k) else { continue };
+        if (k == "authentication_token" || k == "csrf_token")
+            && let (Some(x), Some(y)) = (v.as_str(), w.as_str())
+        {
+            map.insert(x.to_owned(), y.to_owned());
         }
-        _ => {}
+        learn_tokens(v, w, map);
     }
 }
 
@@ -200,7 +228,12 @@ async fn replay(file: &str, peer: &Peer, skip: &[u64], before: impl AsyncFn(u64)
                 Body::from(s)
             }
         };
-        let res = peer.app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+        let res = peer
+            .app
+            .clone()
+            .oneshot(b.body(body).unwrap())
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         for sc in res.headers().get_all("set-cookie") {
             let sc = sc.to_str().unwrap();
@@ -212,7 +245,14 @@ async fn replay(file: &str, peer: &Peer, skip: &[u64], before: impl AsyncFn(u64)
             }
         }
         for sc in step["response_set_cookie"].as_array().unwrap() {
-            let (k, v) = sc.as_str().unwrap().split(';').next().unwrap().split_once('=').unwrap();
+            let (k, v) = sc
+                .as_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .split_once('=')
+                .unwrap();
             if !v.is_empty() {
                 their_cookies.insert(v.to_owned(), k.to_owned());
             }
@@ -246,34 +286,58 @@ async fn transcript_01_register_login() {
     let clock_now = p.security.clock().now();
     // Steps 7–9 are the emailed confirmation link (the email flows issue); the user is confirmed
     // directly in the store instead.
-    replay("01-register-confirm-login.json", &p, &[7, 8, 9], async |n| {
-        if n == 10 {
-            let u = store.user_by_email("alice-golden@example.com").await.unwrap().unwrap();
-            store.set_confirmed_at(u.id, Some(clock_now), clock_now).await.unwrap();
-        }
-    })
+    replay(
+        "01-register-confirm-login.json",
+        &p,
+        &[7, 8, 9],
+        async |n| {
+            if n == 10 {
+                let u = store
+                    .user_by_email("alice-golden@example.com")
+                    .await
+                    .unwrap()
+                    .unwrap();
+                store
+                    .set_confirmed_at(u.id, Some(clock_now), clock_now)
+                    .await
+                    .unwrap();
+            }
+        },
+    )
     .await;
 }
 
 #[tokio::test]
 async fn transcript_02_token_change_password() {
     let p = peer().await;
-    p.user("alice-golden@example.com", "alice password 1", None).await;
+    p.user("alice-golden@example.com", "alice password 1", None)
+        .await;
     replay("02-token-change-password.json", &p, &[], async |_| {}).await;
 }
 
 #[tokio::test]
 async fn transcript_08_basic_auth() {
     let p = peer().await;
-    p.user("alice-golden@example.com", "alice password 3", None).await;
+    p.user("alice-golden@example.com", "alice password 3", None)
+        .await;
     replay("08-basic-auth.json", &p, &[], async |_| {}).await;
 }
 
 #[tokio::test]
 async fn transcript_09_roles_permissions() {
     let p = peer().await;
-    p.user("admin@example.com", "admin password 1", Some(("admin", &["read", "write"]))).await;
-    p.user("reader@example.com", "reader password 1", Some(("reader", &["read"]))).await;
+    p.user(
+        "admin@example.com",
+        "admin password 1",
+        Some(("admin", &["read", "write"])),
+    )
+    .await;
+    p.user(
+        "reader@example.com",
+        "reader password 1",
+        Some(("reader", &["read"])),
+    )
+    .await;
     p.user("bench@example.com", "bench password 1", None).await;
     replay("09-roles-permissions.json", &p, &[], async |_| {}).await;
 }
@@ -282,6 +346,13 @@ async fn transcript_09_roles_permissions() {
 async fn transcript_03_logout_steps() {
     // Steps 1–7 are the password-reset flow (the email flows issue); 8–12 sign in and out.
     let p = peer().await;
-    p.user("alice-golden@example.com", "alice password 3", None).await;
-    replay("03-forgot-reset-logout.json", &p, &[1, 2, 3, 4, 5, 6, 7], async |_| {}).await;
+    p.user("alice-golden@example.com", "alice password 3", None)
+        .await;
+    replay(
+        "03-forgot-reset-logout.json",
+        &p,
+        &[1, 2, 3, 4, 5, 6, 7],
+        async |_| {},
+    )
+    .await;
 }

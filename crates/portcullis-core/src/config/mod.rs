@@ -8,7 +8,7 @@ pub mod raw;
 use serde::Deserialize;
 
 pub use duration::Duration;
-pub use raw::{ConfigError, KeyKind, KEYS};
+pub use raw::{ConfigError, KEYS, KeyKind};
 
 use crate::crypto::Secret;
 
@@ -268,7 +268,7 @@ impl Config {
     /// Check cross-key rules; called by the loaders.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &'static str, message: String| Err(ConfigError::Invalid { key, message });
-        if !self.password_schemes.iter().any(|s| *s == self.password_hash) {
+        if !self.password_schemes.contains(&self.password_hash) {
             return bad(
                 "password_hash",
                 format!("{:?} is not in password_schemes", self.password_hash),

@@ -138,8 +138,14 @@ pub const KEYS: &[(&str, KeyKind)] = &[
 pub fn env_name(key: &str) -> String {
     match key {
         "secret_key" | "secret_key_fallbacks" => key.to_ascii_uppercase(),
-        "database_url" | "bind" | "session_cookie_name" | "session_cookie_secure"
-        | "session_lifetime" | "remember_lifetime" | "hashing_pool_size" | "csrf_time_limit"
+        "database_url"
+        | "bind"
+        | "session_cookie_name"
+        | "session_cookie_secure"
+        | "session_lifetime"
+        | "remember_lifetime"
+        | "hashing_pool_size"
+        | "csrf_time_limit"
         | "csrf_cookie_secure" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),
     }
@@ -166,7 +172,9 @@ fn from_env_text(key: &'static str, kind: KeyKind, text: &str) -> Result<Value, 
     let bad = |message: String| ConfigError::Invalid { key, message };
     let t = text.trim();
     Ok(match kind {
-        KeyKind::Bool => Value::Bool(parse_bool(t).ok_or_else(|| bad(format!("expected true or false, got {t:?}")))?),
+        KeyKind::Bool => Value::Bool(
+            parse_bool(t).ok_or_else(|| bad(format!("expected true or false, got {t:?}")))?,
+        ),
         KeyKind::Int => Value::from(
             t.parse::<u64>()
                 .map_err(|_| bad(format!("expected a non-negative integer, got {t:?}")))?,
@@ -175,7 +183,8 @@ fn from_env_text(key: &'static str, kind: KeyKind, text: &str) -> Result<Value, 
         KeyKind::Duration => Value::String(t.to_owned()),
         KeyKind::List => parse_list(t).map_err(bad)?,
         KeyKind::Map => {
-            let v: Value = serde_json::from_str(t).map_err(|e| bad(format!("expected a JSON object: {e}")))?;
+            let v: Value =
+                serde_json::from_str(t).map_err(|e| bad(format!("expected a JSON object: {e}")))?;
             if !v.is_object() {
                 return Err(bad("expected a JSON object".into()));
             }
@@ -198,7 +207,8 @@ fn parse_bool(t: &str) -> Option<bool> {
 
 fn parse_list(t: &str) -> Result<Value, String> {
     if t.starts_with('[') {
-        let v: Value = serde_json::from_str(t).map_err(|e| format!("expected a JSON array: {e}"))?;
+        let v: Value =
+            serde_json::from_str(t).map_err(|e| format!("expected a JSON array: {e}"))?;
         if !v.is_array() {
             return Err("expected a JSON array".into());
         }
@@ -297,10 +307,11 @@ pub fn load(
             }
         }
     }
-    let config: Config = serde_json::from_value(Value::Object(map)).map_err(|e| ConfigError::Invalid {
-        key: "config",
-        message: e.to_string(),
-    })?;
+    let config: Config =
+        serde_json::from_value(Value::Object(map)).map_err(|e| ConfigError::Invalid {
+            key: "config",
+            message: e.to_string(),
+        })?;
     config.validate()?;
     Ok(config)
 }
@@ -358,7 +369,8 @@ mod tests {
 
     #[test]
     fn toml_and_env_override() {
-        let p = write_toml("registerable = true\ntoken_max_age = \"30m\"\npassword_length_min = 10\n");
+        let p =
+            write_toml("registerable = true\ntoken_max_age = \"30m\"\npassword_length_min = 10\n");
         let c = load(
             Some(&p),
             env(&[
@@ -375,7 +387,10 @@ mod tests {
         assert!(c.registerable);
         assert_eq!(c.token_max_age, Duration::hours(2));
         assert_eq!(c.password_length_min, 10);
-        assert_eq!(c.secret_key.as_ref().map(|s| s.expose().as_str()), Some("k"));
+        assert_eq!(
+            c.secret_key.as_ref().map(|s| s.expose().as_str()),
+            Some("k")
+        );
         assert_eq!(c.csrf_protect_mechanisms.len(), 3);
         assert_eq!(c.password_schemes, vec!["argon2", "bcrypt"]);
         assert_eq!(c.bind, "0.0.0.0:9000");
@@ -405,7 +420,14 @@ mod tests {
         std::fs::remove_file(&p).ok();
         assert!(e.to_string().contains("registerable"), "{e}");
 
-        let e = load(None, env(&[("SECURITY_API_ENABLED_METHODS", "session,carrier-pigeon")])).unwrap_err();
-        assert!(e.to_string().contains("config") || e.to_string().contains("api_enabled_methods"), "{e}");
+        let e = load(
+            None,
+            env(&[("SECURITY_API_ENABLED_METHODS", "session,carrier-pigeon")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("config") || e.to_string().contains("api_enabled_methods"),
+            "{e}"
+        );
     }
 }

@@ -45,6 +45,7 @@ macro_rules! store_conformance_tests {
             user_set_password_rotates_uniquifier,
             user_upgrade_password_compare_and_set,
             user_set_uniquifier,
+            user_rotate_to_taken_uniquifier_conflict,
             user_set_active_reports_change,
             user_confirmed_at_round_trip,
             user_record_login_tracking,
@@ -297,6 +298,35 @@ pub async fn user_duplicate_uniquifier_conflict(store: Arc<dyn Store>, prefix: &
         store.create_user(dup).await,
         "fs_uniquifier",
         "create_user with taken fs_uniquifier",
+    );
+}
+
+/// Rotating to a uniquifier another user holds is `Conflict("fs_uniquifier")` and changes nothing.
+pub async fn user_rotate_to_taken_uniquifier_conflict(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "rot-a")).await;
+    let b = create(&store, new_user(prefix, "rot-b")).await;
+    expect_conflict(
+        store
+            .set_password(a.id, Some("$x"), Some(&b.fs_uniquifier), a.create_datetime)
+            .await,
+        "fs_uniquifier",
+        "set_password rotating to a taken uniquifier",
+    );
+    expect_conflict(
+        store
+            .set_uniquifier(a.id, &b.fs_uniquifier, a.create_datetime)
+            .await,
+        "fs_uniquifier",
+        "set_uniquifier to a taken uniquifier",
+    );
+    let read = store.user_by_id(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.fs_uniquifier, a.fs_uniquifier,
+        "a failed rotation changes nothing"
+    );
+    assert_eq!(
+        read.password, a.password,
+        "a failed rotation changes nothing"
     );
 }
 

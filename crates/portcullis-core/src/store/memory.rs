@@ -61,8 +61,7 @@ impl UserStore for MemoryStore {
                 return Err(StoreError::Conflict("email"));
             }
             if let Some(name) = &new.username
-                && s
-                    .users
+                && s.users
                     .iter()
                     .any(|u| u.username.as_deref().is_some_and(|n| eq_ci(n, name)))
             {
@@ -144,6 +143,13 @@ impl UserStore for MemoryStore {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         self.with(|s| {
+            if let Some(q) = new_uniquifier
+                && s.users
+                    .iter()
+                    .any(|u| u.id != user_id && u.fs_uniquifier == q)
+            {
+                return Err(StoreError::Conflict("fs_uniquifier"));
+            }
             let u = s.user_mut(user_id)?;
             u.password = hash.map(str::to_owned);
             if let Some(q) = new_uniquifier {
@@ -182,6 +188,12 @@ impl UserStore for MemoryStore {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         self.with(|s| {
+            if s.users
+                .iter()
+                .any(|u| u.id != user_id && u.fs_uniquifier == uniquifier)
+            {
+                return Err(StoreError::Conflict("fs_uniquifier"));
+            }
             let u = s.user_mut(user_id)?;
             u.fs_uniquifier = uniquifier.to_owned();
             if u.fs_token_uniquifier.is_some() {
@@ -192,7 +204,12 @@ impl UserStore for MemoryStore {
         })?
     }
 
-    async fn set_active(&self, user_id: i64, active: bool, now: OffsetDateTime) -> StoreResult<bool> {
+    async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
         self.with(|s| {
             let u = s.user_mut(user_id)?;
             let changed = u.active != active;
@@ -354,7 +371,11 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn load_session(&self, id_hash: &str, now_unix: i64) -> StoreResult<Option<SessionRecord>> {
+    async fn load_session(
+        &self,
+        id_hash: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<SessionRecord>> {
         self.with(|s| {
             s.sessions
                 .get(id_hash)
@@ -393,6 +414,11 @@ impl SessionStore for MemoryStore {
     }
 
     async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
-        self.with(|s| s.sessions.values().filter(|r| r.expires_at > now_unix).count() as u64)
+        self.with(|s| {
+            s.sessions
+                .values()
+                .filter(|r| r.expires_at > now_unix)
+                .count() as u64
+        })
     }
 }

@@ -33,13 +33,17 @@ impl CurrentUser {
 }
 
 pub(crate) fn request_auth(parts: &Parts) -> Result<RequestAuth, Response> {
-    parts.extensions.get::<RequestAuth>().cloned().ok_or_else(|| {
-        tracing::error!("RequestAuth missing: is Security::layer() installed on this router?");
-        respond::errors(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            vec!["Authentication is not configured on this route.".into()],
-        )
-    })
+    parts
+        .extensions
+        .get::<RequestAuth>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("RequestAuth missing: is Security::layer() installed on this router?");
+            respond::errors(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec!["Authentication is not configured on this route.".into()],
+            )
+        })
 }
 
 /// 401 for API clients, a redirect to the login page (with `next`) for browsers.
@@ -70,10 +74,7 @@ pub(crate) fn unauthenticated_response(
         }
         return res;
     }
-    let next = uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/");
+    let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     let q: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("next", next)
         .finish();
@@ -81,7 +82,11 @@ pub(crate) fn unauthenticated_response(
 }
 
 /// Check a header-borne CSRF token for state-changing requests of protected mechanisms.
-pub(crate) fn csrf_guard(auth: &RequestAuth, parts: &Parts, via: Mechanism) -> Result<(), Response> {
+pub(crate) fn csrf_guard(
+    auth: &RequestAuth,
+    parts: &Parts,
+    via: Mechanism,
+) -> Result<(), Response> {
     let config = auth.security().config();
     if !csrf::unsafe_method(&parts.method) || !config.csrf_protect_mechanisms.contains(&via) {
         return Ok(());

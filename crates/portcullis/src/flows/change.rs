@@ -14,7 +14,10 @@ use crate::respond::{self, FieldErrors, msg};
 
 fn change_page(req: &FlowRequest, identity: &Identity, errors: &FieldErrors) -> Response {
     let mut ctx = Map::new();
-    ctx.insert("active_password".into(), json!(identity.user.password.is_some()));
+    ctx.insert(
+        "active_password".into(),
+        json!(identity.user.password.is_some()),
+    );
     page(req, "change.html", "Change password", errors, ctx)
 }
 
@@ -25,8 +28,14 @@ pub(super) async fn get(State(_security): State<Security>, req: FlowRequest) -> 
     };
     if req.json {
         let mut body = Map::new();
-        body.insert("user".into(), user_payload(&req, &identity.user, identity.fs_paa));
-        body.insert("active_password".into(), json!(identity.user.password.is_some()));
+        body.insert(
+            "user".into(),
+            user_payload(&req, &identity.user, identity.fs_paa),
+        );
+        body.insert(
+            "active_password".into(),
+            json!(identity.user.password.is_some()),
+        );
         return super::ok_with_csrf(&req, body);
     }
     change_page(&req, &identity, &FieldErrors::new())
@@ -63,11 +72,7 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
                 Err(e) => return e.into_response(),
             },
         }
-    } else if !crate::authz::is_fresh(
-        &req.auth,
-        &identity,
-        security.config().freshness.as_secs(),
-    ) {
+    } else if !crate::authz::is_fresh(&req.auth, &identity, security.config().freshness.as_secs()) {
         return crate::authz::reauth_required_for(&req.auth, &req.headers, &req.uri);
     }
     match &new {
@@ -95,7 +100,10 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
         };
     }
     let Some(new) = new else {
-        return respond::errors(axum::http::StatusCode::BAD_REQUEST, vec![msg::API_ERROR.into()]);
+        return respond::errors(
+            axum::http::StatusCode::BAD_REQUEST,
+            vec![msg::API_ERROR.into()],
+        );
     };
     let hash = match pool.hash(new).await {
         Ok(h) => h,
@@ -116,7 +124,12 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
     security.emit(Event::PasswordChanged { user_id: user.id });
     let updated = match store.user_by_id(user.id).await {
         Ok(Some(u)) => u,
-        Ok(None) => return respond::errors(axum::http::StatusCode::UNAUTHORIZED, vec![msg::UNAUTHENTICATED.into()]),
+        Ok(None) => {
+            return respond::errors(
+                axum::http::StatusCode::UNAUTHORIZED,
+                vec![msg::UNAUTHENTICATED.into()],
+            );
+        }
         Err(e) => return crate::error::Error::from(e).into_response(),
     };
     // Keep this browser signed in, on a new session bound to the new uniquifier.

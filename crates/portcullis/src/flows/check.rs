@@ -40,7 +40,10 @@ pub(super) async fn check(State(security): State<Security>, req: FlowRequest) ->
     };
     let mut requirements = Vec::new();
     for (key, make) in [
-        ("roles_required", Requirement::RolesRequired as fn(Vec<String>) -> Requirement),
+        (
+            "roles_required",
+            Requirement::RolesRequired as fn(Vec<String>) -> Requirement,
+        ),
         ("roles_accepted", Requirement::RolesAccepted),
         ("permissions_required", Requirement::PermissionsRequired),
         ("permissions_accepted", Requirement::PermissionsAccepted),

@@ -49,7 +49,10 @@ fn login_page(
     let c = req.auth.security().config();
     let mut ctx = Map::new();
     ctx.insert("identity_attributes".into(), json!(c.identity_attributes()));
-    ctx.insert("values".into(), json!({"email": email, "username": username}));
+    ctx.insert(
+        "values".into(),
+        json!({"email": email, "username": username}),
+    );
     ctx.insert("next".into(), json!(super::safe_next(req)));
     ctx.insert(
         "register_url".into(),
@@ -60,7 +63,7 @@ fn login_page(
 
 /// What a login attempt came to.
 enum Outcome {
-    Ok { user: User, remember: bool },
+    Ok { user: Box<User>, remember: bool },
     Invalid(FieldErrors),
 }
 
@@ -85,7 +88,10 @@ async fn attempt(req: &FlowRequest) -> Result<Outcome> {
     }
 
     // Which identity field, and the user it names.
-    let (field, user) = if let Some(email) = email.as_deref().filter(|_| attrs.iter().any(|a| a == "email")) {
+    let (field, user) = if let Some(email) = email
+        .as_deref()
+        .filter(|_| attrs.iter().any(|a| a == "email"))
+    {
         match super::normalize_email(email) {
             Some(e) => ("email", security.store().user_by_email(&e).await?),
             None => {
@@ -93,8 +99,14 @@ async fn attempt(req: &FlowRequest) -> Result<Outcome> {
                 return Ok(Outcome::Invalid(errors));
             }
         }
-    } else if let Some(name) = username.as_deref().filter(|_| attrs.iter().any(|a| a == "username")) {
-        ("username", security.store().user_by_username(name.trim()).await?)
+    } else if let Some(name) = username
+        .as_deref()
+        .filter(|_| attrs.iter().any(|a| a == "username"))
+    {
+        (
+            "username",
+            security.store().user_by_username(name.trim()).await?,
+        )
     } else {
         errors.add("email", msg::EMAIL_NOT_PROVIDED);
         return Ok(Outcome::Invalid(errors));
@@ -137,7 +149,10 @@ async fn attempt(req: &FlowRequest) -> Result<Outcome> {
             }
         }
     }
-    Ok(Outcome::Ok { user, remember })
+    Ok(Outcome::Ok {
+        user: Box::new(user),
+        remember,
+    })
 }
 
 /// In generic-response mode identity and password errors collapse into one form-level error.
@@ -184,8 +199,16 @@ pub(super) async fn post(
             if req.json {
                 errors.into_json()
             } else {
-                let email = req.input.get("email").and_then(Value::as_str).map(str::to_owned);
-                let username = req.input.get("username").and_then(Value::as_str).map(str::to_owned);
+                let email = req
+                    .input
+                    .get("email")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let username = req
+                    .input
+                    .get("username")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 login_page(&req, &errors, email.as_deref(), username.as_deref())
             }
         }

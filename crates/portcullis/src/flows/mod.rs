@@ -87,7 +87,11 @@ impl<S: Send + Sync> FromRequest<S> for FlowRequest {
             .headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"));
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
         let input = if bytes.is_empty() {
             Map::new()
         } else if body_is_json {
@@ -196,8 +200,7 @@ pub(crate) async fn unauth_csrf(req: &FlowRequest) -> std::result::Result<(), Re
         Some(id) if !config.csrf_protect_mechanisms.contains(&id.via) => return Ok(()),
         _ => {}
     }
-    csrf::check(&req.auth, req.csrf_token().as_deref())
-        .map_err(|m| csrf_failure(req, m))
+    csrf::check(&req.auth, req.csrf_token().as_deref()).map_err(|m| csrf_failure(req, m))
 }
 
 /// Check CSRF for an authenticated endpoint, by the mechanism used.
@@ -218,7 +221,9 @@ fn csrf_failure(req: &FlowRequest, message: &str) -> Response {
     } else {
         let mut res = respond::html(
             StatusCode::BAD_REQUEST,
-            format!("<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{message}</p>"),
+            format!(
+                "<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{message}</p>"
+            ),
         );
         res.headers_mut().insert(
             axum::http::header::CACHE_CONTROL,
@@ -335,9 +340,16 @@ pub(crate) fn page(
     ctx.insert("errors".into(), Value::Object(fe));
     ctx.insert("form_errors".into(), json!(errors.get("")));
     ctx.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
-    ctx.insert("action".into(), json!(req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")));
+    ctx.insert(
+        "action".into(),
+        json!(req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")),
+    );
     ctx.entry("values").or_insert_with(|| json!({}));
-    match security.inner.templates.render(template, &Value::Object(ctx)) {
+    match security
+        .inner
+        .templates
+        .render(template, &Value::Object(ctx))
+    {
         Ok(body) => respond::html(StatusCode::OK, body),
         Err(e) => e.into_response(),
     }
@@ -345,9 +357,8 @@ pub(crate) fn page(
 
 /// Validate `next` for redirects; invalid ones are dropped silently (`propagate_next`).
 pub(crate) fn safe_next(req: &FlowRequest) -> Option<String> {
-    req.next_param().and_then(|n| {
-        crate::redirect::validate(&n, req.auth.host(), req.auth.security().config())
-    })
+    req.next_param()
+        .and_then(|n| crate::redirect::validate(&n, req.auth.host(), req.auth.security().config()))
 }
 
 /// A new uniquifier value.

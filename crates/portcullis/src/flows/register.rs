@@ -15,7 +15,10 @@ fn register_page(req: &FlowRequest, errors: &FieldErrors) -> Response {
     let c = req.auth.security().config();
     let mut ctx = Map::new();
     ctx.insert("username_enable".into(), json!(c.username_enable));
-    ctx.insert("password_confirm_required".into(), json!(c.password_confirm_required));
+    ctx.insert(
+        "password_confirm_required".into(),
+        json!(c.password_confirm_required),
+    );
     ctx.insert("login_url".into(), json!(c.login_url));
     ctx.insert("next".into(), json!(super::safe_next(req)));
     ctx.insert(
@@ -52,7 +55,7 @@ fn anonymous_required(security: &Security, req: &FlowRequest) -> Response {
 use portcullis_core::policy::username_errors;
 
 enum Outcome {
-    Created(User),
+    Created(Box<User>),
     /// Only "already associated" errors, in generic mode: answer as if it worked.
     Hidden,
     Invalid(FieldErrors),
@@ -83,7 +86,10 @@ async fn register(req: &FlowRequest) -> crate::error::Result<Outcome> {
     if let Some(e) = &email
         && security.store().user_by_email(e).await?.is_some()
     {
-        errors.add("email", format!("{e} is already associated with an account."));
+        errors.add(
+            "email",
+            format!("{e} is already associated with an account."),
+        );
     }
     match (&password, c.password_required) {
         (None, true) if !errors.has("password") => {
@@ -100,10 +106,15 @@ async fn register(req: &FlowRequest) -> crate::error::Result<Outcome> {
                 errors.add("password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
             }
             if email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(pw))
-                || username.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(pw))
+                || username
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(pw))
             {
                 exists_only = false;
-                errors.add("password", "Password must not be the same as your email or username");
+                errors.add(
+                    "password",
+                    "Password must not be the same as your email or username",
+                );
             }
         }
         _ => {}
@@ -115,7 +126,10 @@ async fn register(req: &FlowRequest) -> crate::error::Result<Outcome> {
             if errs.is_empty() {
                 let n = portcullis_core::policy::normalize_username(u);
                 if security.store().user_by_username(&n).await?.is_some() {
-                    errors.add("username", format!("{n} is already associated with an account."));
+                    errors.add(
+                        "username",
+                        format!("{n} is already associated with an account."),
+                    );
                 }
                 username_norm = Some(n);
             } else {
@@ -141,7 +155,11 @@ async fn register(req: &FlowRequest) -> crate::error::Result<Outcome> {
         && errors
             .field_names()
             .all(|f| f == "email" || f == "username")
-        && errors.get("email").iter().chain(errors.get("username")).all(|m| m.ends_with("is already associated with an account."));
+        && errors
+            .get("email")
+            .iter()
+            .chain(errors.get("username"))
+            .all(|m| m.ends_with("is already associated with an account."));
     if !errors.is_empty() {
         if c.return_generic_responses && only_existing {
             let existing = match &email {
@@ -176,14 +194,18 @@ async fn register(req: &FlowRequest) -> crate::error::Result<Outcome> {
     match created {
         Ok(user) => {
             security.emit(Event::UserRegistered { user_id: user.id });
-            Ok(Outcome::Created(user))
+            Ok(Outcome::Created(Box::new(user)))
         }
         // Lost a race with a concurrent registration of the same identity.
         Err(StoreError::Conflict(field)) => {
             if c.return_generic_responses {
                 return Ok(Outcome::Hidden);
             }
-            let f = if field == "username" { "username" } else { "email" };
+            let f = if field == "username" {
+                "username"
+            } else {
+                "email"
+            };
             errors.add(f, format!("{email} is already associated with an account."));
             Ok(Outcome::Invalid(errors))
         }

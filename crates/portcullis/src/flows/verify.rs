@@ -17,7 +17,10 @@ pub(super) async fn get(State(security): State<Security>, req: FlowRequest) -> R
     };
     if req.json {
         let mut body = Map::new();
-        body.insert("user".into(), user_payload(&req, &identity.user, identity.fs_paa));
+        body.insert(
+            "user".into(),
+            user_payload(&req, &identity.user, identity.fs_paa),
+        );
         body.insert("has_webauthn_verify_credential".into(), json!(false));
         body.insert("oauth_enabled".into(), json!(false));
         body.insert("oauth_providers".into(), json!([]));
@@ -26,7 +29,13 @@ pub(super) async fn get(State(security): State<Security>, req: FlowRequest) -> R
     let _ = security;
     let mut ctx = Map::new();
     ctx.insert("next".into(), json!(super::safe_next(&req)));
-    page(&req, "verify.html", "Verify your identity", &FieldErrors::new(), ctx)
+    page(
+        &req,
+        "verify.html",
+        "Verify your identity",
+        &FieldErrors::new(),
+        ctx,
+    )
 }
 
 pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {

@@ -1,6 +1,11 @@
 //! Test harness: the app driven in-process with `tower::ServiceExt::oneshot`, a cookie jar, a
 //! fixed clock and cheap hashing parameters.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::field_reassign_with_default
+)]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,7 +70,10 @@ impl TestApp {
             .build()
             .expect("security builds");
         let app = Router::new()
-            .route("/api/public", get(|| async { axum::Json(json!({"ok": true, "public": true})) }))
+            .route(
+                "/api/public",
+                get(|| async { axum::Json(json!({"ok": true, "public": true})) }),
+            )
             .route("/api/protected", get(protected).post(protected))
             .route(
                 "/api/admin",
@@ -85,8 +93,9 @@ impl TestApp {
             )
             .route(
                 "/api/fresh",
-                post(protected)
-                    .route_layer(guard::auth_required().within(std::time::Duration::from_secs(600))),
+                post(protected).route_layer(
+                    guard::auth_required().within(std::time::Duration::from_secs(600)),
+                ),
             )
             .merge(security.router())
             .layer(security.layer());
@@ -103,8 +112,19 @@ impl TestApp {
         self.user_with(email, password, true, true).await
     }
 
-    pub async fn user_with(&self, email: &str, password: &str, active: bool, confirmed: bool) -> User {
-        let hash = self.security.hash_pool().hash(password.to_owned()).await.unwrap();
+    pub async fn user_with(
+        &self,
+        email: &str,
+        password: &str,
+        active: bool,
+        confirmed: bool,
+    ) -> User {
+        let hash = self
+            .security
+            .hash_pool()
+            .hash(password.to_owned())
+            .await
+            .unwrap();
         self.store
             .create_user(NewUser {
                 email: email.to_owned(),
@@ -163,7 +183,11 @@ impl Resp {
     pub fn errors(&self) -> Vec<String> {
         self.json["response"]["errors"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
     pub fn token(&self) -> String {
@@ -205,7 +229,11 @@ impl Client {
     ) -> Resp {
         let mut b = Request::builder().method(method).uri(uri);
         if !self.cookies.is_empty() {
-            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             b = b.header("cookie", c.join("; "));
         }
         for (k, v) in headers {
@@ -230,7 +258,12 @@ impl Client {
                 Body::from(s)
             }
         };
-        let res = self.app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+        let res = self
+            .app
+            .clone()
+            .oneshot(b.body(body).unwrap())
+            .await
+            .unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         for sc in headers.get_all("set-cookie") {
@@ -258,8 +291,13 @@ impl Client {
     }
 
     pub async fn get_json(&mut self, uri: &str) -> Resp {
-        self.send(Method::GET, uri, &[("accept", "application/json")], Payload::None)
-            .await
+        self.send(
+            Method::GET,
+            uri,
+            &[("accept", "application/json")],
+            Payload::None,
+        )
+        .await
     }
 
     pub async fn get_json_with(&mut self, uri: &str, headers: &[(&str, &str)]) -> Resp {
@@ -279,7 +317,12 @@ impl Client {
     }
 
     /// POST JSON without any CSRF token.
-    pub async fn post_json_raw(&mut self, uri: &str, headers: &[(&str, &str)], body: Value) -> Resp {
+    pub async fn post_json_raw(
+        &mut self,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Resp {
         let mut h = vec![("accept", "application/json")];
         h.extend_from_slice(headers);
         self.send(Method::POST, uri, &h, Payload::Json(body)).await

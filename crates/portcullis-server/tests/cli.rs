@@ -1,0 +1,337 @@
+//! The `portcullis` binary: users/roles commands, configuration errors, and `serve`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new() -> Self {
+        let p = std::env::temp_dir().join(format!(
+            "portcullis-cli-{}-{}",
+            std::process::id(),
+            portcullis_core::crypto::random::token_hex(6)
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn cmd(dir: &Dir) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_portcullis"));
+    c.current_dir(dir.path())
+        .env_remove("SECRET_KEY")
+        .env_remove("PORTCULLIS_DATABASE_URL")
+        .env_remove("PORTCULLIS_BIND")
+        .env("PORTCULLIS_LOG", "warn")
+        // cheap hashing for tests
+        .env(
+            "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS",
+            r#"{"argon2__memory_cost":1024,"argon2__rounds":1,"argon2__parallelism":1}"#,
+        );
+    c
+}
+
+fn run(dir: &Dir, args: &[&str]) -> Output {
+    cmd(dir).args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+fn ok(dir: &Dir, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(dir: &Dir, args: &[&str], code: i32, needle: &str) {
+    let out = run(dir, args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected {needle:?} in {err}"
+    );
+}
+
+#[test]
+fn users_and_roles_commands() {
+    let d = Dir::new();
+    let out = ok(
+        &d,
+        &[
+            "users",
+            "create",
+            "ann@example.com",
+            "--password",
+            "ann password 1",
+            "--confirmed",
+        ],
+    );
+    assert!(out.contains("User created successfully"), "{out}");
+    // Secrets were generated beside the database, once.
+    let secrets = std::fs::read_to_string(d.path().join("portcullis.secrets.toml")).unwrap();
+    assert!(secrets.contains("secret_key") && secrets.contains("password_salt"));
+    fails(
+        &d,
+        &[
+            "users",
+            "create",
+            "ANN@example.com",
+            "--password",
+            "ann password 1",
+        ],
+        2,
+        "already associated",
+    );
+    fails(
+        &d,
+        &["users", "create", "bob@example.com", "--password", "short"],
+        2,
+        "at least 8 characters",
+    );
+    fails(
+        &d,
+        &[
+            "users",
+            "create",
+            "not-an-email",
+            "--password",
+            "long enough pw",
+        ],
+        2,
+        "Invalid email",
+    );
+    fails(
+        &d,
+        &["users", "create", "bob@example.com"],
+        2,
+        "--password is required",
+    );
+    fails(
+        &d,
+        &["users", "activate", "nobody@example.com"],
+        2,
+        "User not found",
+    );
+    ok(
+        &d,
+        &[
+            "users",
+            "create",
+            "bob@example.com",
+            "--password",
+            "bob password 1",
+            "--username",
+            "bobby",
+            "--inactive",
+        ],
+    );
+    assert!(ok(&d, &["users", "activate", "bobby"]).contains("has been activated"));
+    assert!(ok(&d, &["users", "activate", "bob@example.com"]).contains("was already activated"));
+    assert!(ok(&d, &["users", "deactivate", "bob@example.com"]).contains("has been deactivated"));
+    assert!(
+        ok(&d, &["users", "deactivate", "bob@example.com"]).contains("was already deactivated")
+    );
+    ok(
+        &d,
+        &[
+            "users",
+            "change-password",
+            "ann@example.com",
+            "--password",
+            "ann password 2",
+        ],
+    );
+    fails(
+        &d,
+        &[
+            "users",
+            "change-password",
+            "ann@example.com",
+            "--password",
+            "tiny",
+        ],
+        2,
+        "at least 8",
+    );
+    assert!(ok(&d, &["users", "reset-access", "ann@example.com"]).contains("Access reset"));
+
+    assert!(
+        ok(
+            &d,
+            &[
+                "roles",
+                "create",
+                "admin",
+                "--description",
+                "Admins",
+                "--permissions",
+                "read, write"
+            ]
+        )
+        .contains("read,write")
+    );
+    fails(&d, &["roles", "create", "admin"], 2, "already exists");
+    assert!(ok(&d, &["roles", "add", "ann@example.com", "admin"]).contains("added"));
+    assert!(ok(&d, &["roles", "add", "ann@example.com", "admin"]).contains("already has"));
+    fails(
+        &d,
+        &["roles", "add", "ann@example.com", "ghost"],
+        2,
+        "Cannot find role",
+    );
+    fails(
+        &d,
+        &["roles", "add", "ghost@example.com", "admin"],
+        2,
+        "User not found",
+    );
+    assert!(
+        ok(&d, &["roles", "add-permissions", "admin", "audit,read"]).contains("read,write,audit")
+    );
+    assert!(ok(&d, &["roles", "remove-permissions", "admin", "write"]).contains("read,audit"));
+    assert!(ok(&d, &["roles", "remove", "ann@example.com", "admin"]).contains("removed"));
+    assert!(ok(&d, &["roles", "remove", "ann@example.com", "admin"]).contains("does not have"));
+}
+
+#[test]
+fn configuration_errors_exit_2_naming_the_key() {
+    let d = Dir::new();
+    std::fs::write(d.path().join("portcullis.toml"), "registerabel = true\n").unwrap();
+    fails(
+        &d,
+        &["users", "activate", "x@example.com"],
+        2,
+        "registerabel",
+    );
+    std::fs::write(
+        d.path().join("portcullis.toml"),
+        "registerable = \"perhaps\"\n",
+    )
+    .unwrap();
+    fails(&d, &["serve"], 2, "registerable");
+    std::fs::remove_file(d.path().join("portcullis.toml")).unwrap();
+    let out = cmd(&d)
+        .args(["serve"])
+        .env("SECURITY_TOKEN_MAX_AGE", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token_max_age"));
+    let out = cmd(&d)
+        .args(["--config", "missing.toml", "serve"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn http(addr: &str, request: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serve_starts_with_sqlite_and_answers() {
+    let d = Dir::new();
+    ok(
+        &d,
+        &[
+            "users",
+            "create",
+            "ann@example.com",
+            "--password",
+            "ann password 1",
+            "--confirmed",
+        ],
+    );
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = cmd(&d)
+        .args(["serve"])
+        .env("PORTCULLIS_BIND", &addr)
+        .env("PORTCULLIS_LOG", "info")
+        .env("SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS", "true")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut listening = None;
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+            && line.contains("listening on")
+        {
+            listening = Some(line);
+            break;
+        }
+    }
+    let line = listening.expect("server logged where it listens");
+    assert!(
+        line.contains(&addr) && line.contains("sqlite://portcullis.db"),
+        "{line}"
+    );
+
+    let body = r#"{"email":"ann@example.com","password":"ann password 1"}"#;
+    let res = http(
+        &addr,
+        &format!(
+            "POST /login?include_auth_token HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    let json_start = res.find("\r\n\r\n").unwrap() + 4;
+    let v: serde_json::Value = serde_json::from_str(&res[json_start..]).unwrap();
+    let token = v["response"]["user"]["authentication_token"]
+        .as_str()
+        .unwrap();
+    let res = http(
+        &addr,
+        &format!(
+            "GET /auth/check HTTP/1.1\r\nHost: {addr}\r\nAuthentication-Token: {token}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    assert!(
+        res.to_ascii_lowercase()
+            .contains("x-auth-user: ann@example.com"),
+        "{res}"
+    );
+    let res = http(
+        &addr,
+        &format!("GET /auth/check HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(res.starts_with("HTTP/1.1 401"), "{res}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(d.path().join("portcullis.db").exists());
+}
