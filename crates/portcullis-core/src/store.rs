@@ -138,8 +138,9 @@ pub trait SessionStore: Send + Sync {
         id_hash: &str,
         now_unix: i64,
     ) -> StoreResult<Option<SessionRecord>>;
-    /// Update an existing session (insert if absent).
-    async fn save_session(&self, record: &SessionRecord) -> StoreResult<()>;
+    /// Update an existing session. Never inserts: returns false when the record is gone (logged
+    /// out or revoked meanwhile), so a request in flight cannot bring a session back.
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool>;
     /// Delete one session.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Delete every session of a user (by `fs_uniquifier`). Returns how many.

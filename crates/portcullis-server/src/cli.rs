@@ -33,7 +33,7 @@ pub enum Users {
     Create {
         /// Email address.
         identity: String,
-        /// Password.
+        /// Password (default: read one line from standard input).
         #[arg(long)]
         password: Option<String>,
         /// Username.
@@ -58,9 +58,9 @@ pub enum Users {
     /// Set a user's password.
     ChangePassword {
         identity: String,
-        /// The new password.
+        /// The new password (default: read one line from standard input).
         #[arg(long)]
-        password: String,
+        password: Option<String>,
     },
 }
 

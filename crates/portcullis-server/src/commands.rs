@@ -84,6 +84,25 @@ async fn find_user(store: &dyn Store, identity: &str) -> Result<User, CliError> 
     Err(CliError::Usage(format!("User not found: {identity}")))
 }
 
+/// The password from `--password`, or else the first line of standard input (so it need not
+/// appear in `ps` or shell history: `printf '%s\n' "$PW" | portcullis users create ...`).
+fn password_arg(password: Option<String>) -> Result<String, CliError> {
+    if let Some(p) = password {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        CliError::Usage(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+    if pw.is_empty() {
+        return Err(CliError::Usage(
+            "a password is required: --password PW, or one line on standard input".into(),
+        ));
+    }
+    Ok(pw)
+}
+
 fn hasher(config: &Config) -> Result<PasswordHasher, CliError> {
     let pc = config
         .password_config()
@@ -117,8 +136,7 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         } => {
             let email = policy::normalize_email(&identity)
                 .ok_or_else(|| CliError::Usage(format!("Invalid email address: {identity}")))?;
-            let password =
-                password.ok_or_else(|| CliError::Usage("--password is required".into()))?;
+            let password = password_arg(password)?;
             let hasher = hasher(config)?;
             check_password(config, &hasher, &password)?;
             let username = match username {
@@ -206,6 +224,7 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
             );
         }
         Users::ChangePassword { identity, password } => {
+            let password = password_arg(password)?;
             let user = find_user(store, &identity).await?;
             let hasher = hasher(config)?;
             check_password(config, &hasher, &password)?;

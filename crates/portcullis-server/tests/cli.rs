@@ -121,7 +121,26 @@ fn users_and_roles_commands() {
         &d,
         &["users", "create", "bob@example.com"],
         2,
-        "--password is required",
+        "a password is required",
+    );
+    // From standard input instead of the command line (kept out of `ps` and shell history).
+    let mut child = cmd(&d)
+        .args(["users", "create", "carol@example.com", "--confirmed"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"carol password 1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
     fails(
         &d,

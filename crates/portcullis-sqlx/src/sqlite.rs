@@ -744,12 +744,10 @@ impl SessionStore for SqliteStore {
         .transpose()
     }
 
-    async fn save_session(&self, record: &SessionRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO portcullis_session (id_hash, user_uniquifier, data, expires_at) \
-             VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (id_hash) DO UPDATE SET user_uniquifier = excluded.user_uniquifier, \
-             data = excluded.data, expires_at = excluded.expires_at",
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE portcullis_session SET user_uniquifier = ?2, data = ?3, expires_at = ?4 \
+             WHERE id_hash = ?1",
         )
         .bind(&record.id_hash)
         .bind(&record.user_uniquifier)
@@ -758,7 +756,7 @@ impl SessionStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(map_sqlx)?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {

@@ -1,7 +1,7 @@
 //! Guards as route layers: `auth_required`, `roles_required`, `roles_accepted`,
 //! `permissions_required`, `permissions_accepted`, with a mechanism list and a freshness window.
 //!
-//! ```ignore
+//! ```text
 //! Router::new().route("/admin", get(admin).route_layer(guard::roles_required(["admin"])))
 //! ```
 
@@ -19,7 +19,7 @@ use portcullis_core::config::Mechanism;
 use serde_json::{Map, json};
 use tower::{Layer, Service};
 
-use crate::extract::{csrf_guard, request_auth, unauthenticated};
+use crate::extract::{csrf_guard_with, request_auth, unauthenticated};
 use crate::layer::{Identity, RequestAuth};
 use crate::respond;
 
@@ -113,17 +113,14 @@ pub fn permissions_accepted<I: IntoIterator<Item = T>, T: Into<String>>(permissi
     Guard::default().permissions_accepted(permissions)
 }
 
-/// 403 in the envelope.
-pub(crate) fn forbidden() -> Response {
-    respond::errors(
-        StatusCode::FORBIDDEN,
-        vec![respond::msg::UNAUTHORIZED.into()],
-    )
-}
-
 /// 401 asking for re-authentication (JSON), or a redirect to `/verify` (browsers).
 pub(crate) fn reauth_required(auth: &RequestAuth, parts: &axum::http::request::Parts) -> Response {
-    reauth_required_for(auth, &parts.headers, &parts.uri)
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(&parts.uri);
+    reauth_required_for(auth, &parts.headers, uri)
 }
 
 /// 401 re-auth / redirect to `/verify`, from headers and URI.
@@ -147,10 +144,11 @@ pub(crate) fn reauth_required_for(
         return respond::envelope(StatusCode::UNAUTHORIZED, m);
     }
     let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let q: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("next", next)
-        .finish();
-    respond::redirect(&format!("{}?{q}", config.verify_url))
+    respond::redirect(&format!(
+        "{}?next={}",
+        config.verify_url,
+        respond::quote_next(next)
+    ))
 }
 
 /// Flask-Security's freshness rule: Basic is always fresh; a grace period extends a fresh check.
@@ -181,6 +179,20 @@ pub(crate) fn is_fresh(auth: &RequestAuth, identity: &Identity, within: i64) -> 
     fresh
 }
 
+/// Largest form body a guard reads to find `csrf_token`.
+const FORM_LIMIT: usize = 64 * 1024;
+
+fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
 impl<S> Layer<S> for Guard {
     type Service = GuardService<S>;
     fn layer(&self, inner: S) -> Self::Service {
@@ -198,7 +210,11 @@ pub struct GuardService<S> {
     spec: Arc<Spec>,
 }
 
-async fn admit(spec: &Spec, parts: &axum::http::request::Parts) -> Result<Identity, Response> {
+async fn admit(
+    spec: &Spec,
+    parts: &axum::http::request::Parts,
+    form_token: Option<&str>,
+) -> Result<Identity, Response> {
     let auth = request_auth(parts)?;
     let config = auth.security().config();
     let mechanisms = spec
@@ -221,14 +237,14 @@ async fn admit(spec: &Spec, parts: &axum::http::request::Parts) -> Result<Identi
     {
         return Err(reauth_required(&auth, parts));
     }
-    csrf_guard(&auth, parts, identity.via)?;
+    csrf_guard_with(&auth, parts, identity.via, form_token)?;
     if !spec.requirements.is_empty() {
         let roles = auth
             .roles_of(&identity.user)
             .await
             .map_err(IntoResponse::into_response)?;
         if !portcullis_core::authz::all_met(&spec.requirements, &roles) {
-            return Err(forbidden());
+            return Err(respond::forbidden(&parts.headers));
         }
     }
     Ok(identity)
@@ -252,8 +268,32 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let spec = Arc::clone(&self.spec);
         Box::pin(async move {
-            let (mut parts, body) = req.into_parts();
-            match admit(&spec, &parts).await {
+            let (mut parts, mut body) = req.into_parts();
+            // HTML forms send the CSRF token as a `csrf_token` field: read it from a (bounded)
+            // urlencoded body and hand the body on unchanged.
+            let mut form_token = None;
+            if crate::csrf::unsafe_method(&parts.method) && is_form(&parts.headers) {
+                match http_body_util::BodyExt::collect(http_body_util::Limited::new(
+                    body, FORM_LIMIT,
+                ))
+                .await
+                {
+                    Ok(collected) => {
+                        let bytes = collected.to_bytes();
+                        form_token = form_urlencoded::parse(&bytes)
+                            .find(|(k, _)| k == "csrf_token")
+                            .map(|(_, v)| v.into_owned());
+                        body = Body::from(bytes);
+                    }
+                    Err(_) => {
+                        return Ok(respond::errors(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            vec!["Request body too large or unreadable.".into()],
+                        ));
+                    }
+                }
+            }
+            match admit(&spec, &parts, form_token.as_deref()).await {
                 Ok(identity) => {
                     parts.extensions.insert(identity);
                     inner.call(Request::from_parts(parts, body)).await

@@ -44,16 +44,26 @@ impl HashPool {
         &self,
         f: impl FnOnce(&PasswordHasher) -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
+        // The permit moves into the blocking task: if the request is cancelled, the hash still
+        // holds its slot until it finishes, so aborted requests cannot pile up argon2 instances.
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|e| Error::Task(e.to_string()))?;
         let hasher = Arc::clone(&self.hasher);
         self.operations.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || f(&hasher))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))
+        tokio::task::spawn_blocking(move || {
+            let out = f(&hasher);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))
+    }
+
+    /// Permits free right now (for tests and metrics).
+    pub fn available(&self) -> usize {
+        self.permits.available_permits()
     }
 
     /// How many hash computations (hash, verify or dummy) ran so far: lets tests prove that
@@ -75,5 +85,39 @@ impl HashPool {
     /// Spend the time a verification would, for unknown users.
     pub async fn dummy_verify(&self, password: String) -> Result<()> {
         self.run(move |h| h.dummy_verify(&password)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use portcullis_core::crypto::password::{PasswordConfig, PasswordHasher};
+
+    use super::HashPool;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_requests_keep_their_permit_until_the_hash_finishes() {
+        let hasher = PasswordHasher::new(PasswordConfig {
+            salt: Some("s".to_owned().into()),
+            ..PasswordConfig::default()
+        })
+        .unwrap();
+        let stored = hasher.hash("a password").unwrap();
+        let pool = HashPool::new(hasher, 1);
+        // Default argon2 (64 MiB, t=3) takes far longer than 1 ms.
+        let r = tokio::time::timeout(
+            std::time::Duration::from_millis(1),
+            pool.verify("a password".into(), stored.clone()),
+        )
+        .await;
+        assert!(r.is_err(), "the verification should still be running");
+        assert_eq!(
+            pool.available(),
+            0,
+            "the cancelled hash still holds its permit"
+        );
+        // It is released when the hash finishes.
+        let ok = pool.verify("a password".into(), stored).await.unwrap();
+        assert!(ok.is_valid());
+        assert_eq!(pool.available(), 1);
     }
 }

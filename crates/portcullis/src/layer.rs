@@ -259,9 +259,10 @@ where
         Box::pin(async move {
             let (req, auth) = match authenticate(&security, req).await {
                 Ok(pair) => pair,
-                Err((e, _)) => {
+                Err(Rejected::Error(e)) => {
                     return Ok(axum::response::IntoResponse::into_response(e));
                 }
+                Err(Rejected::Response(res)) => return Ok(res),
             };
             let mut req = req;
             req.extensions_mut().insert(auth.clone());
@@ -315,12 +316,22 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-type AuthErr = (crate::error::Error, ());
+/// Why a request did not reach the handler.
+enum Rejected {
+    Error(crate::error::Error),
+    Response(Response),
+}
+
+impl From<portcullis_core::StoreError> for Rejected {
+    fn from(e: portcullis_core::StoreError) -> Self {
+        Self::Error(e.into())
+    }
+}
 
 async fn authenticate(
     security: &Security,
     req: Request<Body>,
-) -> std::result::Result<(Request<Body>, RequestAuth), AuthErr> {
+) -> std::result::Result<(Request<Body>, RequestAuth), Rejected> {
     let config = security.config();
     let now = security.clock().unix();
     let headers = req.headers();
@@ -341,11 +352,19 @@ async fn authenticate(
         .and_then(|v| v.parse::<usize>().ok());
     if is_json(req.headers()) && declared_len.is_some_and(|n| n > 0 && n <= MAX_TOKEN_BODY) {
         let (parts, body) = req.into_parts();
-        let bytes = body
+        let bytes = match http_body_util::Limited::new(body, MAX_TOKEN_BODY)
             .collect()
             .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
+        {
+            Ok(c) => c.to_bytes(),
+            Err(_) => {
+                let res = crate::respond::errors(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    vec!["Request body unreadable or too large.".into()],
+                );
+                return Err(Rejected::Response(res));
+            }
+        };
         if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes)
             && let Some(serde_json::Value::String(t)) = map.get(&config.token_authentication_key)
         {
@@ -359,10 +378,7 @@ async fn authenticate(
     if let Some(token) = token.filter(|t| !t.is_empty()) {
         let max_age = Some(config.token_max_age.as_secs());
         if let Ok(claims) = verify_auth_token(security.signer(), &token, max_age, now) {
-            let user = store
-                .user_by_token_uniquifier(&claims.uid)
-                .await
-                .map_err(|e| (e.into(), ()))?;
+            let user = store.user_by_token_uniquifier(&claims.uid).await?;
             if let Some(user) = user.filter(|u| u.active) {
                 token_identity = Some(Identity {
                     user: Arc::new(user),
@@ -382,20 +398,14 @@ async fn authenticate(
     if let Some(id) = cookie_value(req.headers(), &config.session_cookie_name)
         .filter(|id| session::plausible_id(id))
     {
-        let record = store
-            .load_session(&session::id_hash(&id), now)
-            .await
-            .map_err(|e| (e.into(), ()))?;
+        let record = store.load_session(&session::id_hash(&id), now).await?;
         state.id = Some(id);
         if let Some(record) = record {
             state.record_exists = true;
             state.expires_at = record.expires_at;
             state.data = record.data;
             if let Some(uq) = record.user_uniquifier {
-                let user = store
-                    .user_by_uniquifier(&uq)
-                    .await
-                    .map_err(|e| (e.into(), ()))?;
+                let user = store.user_by_uniquifier(&uq).await?;
                 match user.filter(|u| u.active) {
                     Some(user) => {
                         session_identity = Some(Identity {
@@ -404,6 +414,15 @@ async fn authenticate(
                             fs_paa: state.data.fs_paa,
                         });
                         state.user_uniquifier = Some(uq);
+                        // Sliding expiry: refresh once less than half the lifetime is left.
+                        let lifetime = if state.data.remember {
+                            config.remember_lifetime.as_secs()
+                        } else {
+                            config.session_lifetime.as_secs()
+                        };
+                        if state.expires_at - now < lifetime / 2 {
+                            state.dirty = true;
+                        }
                     }
                     // Uniquifier rotated or user deactivated: this session is over.
                     None => state.destroy = true,
@@ -467,7 +486,11 @@ fn session_cookie(security: &Security, id: &str, max_age: Option<i64>) -> String
 fn expired_cookie(name: &str, http_only: bool) -> String {
     format!(
         "{name}=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/{}",
-        if http_only { "; HttpOnly" } else { "" }
+        if http_only {
+            "; HttpOnly; SameSite=Lax"
+        } else {
+            "; SameSite=Strict"
+        }
     )
 }
 
@@ -524,7 +547,15 @@ async fn finish(security: &Security, auth: &RequestAuth, res: &mut Response) {
         let id = state.ensure_id();
         record.id_hash = session::id_hash(&id);
         let result = if state.record_exists {
-            store.save_session(&record).await.map(|()| true)
+            // Update only: a session logged out or revoked while this request ran stays dead.
+            store.save_session(&record).await.map(|updated| {
+                if !updated {
+                    state.id = None;
+                    state.new_cookie = false;
+                    set_cookie(res, expired_cookie(&config.session_cookie_name, true));
+                }
+                true
+            })
         } else {
             match store.create_session(&record).await {
                 // An id collision (or a client-chosen id that exists): take a fresh one.

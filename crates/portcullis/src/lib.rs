@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 //! portcullis: Flask-Security-compatible authentication and authorization for axum.
 //!
-//! ```ignore
+//! ```text
 //! let security = Security::builder(Config::from_env()?, store).build()?;
 //! let app = Router::new()
 //!     .route("/me", get(|user: CurrentUser| async move { user.email().to_owned() }))

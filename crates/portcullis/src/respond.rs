@@ -116,6 +116,33 @@ impl FieldErrors {
     }
 }
 
+/// Quote a `next` value for a query string the way Flask's `url_for` does (`/` stays readable).
+pub fn quote_next(next: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const NEXT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(next, NEXT).to_string()
+}
+
+/// A 403: the envelope for API clients, a small HTML page for browsers.
+pub fn forbidden(headers: &HeaderMap) -> Response {
+    if wants_json(headers) {
+        errors(StatusCode::FORBIDDEN, vec![msg::UNAUTHORIZED.into()])
+    } else {
+        html(
+            StatusCode::FORBIDDEN,
+            format!(
+                "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>{}</p>",
+                msg::UNAUTHORIZED
+            ),
+        )
+    }
+}
+
 /// A 302 redirect to a relative or validated URL.
 pub fn redirect(location: &str) -> Response {
     let mut res = StatusCode::FOUND.into_response();

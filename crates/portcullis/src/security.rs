@@ -91,7 +91,13 @@ impl SecurityBuilder {
             message: e.to_string(),
         })?;
         let hash_pool = HashPool::new(hasher, self.config.hashing_pool_size);
-        let signer = Signer::new(&secret, &self.config.secret_key_fallbacks);
+        let fallbacks: Vec<String> = self
+            .config
+            .secret_key_fallbacks
+            .iter()
+            .map(|s| s.expose().clone())
+            .collect();
+        let signer = Signer::new(&secret, &fallbacks);
         let templates = Templates::new().map_err(|e| BuildError::Templates(e.to_string()))?;
         Ok(Security {
             inner: Arc::new(Inner {

@@ -100,6 +100,19 @@ impl SessionState {
         self.csrf_cookie = CsrfCookie::Set;
     }
 
+    /// New id, same data (privilege change such as re-authentication).
+    pub(crate) fn rotate(&mut self) {
+        if let Some(old) = self.id.take()
+            && self.record_exists
+        {
+            self.old_id = Some(old);
+        }
+        self.id = Some(new_id());
+        self.record_exists = false;
+        self.new_cookie = true;
+        self.dirty = true;
+    }
+
     /// Sign out: the record is deleted and the cookie cleared.
     pub(crate) fn logout(&mut self) {
         self.destroy = true;

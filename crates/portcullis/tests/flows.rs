@@ -896,14 +896,21 @@ async fn register_with_confirmation_does_not_sign_in_and_generic_mode_hides_exis
         c.get_json("/api/protected").await.status,
         StatusCode::UNAUTHORIZED
     );
+    let new_body = r.response().clone();
+    let ops0 = t.security.hash_pool().operations();
     let r = c
         .post_json(
             "/register",
             json!({"email": "a@example.com", "password": PW, "password_confirm": PW}),
         )
         .await;
+    let ops1 = t.security.hash_pool().operations();
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.response().get("user").is_none());
+    // Same body keys as a real registration, and the same hashing work.
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(r.response()), keys(&new_body));
+    assert_eq!(r.response()["user"], json!({}));
+    assert_eq!(ops1 - ops0, 1);
     assert!(t.events.events().iter().any(|e| matches!(
         e,
         Event::UserNotRegistered {
@@ -989,7 +996,7 @@ async fn freshness_and_verify() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(r.header("location"), Some("/verify?next=%2Fapi%2Ffresh"));
+    assert_eq!(r.header("location"), Some("/verify?next=/api/fresh"));
 }
 
 #[tokio::test]
@@ -1058,7 +1065,7 @@ async fn html_pages_and_form_posts() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(r.header("location"), Some("/login?next=%2Fapi%2Fprotected"));
+    assert_eq!(r.header("location"), Some("/login?next=/api/protected"));
     let page = b
         .send(
             Method::GET,
@@ -1192,4 +1199,160 @@ async fn missing_layer_is_a_clear_error() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_cannot_revive_a_logged_out_session() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("alice@example.com", PW).await;
+    let mut c = t.client();
+    c.login("alice@example.com", PW).await;
+    let cookie = c.cookies.get("session").cloned().unwrap();
+    // Request A passes the freshness guard (which marks the session for saving) and waits.
+    let mut a = c.clone();
+    let slow = tokio::spawn(async move { a.get_json("/api/slow").await.status });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let r = c.post_json("/logout", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    t.gate.notify_one();
+    assert_eq!(slow.await.unwrap(), StatusCode::OK);
+    // The session stays dead.
+    assert_eq!(
+        t.store
+            .count_sessions(t.security.clock().unix())
+            .await
+            .unwrap(),
+        0
+    );
+    let mut old = t.client();
+    old.cookies.insert("session".into(), cookie);
+    assert_eq!(
+        old.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn optional_user_still_needs_csrf_for_state_changes() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("alice@example.com", PW).await;
+    let mut c = t.client();
+    c.login("alice@example.com", PW).await;
+    let r = c.post_json_raw("/api/optional", &[], json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.errors(), vec!["The CSRF token is missing."]);
+    let r = c.post_json("/api/optional", json!({})).await;
+    assert_eq!(r.json["signed_in"], json!(true));
+    let mut anon = t.client();
+    let r = anon.post_json_raw("/api/optional", &[], json!({})).await;
+    assert_eq!(r.json["signed_in"], json!(false));
+}
+
+#[tokio::test]
+async fn guards_accept_the_csrf_form_field() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("alice@example.com", PW).await;
+    let mut b = t.client();
+    let page = b.send(Method::GET, "/login", &[], Payload::None).await;
+    let csrf = extract_csrf(&page.text);
+    b.send(
+        Method::POST,
+        "/login",
+        &[],
+        Payload::Form(&[
+            ("email", "alice@example.com"),
+            ("password", PW),
+            ("csrf_token", &csrf),
+        ]),
+    )
+    .await;
+    let page = b.send(Method::GET, "/change", &[], Payload::None).await;
+    let csrf = extract_csrf(&page.text);
+    let r = b
+        .send(
+            Method::POST,
+            "/api/fresh",
+            &[("accept", "application/json")],
+            Payload::Form(&[("csrf_token", &csrf), ("x", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = b
+        .send(
+            Method::POST,
+            "/api/fresh",
+            &[("accept", "application/json")],
+            Payload::Form(&[("csrf_token", "forged"), ("x", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.errors(), vec!["The CSRF token is invalid."]);
+    // A browser gets a page, not JSON, for a 403.
+    let r = b
+        .send(
+            Method::GET,
+            "/api/admin",
+            &[("accept", "text/html")],
+            Payload::None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn forward_auth_checks_csrf_of_forwarded_state_changes() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("alice@example.com", PW).await;
+    let mut c = t.client();
+    let token = c.login("alice@example.com", PW).await.token();
+    let r = c
+        .get_json_with("/auth/check", &[("x-forwarded-method", "POST")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.errors(), vec!["The CSRF token is missing."]);
+    let csrf = c.csrf.clone().unwrap();
+    let r = c
+        .get_json_with(
+            "/auth/check",
+            &[("x-forwarded-method", "POST"), ("x-xsrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .get_json_with("/auth/check", &[("x-forwarded-method", "GET")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Token-authenticated forwarded requests need no CSRF token.
+    let mut api = t.client();
+    let r = api
+        .get_json_with(
+            "/auth/check",
+            &[
+                ("x-original-method", "DELETE"),
+                ("authentication-token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn verify_rotates_the_session_id() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("alice@example.com", PW).await;
+    let mut c = t.client();
+    c.login("alice@example.com", PW).await;
+    let before = c.cookies.get("session").cloned().unwrap();
+    let r = c.post_json("/verify", json!({"password": PW})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let after = c.cookies.get("session").cloned().unwrap();
+    assert_ne!(before, after);
+    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::OK);
+    let mut old = t.client();
+    old.cookies.insert("session".into(), before);
+    assert_eq!(
+        old.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

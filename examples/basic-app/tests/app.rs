@@ -139,7 +139,7 @@ async fn me_needs_a_signed_in_user() {
 
     let r = send(&app, Method::GET, "/me", &[("accept", "text/html")], None).await;
     assert_eq!(r.status, StatusCode::FOUND);
-    assert_eq!(r.location.as_deref(), Some("/login?next=%2Fme"));
+    assert_eq!(r.location.as_deref(), Some("/login?next=/me"));
 
     let (token, cookie) = login(&app, READER).await;
     let r = get_json(&app, "/me", &[("Authentication-Token", &token)]).await;

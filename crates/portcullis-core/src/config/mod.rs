@@ -44,7 +44,7 @@ pub struct Config {
     /// Flask's SECRET_KEY: signs tokens and CSRF tokens. Required.
     pub secret_key: Option<Secret<String>>,
     /// Older keys still accepted when verifying.
-    pub secret_key_fallbacks: Vec<String>,
+    pub secret_key_fallbacks: Vec<Secret<String>>,
     /// Datastore URL (`sqlite://portcullis.db`). Env: PORTCULLIS_DATABASE_URL.
     pub database_url: String,
     /// Listen address. Env: PORTCULLIS_BIND.
@@ -129,7 +129,8 @@ pub struct Config {
     pub csrf_ignore_unauth_endpoints: bool,
     /// Name of a cookie carrying the CSRF token for SPAs (e.g. `XSRF-TOKEN`).
     pub csrf_cookie_name: Option<String>,
-    /// Mark the CSRF cookie `Secure`.
+    /// Mark the CSRF cookie `Secure` (Flask-Security 5.9's default; browsers accept it on
+    /// http://localhost too).
     pub csrf_cookie_secure: bool,
     /// Extra CSRF header name (besides `X-CSRFToken` and `X-CSRF-Token`).
     pub csrf_header: String,
@@ -228,7 +229,7 @@ impl Default for Config {
             csrf_protect_mechanisms: vec![Mechanism::Session, Mechanism::Basic],
             csrf_ignore_unauth_endpoints: false,
             csrf_cookie_name: None,
-            csrf_cookie_secure: false,
+            csrf_cookie_secure: true,
             csrf_header: "X-XSRF-Token".into(),
             logout_csrf: false,
             logout_methods: vec!["POST".into()],

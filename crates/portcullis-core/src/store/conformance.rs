@@ -1327,7 +1327,7 @@ pub async fn session_expiry(store: Arc<dyn Store>, prefix: &str) {
     assert!(!ok(store.create_session(&record).await, "create_session"));
 }
 
-/// `save_session` updates an existing record and inserts an absent one.
+/// `save_session` updates an existing record and never inserts an absent (deleted) one.
 pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
     let record = session(prefix, "save", None, NOW_UNIX + 60);
     assert!(ok(store.create_session(&record).await, "create_session"));
@@ -1342,7 +1342,7 @@ pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
         expires_at: NOW_UNIX + 600,
         ..record.clone()
     };
-    ok(store.save_session(&updated).await, "save_session");
+    assert!(ok(store.save_session(&updated).await, "save_session"));
     let read = ok(
         store.load_session(&record.id_hash, NOW_UNIX).await,
         "load_session",
@@ -1365,28 +1365,39 @@ pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
         )
         .is_none()
     );
-    ok(store.save_session(&revived).await, "save_session");
+    assert!(ok(store.save_session(&revived).await, "save_session"));
     assert_eq!(
         ok(
             store.load_session(&record.id_hash, NOW_UNIX + 601).await,
             "load_session"
         ),
-        Some(revived)
+        Some(revived.clone())
     );
 
-    // Insert if absent.
+    // Never inserts: a session deleted meanwhile (logout, revocation) stays deleted.
     let fresh = session(prefix, "save-new", Some("uq-fresh"), NOW_UNIX + 60);
-    ok(store.save_session(&fresh).await, "save_session (insert)");
+    assert!(!ok(
+        store.save_session(&fresh).await,
+        "save_session (absent)"
+    ));
     assert_eq!(
         ok(
             store.load_session(&fresh.id_hash, NOW_UNIX).await,
             "load_session"
         ),
-        Some(fresh)
+        None
     );
+    ok(
+        store.delete_session(&record.id_hash).await,
+        "delete_session",
+    );
+    assert!(!ok(
+        store.save_session(&revived).await,
+        "save_session after delete"
+    ));
     assert_eq!(
         ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
-        2
+        0
     );
 }
 

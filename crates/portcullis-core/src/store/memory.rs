@@ -384,9 +384,13 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn save_session(&self, record: &SessionRecord) -> StoreResult<()> {
-        self.with(|s| {
-            s.sessions.insert(record.id_hash.clone(), record.clone());
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        self.with(|s| match s.sessions.get_mut(&record.id_hash) {
+            Some(existing) => {
+                *existing = record.clone();
+                true
+            }
+            None => false,
         })
     }
 

@@ -48,7 +48,12 @@ pub(crate) fn request_auth(parts: &Parts) -> Result<RequestAuth, Response> {
 
 /// 401 for API clients, a redirect to the login page (with `next`) for browsers.
 pub(crate) fn unauthenticated(auth: &RequestAuth, parts: &Parts, basic: bool) -> Response {
-    unauthenticated_response(auth, &parts.headers, &parts.uri, basic)
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(&parts.uri);
+    unauthenticated_response(auth, &parts.headers, uri, basic)
 }
 
 /// 401 or redirect, from headers and URI.
@@ -61,10 +66,14 @@ pub(crate) fn unauthenticated_response(
     let config = auth.security().config();
     let want_json = respond::wants_json(headers);
     if want_json || basic {
-        let mut res = respond::errors(
-            StatusCode::UNAUTHORIZED,
-            vec![respond::msg::UNAUTHENTICATED.into()],
-        );
+        let mut res = if want_json {
+            respond::errors(
+                StatusCode::UNAUTHORIZED,
+                vec![respond::msg::UNAUTHENTICATED.into()],
+            )
+        } else {
+            (StatusCode::UNAUTHORIZED, respond::msg::UNAUTHENTICATED).into_response()
+        };
         if basic {
             let value = format!("Basic realm=\"{}\"", config.default_http_auth_realm);
             if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
@@ -75,25 +84,46 @@ pub(crate) fn unauthenticated_response(
         return res;
     }
     let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let q: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("next", next)
-        .finish();
-    respond::redirect(&format!("{}?{q}", config.login_url))
+    respond::redirect(&format!(
+        "{}?next={}",
+        config.login_url,
+        respond::quote_next(next)
+    ))
 }
 
-/// Check a header-borne CSRF token for state-changing requests of protected mechanisms.
-pub(crate) fn csrf_guard(
+/// Check the CSRF token (header, or a `csrf_token` form field the caller read) for
+/// state-changing requests of protected mechanisms.
+pub(crate) fn csrf_guard_with(
     auth: &RequestAuth,
     parts: &Parts,
     via: Mechanism,
+    form_token: Option<&str>,
 ) -> Result<(), Response> {
     let config = auth.security().config();
     if !csrf::unsafe_method(&parts.method) || !config.csrf_protect_mechanisms.contains(&via) {
         return Ok(());
     }
-    let token = csrf::header_token(&parts.headers, &config.csrf_header);
-    csrf::check(auth, token.as_deref())
-        .map_err(|m| respond::errors(StatusCode::BAD_REQUEST, vec![m.to_owned()]))
+    let token = csrf::header_token(&parts.headers, &config.csrf_header)
+        .or_else(|| form_token.map(str::to_owned));
+    csrf::check(auth, token.as_deref()).map_err(|m| {
+        if respond::wants_json(&parts.headers) {
+            respond::errors(StatusCode::BAD_REQUEST, vec![m.to_owned()])
+        } else {
+            respond::html(
+                StatusCode::BAD_REQUEST,
+                format!("<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{m}</p>"),
+            )
+        }
+    })
+}
+
+/// [`csrf_guard_with`] with the header only (extractors cannot read the body).
+pub(crate) fn csrf_guard(
+    auth: &RequestAuth,
+    parts: &Parts,
+    via: Mechanism,
+) -> Result<(), Response> {
+    csrf_guard_with(auth, parts, via, None)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
@@ -138,6 +168,11 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
             .identify(&mechanisms)
             .await
             .map_err(IntoResponse::into_response)?;
+        // A state-changing request by a session without a valid CSRF token is refused, as with
+        // `CurrentUser`: silently treating it as anonymous could still let it act.
+        if let Some(id) = &identity {
+            csrf_guard(&auth, parts, id.via)?;
+        }
         Ok(identity.map(Self))
     }
 }

@@ -84,7 +84,12 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
             for m in super::password_policy(&security, np) {
                 errors.add("new_password", m);
             }
-            if current.as_deref() == Some(np.as_str()) && !errors.has("password") {
+            let hasher = pool.hasher();
+            if current
+                .as_deref()
+                .is_some_and(|c| hasher.normalize(c) == hasher.normalize(np))
+                && !errors.has("password")
+            {
                 errors.add("new_password", msg::PASSWORD_IS_THE_SAME);
             }
             if confirm.as_deref() != Some(np.as_str()) {

@@ -38,6 +38,25 @@ pub(super) async fn check(State(security): State<Security>, req: FlowRequest) ->
         }
         Err(e) => return e.into_response(),
     };
+    // Forward-auth of a state-changing request made with a session: the proxy forwards the
+    // original method and headers, so check the CSRF token as the app itself would.
+    let forwarded_method = ["x-forwarded-method", "x-original-method"]
+        .iter()
+        .find_map(|h| req.headers.get(*h))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|m| axum::http::Method::from_bytes(m.trim().as_bytes()).ok());
+    if let Some(method) = forwarded_method
+        && crate::csrf::unsafe_method(&method)
+        && security
+            .config()
+            .csrf_protect_mechanisms
+            .contains(&identity.via)
+    {
+        let token = crate::csrf::header_token(&req.headers, &security.config().csrf_header);
+        if let Err(m) = crate::csrf::check(&req.auth, token.as_deref()) {
+            return respond::errors(StatusCode::FORBIDDEN, vec![m.to_owned()]);
+        }
+    }
     let mut requirements = Vec::new();
     for (key, make) in [
         (
@@ -57,7 +76,10 @@ pub(super) async fn check(State(security): State<Security>, req: FlowRequest) ->
         Err(e) => return e.into_response(),
     };
     if !all_met(&requirements, &roles) {
-        return crate::authz::forbidden();
+        return respond::errors(
+            StatusCode::FORBIDDEN,
+            vec![respond::msg::UNAUTHORIZED.into()],
+        );
     }
     let role_names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
     let mut body = Map::new();
@@ -71,8 +93,18 @@ pub(super) async fn check(State(security): State<Security>, req: FlowRequest) ->
         ("x-auth-user-id", identity.user.fs_uniquifier.as_str()),
         ("x-auth-roles", role_names.join(",").as_str()),
     ] {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(name, v);
+        // Raw UTF-8 (obs-text) so internationalised addresses are not dropped.
+        match HeaderValue::from_bytes(value.as_bytes()) {
+            Ok(v) => {
+                h.insert(name, v);
+            }
+            Err(_) => {
+                tracing::error!(header = name, "value cannot be sent as a header");
+                return respond::errors(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    vec!["Identity cannot be forwarded.".into()],
+                );
+            }
         }
     }
     res

@@ -155,22 +155,34 @@ async fn attempt(req: &FlowRequest) -> Result<Outcome> {
     })
 }
 
-/// In generic-response mode identity and password errors collapse into one form-level error.
-fn generic(security: &Security, mut errors: FieldErrors) -> FieldErrors {
+/// In generic-response mode the account-revealing errors (unknown identity, wrong password,
+/// disabled, unconfirmed) collapse into one form-level error; input errors such as a malformed
+/// email are still reported.
+fn generic(security: &Security, errors: FieldErrors) -> FieldErrors {
     if !security.config().return_generic_responses {
         return errors;
     }
+    const REVEALING: [&str; 4] = [
+        msg::USER_DOES_NOT_EXIST,
+        msg::INVALID_PASSWORD,
+        msg::DISABLED_ACCOUNT,
+        msg::CONFIRMATION_REQUIRED,
+    ];
+    let mut out = FieldErrors::new();
     let mut hit = false;
-    for f in ["email", "username", "password"] {
-        if errors.has(f) {
-            errors.remove(f);
-            hit = true;
+    for field in errors.field_names() {
+        for m in errors.get(field) {
+            if REVEALING.contains(&m.as_str()) {
+                hit = true;
+            } else {
+                out.add(field, m.clone());
+            }
         }
     }
     if hit {
-        errors.add("", msg::GENERIC_AUTHN_FAILED);
+        out.add("", msg::GENERIC_AUTHN_FAILED);
     }
-    errors
+    out
 }
 
 pub(super) async fn post(

@@ -50,7 +50,8 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(security: Security) -> Ro
     if c.changeable {
         r = r.route(&c.change_url, get(change::get).post(change::post));
     }
-    r.with_state(security)
+    r.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(security)
 }
 
 /// What every flow handler gets: the auth state, headers, query, and the parsed body.
@@ -288,14 +289,15 @@ pub(crate) async fn login_user(
 ) -> Result<f64> {
     let security = req.auth.security();
     let now = security.clock().unix_f64();
-    req.auth
-        .with_session(|s| s.login(&user.fs_uniquifier, now, remember));
+    // Track first: if that write fails, the request fails and no session is created.
     if security.config().trackable {
         security
             .store()
             .record_login(user.id, security.clock().now(), req.auth.client_ip())
             .await?;
     }
+    req.auth
+        .with_session(|s| s.login(&user.fs_uniquifier, now, remember));
     security.emit(Event::UserAuthenticated {
         user_id: user.id,
         via: via.into(),

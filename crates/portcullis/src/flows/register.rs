@@ -169,6 +169,10 @@ async fn register(req: &FlowRequest) -> crate::error::Result<Outcome> {
             security.emit(Event::UserNotRegistered {
                 existing_user_id: existing.map(|u| u.id),
             });
+            // Spend the hash a real registration would.
+            if let Some(pw) = password {
+                security.hash_pool().hash(pw).await?;
+            }
             return Ok(Outcome::Hidden);
         }
         return Ok(Outcome::Invalid(errors));
@@ -240,7 +244,14 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
         }
         Outcome::Hidden => {
             if req.json {
-                super::ok_with_csrf(&req, Map::new())
+                // With confirmation on, the same body as a real registration (Flask-Security's
+                // quirk Q5 answers differently); without it a real registration signs in, which
+                // cannot be imitated.
+                let mut body = Map::new();
+                if c.confirmable && !c.login_without_confirmation {
+                    body.insert("user".into(), json!({}));
+                }
+                super::ok_with_csrf(&req, body)
             } else {
                 respond::redirect(&target)
             }

@@ -86,7 +86,7 @@ pub(super) async fn post(State(security): State<Security>, req: FlowRequest) -> 
         req.auth.with_session(|s| {
             s.data.fs_paa = Some(now);
             s.data.fs_gexp = None;
-            s.dirty = true;
+            s.rotate();
         });
     }
     security.emit(Event::Reauthenticated {

@@ -48,6 +48,8 @@ pub struct TestApp {
     pub clock: FixedClock,
     pub events: RecordingSink,
     pub store: Arc<dyn Store>,
+    /// Released by tests to let `/api/slow` finish.
+    pub gate: Arc<tokio::sync::Notify>,
 }
 
 async fn protected(user: CurrentUser) -> axum::Json<Value> {
@@ -69,7 +71,26 @@ impl TestApp {
             .events(events.clone())
             .build()
             .expect("security builds");
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let g = Arc::clone(&gate);
         let app = Router::new()
+            .route(
+                "/api/slow",
+                get(move |u: CurrentUser| {
+                    let g = Arc::clone(&g);
+                    async move {
+                        g.notified().await;
+                        axum::Json(json!({"ok": true, "email": u.email()}))
+                    }
+                })
+                .route_layer(guard::auth_required().within(std::time::Duration::from_secs(600))),
+            )
+            .route(
+                "/api/optional",
+                post(|u: Option<CurrentUser>| async move {
+                    axum::Json(json!({"signed_in": u.is_some()}))
+                }),
+            )
             .route(
                 "/api/public",
                 get(|| async { axum::Json(json!({"ok": true, "public": true})) }),
@@ -105,6 +126,7 @@ impl TestApp {
             clock,
             events,
             store,
+            gate,
         }
     }
 
