@@ -7,7 +7,7 @@
 //!
 //! Times used here have microsecond precision at most, which is what SQL backends keep.
 //!
-//! ```ignore
+//! ```text
 //! // in a backend crate's tests (needs tokio with `macros` and `rt-multi-thread`):
 //! portcullis_core::store_conformance_tests!(async {
 //!     std::sync::Arc::new(MyStore::connect_for_tests().await.unwrap())
