@@ -350,6 +350,15 @@ fn serve_starts_with_sqlite_and_answers() {
         &format!("GET /auth/check HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
     );
     assert!(res.starts_with("HTTP/1.1 401"), "{res}");
+    // reset-access from the CLI ends the token on the running server at once.
+    ok(&d, &["users", "reset-access", "ann@example.com"]);
+    let res = http(
+        &addr,
+        &format!(
+            "GET /auth/check HTTP/1.1\r\nHost: {addr}\r\nAuthentication-Token: {token}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(res.starts_with("HTTP/1.1 401"), "{res}");
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(d.path().join("portcullis.db").exists());

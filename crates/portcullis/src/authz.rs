@@ -151,6 +151,46 @@ pub(crate) fn reauth_required_for(
     ))
 }
 
+/// A named authorization policy, for the [`Authorized`] extractor.
+///
+/// ```text
+/// struct Admins;
+/// impl Policy for Admins {
+///     fn guard() -> Guard { guard::roles_required(["admin"]) }
+/// }
+/// async fn admin_page(Authorized(user, _): Authorized<Admins>) -> String { user.email().into() }
+/// ```
+pub trait Policy: Send + Sync + 'static {
+    /// The requirements (mechanisms, freshness, roles, permissions).
+    fn guard() -> Guard;
+}
+
+/// The guards as an extractor: admits the request only if `P`'s guard does (401/403 otherwise),
+/// and yields the signed-in user. CSRF is checked from the headers (extractors cannot read the
+/// body); use the route-layer form for HTML form posts.
+#[derive(Debug, Clone)]
+pub struct Authorized<P: Policy>(pub crate::CurrentUser, pub std::marker::PhantomData<P>);
+
+impl<P: Policy> Authorized<P> {
+    /// The user.
+    pub fn user(&self) -> &portcullis_core::User {
+        self.0.user()
+    }
+}
+
+impl<P: Policy, S: Send + Sync> axum::extract::FromRequestParts<S> for Authorized<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let guard = P::guard();
+        let identity = admit(&guard.spec, parts, None).await?;
+        Ok(Self(crate::CurrentUser(identity), std::marker::PhantomData))
+    }
+}
+
 /// Flask-Security's freshness rule: Basic is always fresh; a grace period extends a fresh check.
 pub(crate) fn is_fresh(auth: &RequestAuth, identity: &Identity, within: i64) -> bool {
     if within < 0 || identity.via == Mechanism::Basic {

@@ -28,6 +28,7 @@ mod view;
 
 /// Guards (route layers): `guard::roles_required(["admin"])`, ...
 pub use authz as guard;
+pub use authz::{Authorized, Policy};
 pub use error::Error;
 pub use extract::CurrentUser;
 pub use hashing::HashPool;

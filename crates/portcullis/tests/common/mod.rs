@@ -52,6 +52,15 @@ pub struct TestApp {
     pub gate: Arc<tokio::sync::Notify>,
 }
 
+/// A policy for the `Authorized` extractor.
+pub struct Readers;
+
+impl portcullis::Policy for Readers {
+    fn guard() -> portcullis::guard::Guard {
+        guard::permissions_accepted(["read"])
+    }
+}
+
 async fn protected(user: CurrentUser) -> axum::Json<Value> {
     axum::Json(json!({"ok": true, "email": user.email(), "via": user.via().name()}))
 }
@@ -84,6 +93,12 @@ impl TestApp {
                     }
                 })
                 .route_layer(guard::auth_required().within(std::time::Duration::from_secs(600))),
+            )
+            .route(
+                "/api/readers",
+                get(|a: portcullis::Authorized<Readers>| async move {
+                    axum::Json(json!({"ok": true, "email": a.user().email}))
+                }),
             )
             .route(
                 "/api/optional",
