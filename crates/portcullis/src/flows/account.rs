@@ -1,0 +1,87 @@
+//! Account logic shared by the flows (no HTTP): identity lookup, confirmation rule, hash
+//! upgrade, password policy, sign-in bookkeeping.
+
+use portcullis_core::User;
+use portcullis_core::events::Event;
+
+use crate::Security;
+use crate::error::Result;
+
+pub(crate) use portcullis_core::policy::normalize_email;
+
+/// Find a user by any identity attribute, in the configured order.
+pub(crate) async fn lookup_identity(security: &Security, ident: &str) -> Result<Option<User>> {
+    let store = security.store();
+    for attr in security.config().identity_attributes() {
+        let found = match attr.as_str() {
+            "email" => match normalize_email(ident) {
+                Some(email) => store.user_by_email(&email).await?,
+                None => None,
+            },
+            "username" => store.user_by_username(ident.trim()).await?,
+            _ => None,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the user still has to confirm their email before signing in.
+pub(crate) fn needs_confirmation(security: &Security, user: &User) -> bool {
+    let c = security.config();
+    c.confirmable && !c.login_without_confirmation && !user.is_confirmed()
+}
+
+/// Re-hash with the current scheme after a successful verification (never fails the request).
+pub(crate) async fn upgrade_hash(security: &Security, user: &User, stored: &str, password: String) {
+    match security.hash_pool().hash(password).await {
+        Ok(new_hash) => {
+            let now = security.clock().now();
+            match security
+                .store()
+                .upgrade_password(user.id, stored, &new_hash, now)
+                .await
+            {
+                Ok(true) => security.emit(Event::PasswordRehashed { user_id: user.id }),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not store upgraded hash"),
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not upgrade hash"),
+    }
+}
+
+/// Errors of a new password under the configured policy.
+pub(crate) fn password_policy(security: &Security, password: &str) -> Vec<String> {
+    let normalized = security.hash_pool().hasher().normalize(password);
+    portcullis_core::policy::password_errors(&normalized, security.config().password_length_min)
+}
+
+/// Bookkeeping of a successful sign-in: login tracking (atomic, first — if it fails, nothing
+/// else happens) and the event. Returns the time of primary authentication (`fs_paa`).
+pub(crate) async fn sign_in(
+    security: &Security,
+    user: &User,
+    ip: Option<&str>,
+    via: &str,
+) -> Result<f64> {
+    let now = security.clock().unix_f64();
+    if security.config().trackable {
+        security
+            .store()
+            .record_login(user.id, security.clock().now(), ip)
+            .await?;
+    }
+    security.emit(Event::UserAuthenticated {
+        user_id: user.id,
+        via: via.into(),
+    });
+    Ok(now)
+}
+
+/// A new uniquifier value.
+pub(crate) fn new_uniquifier() -> String {
+    portcullis_core::crypto::random::uniquifier()
+}

@@ -1,0 +1,75 @@
+//! HTTP glue for `/change`.
+
+use axum::extract::State;
+use axum::response::Response;
+use portcullis_core::config::Mechanism;
+use serde_json::Map;
+
+use super::service::{self, Outcome};
+use super::{form, view};
+use crate::Security;
+use crate::flows::guard;
+use crate::flows::reply::{Reply, login_user, user_payload};
+use crate::flows::request::FlowRequest;
+
+pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
+    let identity = match guard::require_user(&req).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let user = user_payload(&req, &identity.user, identity.fs_paa);
+    Reply::Show {
+        json: view::info(&identity, user),
+        page: view::page(&identity),
+    }
+    .render(&req)
+}
+
+pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
+    let reply = match handle(&security, &req).await {
+        Ok(r) | Err(r) => r,
+    };
+    reply.render(&req)
+}
+
+async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
+    let identity = guard::require_user(req).await?;
+    guard::authed_csrf(req, identity.via)?;
+    // A user without a password (passwordless) must have signed in recently.
+    if identity.user.password.is_none()
+        && !crate::authz::is_fresh(&req.auth, &identity, security.config().freshness.as_secs())
+    {
+        return Err(crate::authz::reauth_required_for(&req.auth, &req.headers, &req.uri).into());
+    }
+    let (form, errors) = form::parse(req);
+    match service::change(security, &identity.user, form, errors).await? {
+        Outcome::Invalid(errors) => Ok(Reply::Invalid {
+            errors,
+            page: view::page(&identity),
+        }),
+        Outcome::Changed(updated) => {
+            // Keep this browser signed in, on a new session bound to the new uniquifier.
+            let has_session = identity.via == Mechanism::Session
+                || req
+                    .auth
+                    .session_identity()
+                    .is_some_and(|s| s.user.id == updated.id);
+            let mut fs_paa = identity.fs_paa;
+            if has_session {
+                let remember = req.auth.with_session(|s| s.data.remember);
+                fs_paa = Some(login_user(req, &updated, remember, "change").await?);
+            }
+            let mut json = Map::new();
+            json.insert("user".into(), user_payload(req, &updated, fs_paa));
+            let c = security.config();
+            Ok(Reply::Done {
+                json,
+                csrf: true,
+                redirect: c
+                    .post_change_view
+                    .clone()
+                    .unwrap_or_else(|| c.post_login_view.clone()),
+            })
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Change-password logic: verify the current password, apply the policy, store the new hash and
+//! rotate `fs_uniquifier` (every other session and every token of the user ends).
+
+use portcullis_core::User;
+use portcullis_core::crypto::password::Verification;
+use portcullis_core::events::Event;
+
+use super::form::ChangeForm;
+use crate::Security;
+use crate::error::Result;
+use crate::flows::account;
+use crate::form::FieldErrors;
+use crate::messages as msg;
+
+pub(super) enum Outcome {
+    /// The user as stored now (new uniquifier).
+    Changed(Box<User>),
+    Invalid(FieldErrors),
+}
+
+pub(super) async fn change(
+    security: &Security,
+    user: &User,
+    form: ChangeForm,
+    mut errors: FieldErrors,
+) -> Result<Outcome> {
+    let pool = security.hash_pool();
+    if let Some(stored) = user.password.clone() {
+        match &form.password {
+            None if !errors.has("password") => errors.add("password", msg::PASSWORD_NOT_PROVIDED),
+            None => {}
+            Some(pw) => {
+                if let Verification::Invalid = pool.verify(pw.clone(), stored).await? {
+                    security.emit(Event::FailedAuthentication {
+                        user_id: user.id,
+                        auth_type: "password".into(),
+                    });
+                    errors.add("password", msg::INVALID_PASSWORD);
+                }
+            }
+        }
+    }
+    match &form.new_password {
+        None if !errors.has("new_password") => {
+            errors.add("new_password", msg::PASSWORD_NOT_PROVIDED)
+        }
+        None => {}
+        Some(np) => {
+            for m in account::password_policy(security, np) {
+                errors.add("new_password", m);
+            }
+            let hasher = pool.hasher();
+            if form
+                .password
+                .as_deref()
+                .is_some_and(|c| hasher.normalize(c) == hasher.normalize(np))
+                && !errors.has("password")
+            {
+                errors.add("new_password", msg::PASSWORD_IS_THE_SAME);
+            }
+            if form.new_password_confirm.as_deref() != Some(np.as_str()) {
+                errors.add("new_password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
+            }
+        }
+    }
+    let Some(new) = form.new_password.filter(|_| errors.is_empty()) else {
+        return Ok(Outcome::Invalid(errors));
+    };
+    let hash = pool.hash(new).await?;
+    let store = security.store();
+    let now = security.clock().now();
+    store
+        .set_password(user.id, Some(&hash), Some(&account::new_uniquifier()), now)
+        .await?;
+    if let Err(e) = store.delete_user_sessions(&user.fs_uniquifier).await {
+        tracing::error!(error = %e, "could not delete sessions after password change");
+    }
+    security.emit(Event::PasswordChanged { user_id: user.id });
+    let updated = store
+        .user_by_id(user.id)
+        .await?
+        .ok_or(portcullis_core::StoreError::NotFound)?;
+    Ok(Outcome::Changed(Box::new(updated)))
+}

@@ -1,0 +1,89 @@
+//! HTTP glue for `/auth/check`: 200 with `X-Auth-User`, `X-Auth-User-Id` and `X-Auth-Roles`
+//! when authenticated (token, session or Basic); 401 when not; 403 when the requirements in the
+//! query are not met, or when a forwarded state-changing request made with a session lacks its
+//! CSRF token.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portcullis_core::config::Mechanism;
+use serde_json::{Map, json};
+
+use super::service;
+use crate::Security;
+use crate::flows::request::FlowRequest;
+use crate::{csrf, messages as msg, respond};
+
+pub(in crate::flows) async fn check(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let config = security.config();
+    let mechanisms = [Mechanism::Token, Mechanism::Session, Mechanism::Basic];
+    let identity = match req.auth.identify(&mechanisms).await {
+        Ok(Some(i)) => i,
+        Ok(None) => {
+            let mut res =
+                respond::errors(StatusCode::UNAUTHORIZED, vec![msg::UNAUTHENTICATED.into()]);
+            if req.auth.has_basic() {
+                let value = format!("Basic realm=\"{}\"", config.default_http_auth_realm);
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    res.headers_mut()
+                        .insert(axum::http::header::WWW_AUTHENTICATE, v);
+                }
+            }
+            return res;
+        }
+        Err(e) => return e.into_response(),
+    };
+    // The proxy forwards the original method and headers: check CSRF as the app itself would.
+    let forwarded_method = ["x-forwarded-method", "x-original-method"]
+        .iter()
+        .find_map(|h| req.headers.get(*h))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|m| Method::from_bytes(m.trim().as_bytes()).ok());
+    if let Some(method) = forwarded_method
+        && csrf::unsafe_method(&method)
+        && config.csrf_protect_mechanisms.contains(&identity.via)
+    {
+        let token = csrf::header_token(&req.headers, &config.csrf_header);
+        if let Err(m) = csrf::check(&req.auth, token.as_deref()) {
+            return respond::errors(StatusCode::FORBIDDEN, vec![m.to_owned()]);
+        }
+    }
+    let requirements = service::requirements(|k| req.query(k));
+    let roles = match req.auth.roles_of(&identity.user).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    if !service::allowed(&requirements, &roles) {
+        return respond::errors(StatusCode::FORBIDDEN, vec![msg::UNAUTHORIZED.into()]);
+    }
+    let role_names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+    let mut body = Map::new();
+    body.insert("email".into(), json!(identity.user.email));
+    body.insert("roles".into(), json!(role_names));
+    body.insert("via".into(), json!(identity.via.name()));
+    let mut res = respond::envelope(StatusCode::OK, body);
+    let joined = role_names.join(",");
+    for (name, value) in [
+        ("x-auth-user", identity.user.email.as_str()),
+        ("x-auth-user-id", identity.user.fs_uniquifier.as_str()),
+        ("x-auth-roles", joined.as_str()),
+    ] {
+        // Raw UTF-8 (obs-text) so internationalised addresses are not dropped.
+        match HeaderValue::from_bytes(value.as_bytes()) {
+            Ok(v) => {
+                res.headers_mut().insert(name, v);
+            }
+            Err(_) => {
+                tracing::error!(header = name, "value cannot be sent as a header");
+                return respond::errors(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    vec!["Identity cannot be forwarded.".into()],
+                );
+            }
+        }
+    }
+    res
+}

@@ -1,0 +1,70 @@
+//! HTTP glue for `/login`.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde_json::{Map, json};
+
+use super::service::{self, Outcome};
+use super::{form, view};
+use crate::Security;
+use crate::flows::guard;
+use crate::flows::reply::{Reply, login_user, user_payload};
+use crate::flows::request::FlowRequest;
+use crate::session::CsrfCookie;
+
+pub(in crate::flows) async fn get(State(security): State<Security>, req: FlowRequest) -> Response {
+    let identity = req.auth.identity_cheap();
+    if !req.json && identity.is_some() {
+        return Reply::Redirect(security.config().post_login_view.clone()).render(&req);
+    }
+    let mut json = view::info(&req);
+    if let Some(id) = &identity {
+        json.insert("user".into(), user_payload(&req, &id.user, id.fs_paa));
+    }
+    req.auth.with_session(|s| s.csrf_cookie = CsrfCookie::Set);
+    Reply::Show {
+        json,
+        page: view::page(&req),
+    }
+    .render(&req)
+}
+
+pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
+    let reply = match handle(&security, &req).await {
+        Ok(r) | Err(r) => r,
+    };
+    reply.render(&req)
+}
+
+async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
+    guard::unauth_csrf(req)?;
+    if req.auth.identity_cheap().is_some() {
+        // Flask-Security: JSON 400; browsers go to the post-login view (ignoring `next`).
+        guard::anonymous_required(req)?;
+    }
+    let (form, errors) = form::parse(req);
+    let outcome = if errors.is_empty() {
+        service::authenticate(security, form).await?
+    } else {
+        Outcome::Invalid(errors)
+    };
+    match outcome {
+        Outcome::Invalid(errors) => Ok(Reply::Invalid {
+            errors: service::generic(security, errors),
+            page: view::page(req),
+        }),
+        Outcome::Authenticated { user, remember } => {
+            let fs_paa = login_user(req, &user, remember, "password").await?;
+            let mut json = Map::new();
+            json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));
+            json.insert("tf_required".into(), json!(false));
+            Ok(Reply::Done {
+                json,
+                csrf: true,
+                redirect: req
+                    .safe_next()
+                    .unwrap_or_else(|| security.config().post_login_view.clone()),
+            })
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! What the login endpoint shows.
+
+use serde_json::{Map, json};
+
+use super::super::reply::Page;
+use super::super::request::FlowRequest;
+
+pub(super) fn page(req: &FlowRequest) -> Page {
+    let c = req.auth.security().config();
+    Page::new("login.html", "Sign in")
+        .with("identity_attributes", json!(c.identity_attributes()))
+        .with(
+            "values",
+            json!({"email": req.text("email"), "username": req.text("username")}),
+        )
+        .with("next", json!(req.safe_next()))
+        .with(
+            "register_url",
+            json!(c.registerable.then(|| c.register_url.clone())),
+        )
+}
+
+/// `GET /login` JSON: identity attributes (and the user when signed in).
+pub(super) fn info(req: &FlowRequest) -> Map<String, serde_json::Value> {
+    let mut body = Map::new();
+    body.insert(
+        "identity_attributes".into(),
+        json!(req.auth.security().config().identity_attributes()),
+    );
+    body
+}

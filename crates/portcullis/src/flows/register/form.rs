@@ -1,0 +1,87 @@
+//! Registration input, validated (everything that needs no datastore).
+
+use portcullis_core::policy;
+
+use super::super::request::FlowRequest;
+use crate::flows::account;
+use crate::form::FieldErrors;
+use crate::messages as msg;
+
+pub(super) struct RegisterForm {
+    pub(super) email: Option<String>,
+    pub(super) username: Option<String>,
+    pub(super) password: Option<String>,
+}
+
+/// Parse and validate everything that needs no datastore.
+pub(super) fn parse(req: &FlowRequest) -> (RegisterForm, FieldErrors) {
+    let security = req.auth.security();
+    let c = security.config();
+    let mut errors = FieldErrors::new();
+    let email_raw = req.string("email", &mut errors);
+    let password = req.string("password", &mut errors);
+    let confirm = req.string("password_confirm", &mut errors);
+    let username_raw = if c.username_enable {
+        req.string("username", &mut errors)
+    } else {
+        None
+    };
+    let email = match email_raw.as_deref() {
+        None => {
+            if !errors.has("email") {
+                errors.add("email", msg::EMAIL_NOT_PROVIDED);
+            }
+            None
+        }
+        Some(raw) => {
+            let e = account::normalize_email(raw);
+            if e.is_none() {
+                errors.add("email", msg::INVALID_EMAIL_ADDRESS);
+            }
+            e
+        }
+    };
+    match &password {
+        None if c.password_required && !errors.has("password") => {
+            errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+        }
+        Some(pw) => {
+            for m in account::password_policy(security, pw) {
+                errors.add("password", m);
+            }
+            if c.password_confirm_required && confirm.as_deref() != Some(pw.as_str()) {
+                errors.add("password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
+            }
+            let same_as =
+                |v: &Option<String>| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(pw));
+            if same_as(&email) || same_as(&username_raw) {
+                errors.add("password", msg::PASSWORD_IS_IDENTITY);
+            }
+        }
+        None => {}
+    }
+    let username = match &username_raw {
+        Some(u) => {
+            let errs = policy::username_errors(u);
+            for m in &errs {
+                errors.add("username", m.clone());
+            }
+            errs.is_empty().then(|| policy::normalize_username(u))
+        }
+        None => {
+            if c.username_enable && c.username_required && !errors.has("username") {
+                errors.add("username", msg::USERNAME_NOT_PROVIDED);
+            }
+            None
+        }
+    };
+    req.check_next(&mut errors);
+    (
+        RegisterForm {
+            email,
+            username,
+            password,
+        },
+        errors,
+    )
+}

@@ -1,0 +1,22 @@
+//! What the register endpoint shows.
+
+use serde_json::json;
+
+use super::super::reply::Page;
+use super::super::request::FlowRequest;
+
+pub(super) fn page(req: &FlowRequest) -> Page {
+    let c = req.auth.security().config();
+    Page::new("register.html", "Register")
+        .with("username_enable", json!(c.username_enable))
+        .with(
+            "password_confirm_required",
+            json!(c.password_confirm_required),
+        )
+        .with("login_url", json!(c.login_url))
+        .with("next", json!(req.safe_next()))
+        .with(
+            "values",
+            json!({"email": req.text("email"), "username": req.text("username")}),
+        )
+}

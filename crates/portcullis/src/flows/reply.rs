@@ -1,0 +1,160 @@
+//! [`Reply`]: a flow's outcome, rendered in one place as the JSON envelope (for clients that
+//! want JSON) or as an HTML page / redirect (for browsers).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::request::FlowRequest;
+use crate::form::FieldErrors;
+use crate::{csrf, respond};
+
+/// An HTML page: template, title and context.
+pub(crate) struct Page {
+    pub(crate) template: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) ctx: Map<String, Value>,
+}
+
+impl Page {
+    pub(crate) fn new(template: &'static str, title: &'static str) -> Self {
+        Self {
+            template,
+            title,
+            ctx: Map::new(),
+        }
+    }
+
+    pub(crate) fn with(mut self, key: &str, value: Value) -> Self {
+        self.ctx.insert(key.to_owned(), value);
+        self
+    }
+}
+
+pub(crate) enum Reply {
+    /// A GET: the JSON body (plus a fresh `csrf_token`) or the page.
+    Show {
+        json: Map<String, Value>,
+        page: Page,
+    },
+    /// Success: JSON 200 (plus `csrf_token` when `csrf`), or a redirect for browsers.
+    Done {
+        json: Map<String, Value>,
+        csrf: bool,
+        redirect: String,
+    },
+    /// Invalid input: JSON 400 `errors`/`field_errors`, or the page again (200) with errors.
+    Invalid { errors: FieldErrors, page: Page },
+    /// A redirect for everyone.
+    Redirect(String),
+    /// A response built elsewhere (401, CSRF failure, server error).
+    Response(Response),
+}
+
+impl From<crate::error::Error> for Reply {
+    fn from(e: crate::error::Error) -> Self {
+        Self::Response(e.into_response())
+    }
+}
+
+impl From<Response> for Reply {
+    fn from(r: Response) -> Self {
+        Self::Response(r)
+    }
+}
+
+impl Reply {
+    pub(crate) fn render(self, req: &FlowRequest) -> Response {
+        match self {
+            Self::Show { mut json, page } => {
+                if req.json {
+                    json.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
+                    respond::envelope(StatusCode::OK, json)
+                } else {
+                    render_page(req, page, &FieldErrors::new())
+                }
+            }
+            Self::Done {
+                mut json,
+                csrf,
+                redirect,
+            } => {
+                if req.json {
+                    if csrf {
+                        json.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
+                    }
+                    respond::envelope(StatusCode::OK, json)
+                } else {
+                    respond::redirect(&redirect)
+                }
+            }
+            Self::Invalid { errors, page } => {
+                if req.json {
+                    respond::field_errors(&errors)
+                } else {
+                    render_page(req, page, &errors)
+                }
+            }
+            Self::Redirect(to) => respond::redirect(&to),
+            Self::Response(r) => r,
+        }
+    }
+}
+
+fn render_page(req: &FlowRequest, page: Page, errors: &FieldErrors) -> Response {
+    let security = req.auth.security();
+    let mut ctx = page.ctx;
+    let mut fe = Map::new();
+    for name in errors.field_names() {
+        fe.insert(name.to_owned(), json!(errors.get(name)));
+    }
+    ctx.insert("title".into(), json!(page.title));
+    ctx.insert("errors".into(), Value::Object(fe));
+    ctx.insert("form_errors".into(), json!(errors.get("")));
+    ctx.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
+    ctx.insert(
+        "action".into(),
+        json!(req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")),
+    );
+    ctx.entry("values").or_insert_with(|| json!({}));
+    match security
+        .inner
+        .templates
+        .render(page.template, &Value::Object(ctx))
+    {
+        Ok(body) => respond::html(StatusCode::OK, body),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The `user` payload: Flask-Security's default is `{}`, plus the auth token when asked for.
+pub(crate) fn user_payload(
+    req: &FlowRequest,
+    user: &portcullis_core::User,
+    fs_paa: Option<f64>,
+) -> Value {
+    let mut m = Map::new();
+    if req.include_auth_token() {
+        let security = req.auth.security();
+        let paa = fs_paa.unwrap_or_else(|| security.clock().unix_f64());
+        m.insert(
+            "authentication_token".into(),
+            Value::String(security.auth_token(user, paa)),
+        );
+    }
+    Value::Object(m)
+}
+
+/// Sign a user in on this request: track the login (service), then rotate and bind the session.
+pub(crate) async fn login_user(
+    req: &FlowRequest,
+    user: &portcullis_core::User,
+    remember: bool,
+    via: &str,
+) -> crate::error::Result<f64> {
+    let fs_paa =
+        super::account::sign_in(req.auth.security(), user, req.auth.client_ip(), via).await?;
+    req.auth
+        .with_session(|s| s.login(&user.fs_uniquifier, fs_paa, remember));
+    Ok(fs_paa)
+}

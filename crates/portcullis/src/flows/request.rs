@@ -1,0 +1,162 @@
+//! [`FlowRequest`]: what every flow handler gets — the auth state, headers, query and the
+//! parsed body (JSON object or urlencoded form), with Flask-Security's input rules.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::MAX_BODY;
+use crate::csrf;
+use crate::form::FieldErrors;
+use crate::layer::RequestAuth;
+use crate::messages as msg;
+use crate::respond;
+
+pub(crate) struct FlowRequest {
+    pub(crate) auth: RequestAuth,
+    pub(crate) method: Method,
+    pub(crate) headers: HeaderMap,
+    pub(crate) uri: Uri,
+    /// The client wants JSON (Flask-Security's rule).
+    pub(crate) json: bool,
+    pub(crate) input: Map<String, Value>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for FlowRequest {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let auth = crate::extract::request_auth(&parts)?;
+        let json = respond::wants_json(&parts.headers);
+        let body_is_json = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
+        let req = Request::from_parts(parts.clone(), body);
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            respond::errors(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                vec!["Request body too large or unreadable.".into()],
+            )
+        })?;
+        if bytes.len() > MAX_BODY {
+            return Err(respond::errors(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                vec!["Request body too large.".into()],
+            ));
+        }
+        let input = if bytes.is_empty() {
+            Map::new()
+        } else if body_is_json {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(m)) => m,
+                _ => {
+                    return Err(respond::errors(
+                        StatusCode::BAD_REQUEST,
+                        vec![msg::API_ERROR.into()],
+                    ));
+                }
+            }
+        } else {
+            form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect()
+        };
+        Ok(Self {
+            auth,
+            method: parts.method,
+            headers: parts.headers,
+            uri: parts.uri,
+            json,
+            input,
+        })
+    }
+}
+
+impl FlowRequest {
+    /// A string field: `None` when absent or empty; an `API_ERROR` field error when it is not a
+    /// string (Flask-Security 5.9's IsString).
+    pub(crate) fn string(&self, name: &str, errors: &mut FieldErrors) -> Option<String> {
+        match self.input.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.add(name, msg::API_ERROR);
+                None
+            }
+        }
+    }
+
+    /// A boolean field (`true`, "y", "on", "true", "1").
+    pub(crate) fn boolean(&self, name: &str) -> Option<bool> {
+        match self.input.get(name)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => Some(matches!(
+                s.to_ascii_lowercase().as_str(),
+                "y" | "yes" | "on" | "true" | "1"
+            )),
+            Value::Number(n) => Some(n.as_i64().is_some_and(|n| n != 0)),
+            _ => None,
+        }
+    }
+
+    /// A raw text value as submitted (for re-filling HTML forms).
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
+        self.input.get(name).and_then(Value::as_str)
+    }
+
+    /// A query parameter.
+    pub(crate) fn query(&self, key: &str) -> Option<String> {
+        let q = self.uri.query()?;
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// `next` from the body, else the query string.
+    pub(crate) fn next_param(&self) -> Option<String> {
+        match self.input.get("next") {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => self.query("next").filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// `next`, validated (open-redirect rules); invalid values are dropped.
+    pub(crate) fn safe_next(&self) -> Option<String> {
+        self.next_param().and_then(|n| {
+            crate::redirect::validate(&n, self.auth.host(), self.auth.security().config())
+        })
+    }
+
+    /// A field error when `next` is present and would redirect off-site.
+    pub(crate) fn check_next(&self, errors: &mut FieldErrors) {
+        if let Some(next) = self.next_param()
+            && crate::redirect::validate(&next, self.auth.host(), self.auth.security().config())
+                .is_none()
+        {
+            errors.add("next", msg::INVALID_REDIRECT);
+        }
+    }
+
+    /// The CSRF token from a header or the `csrf_token` field.
+    pub(crate) fn csrf_token(&self) -> Option<String> {
+        let config = self.auth.security().config();
+        csrf::header_token(&self.headers, &config.csrf_header)
+            .or_else(|| self.text("csrf_token").map(str::to_owned))
+    }
+
+    /// Whether the auth token should be returned (`?include_auth_token`, any value).
+    pub(crate) fn include_auth_token(&self) -> bool {
+        self.query("include_auth_token").is_some()
+            || self.auth.security().config().backwards_compat_auth_token
+    }
+}

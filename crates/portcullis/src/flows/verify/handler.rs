@@ -1,0 +1,69 @@
+//! HTTP glue for `/verify`.
+
+use axum::extract::State;
+use axum::response::Response;
+use portcullis_core::config::Mechanism;
+use serde_json::Map;
+
+use super::{form, service, view};
+use crate::Security;
+use crate::flows::guard;
+use crate::flows::reply::{Reply, user_payload};
+use crate::flows::request::FlowRequest;
+
+pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
+    let identity = match guard::require_user(&req).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let user = user_payload(&req, &identity.user, identity.fs_paa);
+    Reply::Show {
+        json: view::info(user),
+        page: view::page(&req),
+    }
+    .render(&req)
+}
+
+pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
+    let reply = match handle(&security, &req).await {
+        Ok(r) | Err(r) => r,
+    };
+    reply.render(&req)
+}
+
+async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
+    let identity = guard::require_user(req).await?;
+    guard::authed_csrf(req, identity.via)?;
+    let (password, errors) = form::parse(req);
+    match service::verify(security, &identity.user, password, errors).await? {
+        Err(errors) => Ok(Reply::Invalid {
+            errors,
+            page: view::page(req),
+        }),
+        Ok(fs_paa) => {
+            if identity.via == Mechanism::Session {
+                // Fresh again, on a new session id (a privilege change).
+                req.auth.with_session(|s| {
+                    s.data.fs_paa = Some(fs_paa);
+                    s.data.fs_gexp = None;
+                    s.rotate();
+                });
+            }
+            let mut json = Map::new();
+            json.insert(
+                "user".into(),
+                user_payload(req, &identity.user, Some(fs_paa)),
+            );
+            let c = security.config();
+            Ok(Reply::Done {
+                json,
+                csrf: true,
+                redirect: req.safe_next().unwrap_or_else(|| {
+                    c.post_verify_view
+                        .clone()
+                        .unwrap_or_else(|| c.post_login_view.clone())
+                }),
+            })
+        }
+    }
+}

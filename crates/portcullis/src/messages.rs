@@ -1,0 +1,58 @@
+//! Flask-Security's messages (their texts, so SPAs that match on them keep working).
+
+/// 401.
+pub const UNAUTHENTICATED: &str = "You must sign in to view this resource.";
+/// 403.
+pub const UNAUTHORIZED: &str = "You do not have permission to view this resource.";
+/// Freshness.
+pub const REAUTHENTICATION_REQUIRED: &str = "You must reauthenticate to access this endpoint";
+/// Anonymous-only endpoint.
+pub const ANONYMOUS_USER_REQUIRED: &str = "You can only access this endpoint when not logged in.";
+/// Unknown identity.
+pub const USER_DOES_NOT_EXIST: &str = "Specified user does not exist";
+/// Wrong password.
+pub const INVALID_PASSWORD: &str = "Invalid password";
+/// Missing password.
+pub const PASSWORD_NOT_PROVIDED: &str = "Password not provided";
+/// Missing email.
+pub const EMAIL_NOT_PROVIDED: &str = "Email not provided";
+/// Bad email.
+pub const INVALID_EMAIL_ADDRESS: &str = "Invalid email address";
+/// Inactive.
+pub const DISABLED_ACCOUNT: &str = "Account is disabled.";
+/// Unconfirmed.
+pub const CONFIRMATION_REQUIRED: &str = "Email requires confirmation.";
+/// Generic failure.
+pub const GENERIC_AUTHN_FAILED: &str =
+    "Authentication failed - identity or password/passcode invalid";
+/// Open redirect.
+pub const INVALID_REDIRECT: &str = "Redirections outside the domain are forbidden";
+/// Mismatch.
+pub const RETYPE_PASSWORD_MISMATCH: &str = "Passwords do not match";
+/// Same password.
+pub const PASSWORD_IS_THE_SAME: &str =
+    "Your new password must be different than your previous password.";
+/// Illegal username.
+pub const USERNAME_ILLEGAL_CHARACTERS: &str = "Username contains illegal characters";
+/// Not a string.
+pub const API_ERROR: &str = "Input not appropriate for requested API";
+/// CSRF.
+pub const CSRF_MISSING: &str = "The CSRF token is missing.";
+/// CSRF.
+pub const CSRF_INVALID: &str = "The CSRF token is invalid.";
+/// CSRF.
+pub const CSRF_EXPIRED: &str = "The CSRF token has expired.";
+/// CSRF.
+pub const CSRF_SESSION_MISSING: &str = "The CSRF session token is missing.";
+/// Re-authenticated.
+pub const REAUTHENTICATION_SUCCESSFUL: &str = "Reauthentication successful";
+/// Password changed.
+pub const PASSWORD_CHANGE: &str = "You successfully changed your password.";
+/// Registered.
+pub const REGISTERED: &str = "Thank you. Confirmation instructions have been sent.";
+/// Password equals an identity.
+pub const PASSWORD_IS_IDENTITY: &str = "Password must not be the same as your email or username";
+/// Missing username.
+pub const USERNAME_NOT_PROVIDED: &str = "Username not provided";
+/// "<identity> is already associated with an account."
+pub const ALREADY_ASSOCIATED_SUFFIX: &str = "is already associated with an account.";
