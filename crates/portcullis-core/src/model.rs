@@ -157,9 +157,6 @@ pub struct SessionData {
     /// Freshness grace expiry (Flask-Security `fs_gexp`), unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fs_gexp: Option<i64>,
-    /// Raw CSRF secret (hex) the emitted CSRF tokens sign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub csrf_secret: Option<String>,
     /// Whether the user asked to be remembered (longer lifetime).
     #[serde(default)]
     pub remember: bool,

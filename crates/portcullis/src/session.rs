@@ -80,20 +80,12 @@ impl SessionState {
 
     /// Sign a user in: new id (fixation defence), bound to their uniquifier.
     pub(crate) fn login(&mut self, uniquifier: &str, fs_paa: f64, remember: bool) {
-        if let Some(old) = self.id.take()
-            && self.record_exists
-        {
-            self.old_id = Some(old);
-        }
-        self.id = Some(new_id());
-        self.record_exists = false;
-        self.new_cookie = true;
+        self.rotate();
         self.destroy = false;
         self.user_uniquifier = Some(uniquifier.to_owned());
         self.data = SessionData {
             fs_paa: Some(fs_paa),
             fs_gexp: None,
-            csrf_secret: None,
             remember,
         };
         self.dirty = true;

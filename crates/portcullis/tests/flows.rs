@@ -1356,3 +1356,57 @@ async fn verify_rotates_the_session_id() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn remember_extends_the_session_lifetime() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("alice@example.com", PW).await;
+    let mut short = t.client();
+    short.get_json("/login").await;
+    let r = short
+        .post_json(
+            "/login",
+            json!({"email": "alice@example.com", "password": PW}),
+        )
+        .await;
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("session="))
+        .unwrap();
+    assert!(
+        !cookie.contains("Max-Age"),
+        "a browser-session cookie: {cookie}"
+    );
+    let mut long = t.client();
+    long.get_json("/login").await;
+    let r = long
+        .post_json(
+            "/login",
+            json!({"email": "alice@example.com", "password": PW, "remember": true}),
+        )
+        .await;
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("session="))
+        .unwrap();
+    assert!(
+        cookie.contains(&format!("Max-Age={}", 365 * 86_400)),
+        "{cookie}"
+    );
+    // Two days later only the remembered session is alive.
+    t.clock.advance(2 * 86_400);
+    assert_eq!(
+        short.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(long.get_json("/api/protected").await.status, StatusCode::OK);
+    // Expired records are removed by the cleanup.
+    let removed = t
+        .store
+        .delete_expired_sessions(t.security.clock().unix())
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+}

@@ -150,7 +150,6 @@ fn session(prefix: &str, tag: &str, user: Option<&str>, expires_at: i64) -> Sess
         data: SessionData {
             fs_paa: Some(1_767_323_045.5),
             fs_gexp: Some(NOW_UNIX + 300),
-            csrf_secret: Some(format!("{tag}c5f0")),
             remember: true,
         },
         expires_at,
@@ -1336,7 +1335,6 @@ pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
         data: SessionData {
             fs_paa: Some(1_767_323_100.25),
             fs_gexp: None,
-            csrf_secret: Some("beef".into()),
             remember: false,
         },
         expires_at: NOW_UNIX + 600,

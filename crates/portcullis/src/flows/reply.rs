@@ -63,6 +63,13 @@ impl From<Response> for Reply {
     }
 }
 
+/// Render a handler's outcome; `Err` is an early stop (401, CSRF failure, server error).
+pub(crate) fn finish(req: &FlowRequest, outcome: Result<Reply, Reply>) -> Response {
+    match outcome {
+        Ok(r) | Err(r) => r.render(req),
+    }
+}
+
 impl Reply {
     pub(crate) fn render(self, req: &FlowRequest) -> Response {
         match self {

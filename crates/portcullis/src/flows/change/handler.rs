@@ -9,27 +9,23 @@ use super::service::{self, Outcome};
 use super::{form, view};
 use crate::Security;
 use crate::flows::guard;
-use crate::flows::reply::{Reply, login_user, user_payload};
+use crate::flows::reply::{Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
-    let identity = match guard::require_user(&req).await {
-        Ok(i) => i,
-        Err(r) => return r,
+    let shown = async {
+        let identity = guard::require_user(&req).await?;
+        let user = user_payload(&req, &identity.user, identity.fs_paa);
+        Ok(Reply::Show {
+            json: view::info(&identity, user),
+            page: view::page(&identity),
+        })
     };
-    let user = user_payload(&req, &identity.user, identity.fs_paa);
-    Reply::Show {
-        json: view::info(&identity, user),
-        page: view::page(&identity),
-    }
-    .render(&req)
+    finish(&req, shown.await)
 }
 
 pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
-    let reply = match handle(&security, &req).await {
-        Ok(r) | Err(r) => r,
-    };
-    reply.render(&req)
+    finish(&req, handle(&security, &req).await)
 }
 
 async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {

@@ -8,7 +8,7 @@ use super::service::{self, Outcome};
 use super::{form, view};
 use crate::Security;
 use crate::flows::guard;
-use crate::flows::reply::{Reply, login_user, user_payload};
+use crate::flows::reply::{Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::session::CsrfCookie;
 
@@ -30,10 +30,7 @@ pub(in crate::flows) async fn get(State(security): State<Security>, req: FlowReq
 }
 
 pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
-    let reply = match handle(&security, &req).await {
-        Ok(r) | Err(r) => r,
-    };
-    reply.render(&req)
+    finish(&req, handle(&security, &req).await)
 }
 
 async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {

@@ -8,27 +8,23 @@ use serde_json::Map;
 use super::{form, service, view};
 use crate::Security;
 use crate::flows::guard;
-use crate::flows::reply::{Reply, user_payload};
+use crate::flows::reply::{Reply, finish, user_payload};
 use crate::flows::request::FlowRequest;
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
-    let identity = match guard::require_user(&req).await {
-        Ok(i) => i,
-        Err(r) => return r,
+    let shown = async {
+        let identity = guard::require_user(&req).await?;
+        let user = user_payload(&req, &identity.user, identity.fs_paa);
+        Ok(Reply::Show {
+            json: view::info(user),
+            page: view::page(&req),
+        })
     };
-    let user = user_payload(&req, &identity.user, identity.fs_paa);
-    Reply::Show {
-        json: view::info(user),
-        page: view::page(&req),
-    }
-    .render(&req)
+    finish(&req, shown.await)
 }
 
 pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
-    let reply = match handle(&security, &req).await {
-        Ok(r) | Err(r) => r,
-    };
-    reply.render(&req)
+    finish(&req, handle(&security, &req).await)
 }
 
 async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
