@@ -12,7 +12,7 @@ use time::macros::datetime;
 const TABLES: &[&str] = &["user", "role", "roles_users", "web_authn"];
 
 fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 /// A copy of the vectors database in the temp directory, removed on drop.
@@ -48,18 +48,11 @@ impl Drop for DbCopy {
     }
 }
 
-/// The vectors database, or `None` (and a note) when `shared/` is not beside the workspace.
-fn source_db(test: &str) -> Option<PathBuf> {
+/// The vectors database (committed under `testdata/`, copied from shared/vectors).
+fn source_db(_test: &str) -> Option<PathBuf> {
     let path = vectors_dir().join("flask-security.db");
-    if path.exists() {
-        Some(path)
-    } else {
-        println!(
-            "{test}: skipped: {} not found (shared/vectors is not beside the workspace)",
-            path.display()
-        );
-        None
-    }
+    assert!(path.exists(), "{} is missing", path.display());
+    Some(path)
 }
 
 /// Every row of `table`, each column rendered with SQLite's `quote()`, for the given columns.

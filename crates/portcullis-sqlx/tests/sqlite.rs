@@ -359,15 +359,8 @@ async fn existing_not_null_token_uniquifier_column_is_filled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_schema_matches_flask_security() {
-    let vectors =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/flask-security.db");
-    if !vectors.exists() {
-        println!(
-            "fresh_schema_matches_flask_security: skipped: {} not found",
-            vectors.display()
-        );
-        return;
-    }
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/flask-security.db");
+    assert!(vectors.exists(), "{} is missing", vectors.display());
     let fs_url = format!("sqlite://{}?mode=ro", vectors.display());
     let fs = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 fn data(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
+        .join("../../testdata")
         .join(name)
 }
 

@@ -1,4 +1,4 @@
-//! Replays the Flask-Security-Too 5.9.2 transcripts (tests/data, copied from shared/fs-transcripts)
+//! Replays the Flask-Security-Too 5.9.2 transcripts (testdata/fs-transcripts, copied from shared/fs-transcripts)
 //! against portcullis configured like the peer that recorded them, and checks that every response
 //! has the same status code and the same JSON shape (keys and value types, recursively).
 #![allow(
@@ -169,7 +169,10 @@ fn learn_tokens(theirs: &Value, ours: &Value, map: &mut HashMap<String, String>)
 }
 
 async fn replay(file: &str, peer: &Peer, skip: &[u64], before: impl AsyncFn(u64)) {
-    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../testdata/fs-transcripts/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut jars: HashMap<String, BTreeMap<String, String>> = HashMap::new();
     let mut tokens: HashMap<String, String> = HashMap::new();
