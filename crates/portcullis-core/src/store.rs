@@ -1,11 +1,13 @@
 //! Object-safe async datastore traits, an in-memory implementation, and the conformance suite
 //! every backend must pass (see [`crate::store_conformance_tests`]).
 
+mod cached;
 mod memory;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use cached::CachedStore;
 pub use memory::MemoryStore;
 
 use crate::model::{NewUser, Role, SessionRecord, User};

@@ -43,3 +43,22 @@ mod sqlite_memory {
         ) as Arc<dyn Store>
     });
 }
+
+/// The read-through cache portcullis puts in front of every store must keep the semantics.
+mod cached_sqlite {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use portcullis_core::Store;
+    use portcullis_core::store::CachedStore;
+    use portcullis_sqlx::SqliteStore;
+
+    portcullis_core::store_conformance_tests!(async {
+        let inner = Arc::new(
+            SqliteStore::connect_temporary()
+                .await
+                .expect("open a temporary SQLite database"),
+        ) as Arc<dyn Store>;
+        Arc::new(CachedStore::new(inner, Duration::from_secs(60), 1000)) as Arc<dyn Store>
+    });
+}

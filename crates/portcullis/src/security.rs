@@ -8,7 +8,7 @@ use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::config::{Config, ConfigError};
 use portcullis_core::crypto::password::PasswordHasher;
 use portcullis_core::events::{Event, EventSink, TracingSink};
-use portcullis_core::store::Store;
+use portcullis_core::store::{CachedStore, Store};
 use portcullis_core::tokens::Signer;
 
 use crate::hashing::HashPool;
@@ -99,10 +99,21 @@ impl SecurityBuilder {
             .collect();
         let signer = Signer::new(&secret, &fallbacks);
         let templates = Templates::new().map_err(|e| BuildError::Templates(e.to_string()))?;
+        // The lookups every request makes go through a short-lived cache (see CachedStore).
+        let ttl = self.config.cache_ttl.as_secs();
+        let store: Arc<dyn Store> = if ttl > 0 {
+            Arc::new(CachedStore::new(
+                self.store,
+                std::time::Duration::from_secs(ttl.unsigned_abs()),
+                100_000,
+            ))
+        } else {
+            self.store
+        };
         Ok(Security {
             inner: Arc::new(Inner {
                 config: self.config,
-                store: self.store,
+                store,
                 hash_pool,
                 signer,
                 clock: self.clock,

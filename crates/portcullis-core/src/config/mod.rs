@@ -59,6 +59,10 @@ pub struct Config {
     pub remember_lifetime: Duration,
     /// Concurrent password-hash computations (0 = number of CPUs).
     pub hashing_pool_size: usize,
+    /// How long users, sessions and roles read from the datastore are reused (0 = no cache).
+    /// Changes made through this process apply at once; changes by another process or
+    /// instance within this time.
+    pub cache_ttl: Duration,
     /// Lifetime of CSRF tokens (Flask-WTF's WTF_CSRF_TIME_LIMIT).
     pub csrf_time_limit: Duration,
 
@@ -190,6 +194,7 @@ impl Default for Config {
             session_lifetime: Duration::days(1),
             remember_lifetime: Duration::days(365),
             hashing_pool_size: 0,
+            cache_ttl: Duration::secs(1),
             csrf_time_limit: Duration::hours(1),
             registerable: false,
             confirmable: false,
@@ -299,6 +304,9 @@ impl Config {
                 "password_normalize_form",
                 "only \"NFKD\" or \"\" (none) is supported".into(),
             );
+        }
+        if self.cache_ttl.as_secs() < 0 {
+            return bad("cache_ttl", "must not be negative".into());
         }
         if self.token_max_age.as_secs() < 0 {
             return bad("token_max_age", "must not be negative".into());

@@ -81,6 +81,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("session_lifetime", KeyKind::Duration),
     ("remember_lifetime", KeyKind::Duration),
     ("hashing_pool_size", KeyKind::Int),
+    ("cache_ttl", KeyKind::Duration),
     ("csrf_time_limit", KeyKind::Duration),
     ("registerable", KeyKind::Bool),
     ("confirmable", KeyKind::Bool),
@@ -145,6 +146,7 @@ pub fn env_name(key: &str) -> String {
         | "session_lifetime"
         | "remember_lifetime"
         | "hashing_pool_size"
+        | "cache_ttl"
         | "csrf_time_limit"
         | "csrf_cookie_secure" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),

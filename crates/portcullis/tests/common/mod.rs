@@ -135,6 +135,8 @@ impl TestApp {
             )
             .merge(security.router())
             .layer(security.layer());
+        // Writes in tests go through the security's (caching) store, as the flows' do.
+        let store = Arc::clone(security.store());
         Self {
             app,
             security,

@@ -1,0 +1,354 @@
+//! [`CachedStore`]: a read-through cache in front of any [`Store`] for the lookups every
+//! authenticated request makes (user by uniquifier, session by id, roles of a user).
+//!
+//! Every write made through the cache updates or clears it at once, so changes made by this
+//! process (logout, password change, `reset-access`, deactivation, role changes) take effect on
+//! the next request. Changes made by another process or instance writing to the same database
+//! are seen once an entry is older than the time-to-live (`cache_ttl`, 1 s by default; 0 turns
+//! the cache off). The cache is bounded: past `capacity` entries a map is cleared.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{RoleStore, SessionStore, Store, StoreResult, UserStore};
+use crate::model::{NewUser, Role, SessionRecord, User};
+
+struct Map<K, V> {
+    /// Entries and a generation bumped by every invalidation, so a read that started before an
+    /// invalidation cannot put its (possibly stale) result back afterwards.
+    inner: Mutex<(HashMap<K, (Instant, V)>, u64)>,
+}
+
+impl<K: Eq + Hash, V: Clone> Map<K, V> {
+    fn new() -> Self {
+        Self {
+            inner: Mutex::new((HashMap::new(), 0)),
+        }
+    }
+
+    fn get(&self, key: &K, ttl: Duration) -> Option<V> {
+        let inner = self.inner.lock().ok()?;
+        let (at, v) = inner.0.get(key)?;
+        (at.elapsed() < ttl).then(|| v.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.inner.lock().map(|i| i.1).unwrap_or(u64::MAX)
+    }
+
+    /// Insert a value read from the store, unless an invalidation happened since `generation`.
+    fn put_read(&self, key: K, value: V, capacity: usize, generation: u64) {
+        if let Ok(mut inner) = self.inner.lock()
+            && inner.1 == generation
+        {
+            if inner.0.len() >= capacity {
+                inner.0.clear();
+            }
+            inner.0.insert(key, (Instant::now(), value));
+        }
+    }
+
+    /// Insert a value this process just wrote.
+    fn put_written(&self, key: K, value: V, capacity: usize) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.0.len() >= capacity {
+                inner.0.clear();
+            }
+            inner.0.insert(key, (Instant::now(), value));
+            inner.1 = inner.1.wrapping_add(1);
+        }
+    }
+
+    fn remove(&self, key: &K) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.0.remove(key);
+            inner.1 = inner.1.wrapping_add(1);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.0.clear();
+            inner.1 = inner.1.wrapping_add(1);
+        }
+    }
+}
+
+/// A caching wrapper around a [`Store`].
+pub struct CachedStore {
+    inner: Arc<dyn Store>,
+    ttl: Duration,
+    capacity: usize,
+    by_uniquifier: Map<String, Option<User>>,
+    by_token_uniquifier: Map<String, Option<User>>,
+    sessions: Map<String, Option<SessionRecord>>,
+    roles: Map<i64, Vec<Role>>,
+}
+
+impl std::fmt::Debug for CachedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedStore")
+            .field("inner", &self.inner)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CachedStore {
+    /// Cache `inner`'s hot reads for `ttl`, keeping at most `capacity` entries per map.
+    pub fn new(inner: Arc<dyn Store>, ttl: Duration, capacity: usize) -> Self {
+        Self {
+            inner,
+            ttl,
+            capacity: capacity.max(1),
+            by_uniquifier: Map::new(),
+            by_token_uniquifier: Map::new(),
+            sessions: Map::new(),
+            roles: Map::new(),
+        }
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &Arc<dyn Store> {
+        &self.inner
+    }
+
+    fn users_changed(&self) {
+        self.by_uniquifier.clear();
+        self.by_token_uniquifier.clear();
+    }
+}
+
+#[async_trait]
+impl UserStore for CachedStore {
+    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+        let r = self.inner.create_user(new).await;
+        self.users_changed();
+        r
+    }
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        self.inner.user_by_id(id).await
+    }
+    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        let key = uniquifier.to_owned();
+        if let Some(hit) = self.by_uniquifier.get(&key, self.ttl) {
+            return Ok(hit);
+        }
+        let generation = self.by_uniquifier.generation();
+        let found = self.inner.user_by_uniquifier(uniquifier).await?;
+        self.by_uniquifier
+            .put_read(key, found.clone(), self.capacity, generation);
+        Ok(found)
+    }
+    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        let key = uniquifier.to_owned();
+        if let Some(hit) = self.by_token_uniquifier.get(&key, self.ttl) {
+            return Ok(hit);
+        }
+        let generation = self.by_token_uniquifier.generation();
+        let found = self.inner.user_by_token_uniquifier(uniquifier).await?;
+        self.by_token_uniquifier
+            .put_read(key, found.clone(), self.capacity, generation);
+        Ok(found)
+    }
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.inner.user_by_email(email).await
+    }
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.inner.user_by_username(username).await
+    }
+    async fn set_password(
+        &self,
+        user_id: i64,
+        hash: Option<&str>,
+        new_uniquifier: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = self
+            .inner
+            .set_password(user_id, hash, new_uniquifier, now)
+            .await;
+        self.users_changed();
+        r
+    }
+    async fn upgrade_password(
+        &self,
+        user_id: i64,
+        expected: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let r = self
+            .inner
+            .upgrade_password(user_id, expected, hash, now)
+            .await;
+        self.users_changed();
+        r
+    }
+    async fn set_uniquifier(
+        &self,
+        user_id: i64,
+        uniquifier: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = self.inner.set_uniquifier(user_id, uniquifier, now).await;
+        self.users_changed();
+        r
+    }
+    async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let r = self.inner.set_active(user_id, active, now).await;
+        self.users_changed();
+        r
+    }
+    async fn set_confirmed_at(
+        &self,
+        user_id: i64,
+        at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = self.inner.set_confirmed_at(user_id, at, now).await;
+        self.users_changed();
+        r
+    }
+    async fn record_login(
+        &self,
+        user_id: i64,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> StoreResult<()> {
+        // Tracking columns only: cached users may show the previous login until the TTL.
+        self.inner.record_login(user_id, at, ip).await
+    }
+    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
+        let r = self.inner.clear_mfa(user_id, now).await;
+        self.users_changed();
+        r
+    }
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.inner.count_users().await
+    }
+}
+
+#[async_trait]
+impl RoleStore for CachedStore {
+    async fn create_role(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<Role> {
+        let r = self
+            .inner
+            .create_role(name, description, permissions, now)
+            .await;
+        self.roles.clear();
+        r
+    }
+    async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>> {
+        self.inner.role_by_name(name).await
+    }
+    async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+        self.inner.list_roles().await
+    }
+    async fn set_role_permissions(
+        &self,
+        role_id: i64,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = self
+            .inner
+            .set_role_permissions(role_id, permissions, now)
+            .await;
+        self.roles.clear();
+        r
+    }
+    async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        let r = self.inner.add_role_to_user(user_id, role_id).await;
+        self.roles.remove(&user_id);
+        r
+    }
+    async fn remove_role_from_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        let r = self.inner.remove_role_from_user(user_id, role_id).await;
+        self.roles.remove(&user_id);
+        r
+    }
+    async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>> {
+        if let Some(hit) = self.roles.get(&user_id, self.ttl) {
+            return Ok(hit);
+        }
+        let generation = self.roles.generation();
+        let roles = self.inner.roles_of_user(user_id).await?;
+        self.roles
+            .put_read(user_id, roles.clone(), self.capacity, generation);
+        Ok(roles)
+    }
+}
+
+#[async_trait]
+impl SessionStore for CachedStore {
+    async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        let created = self.inner.create_session(record).await?;
+        if created {
+            self.sessions
+                .put_written(record.id_hash.clone(), Some(record.clone()), self.capacity);
+        }
+        Ok(created)
+    }
+    async fn load_session(
+        &self,
+        id_hash: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let key = id_hash.to_owned();
+        if let Some(hit) = self.sessions.get(&key, self.ttl) {
+            return Ok(hit.filter(|r| r.expires_at > now_unix));
+        }
+        let generation = self.sessions.generation();
+        let found = self.inner.load_session(id_hash, now_unix).await?;
+        self.sessions
+            .put_read(key, found.clone(), self.capacity, generation);
+        Ok(found)
+    }
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        let saved = self.inner.save_session(record).await;
+        match &saved {
+            Ok(true) => self.sessions.put_written(
+                record.id_hash.clone(),
+                Some(record.clone()),
+                self.capacity,
+            ),
+            _ => self.sessions.remove(&record.id_hash),
+        }
+        saved
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        let r = self.inner.delete_session(id_hash).await;
+        self.sessions.remove(&id_hash.to_owned());
+        r
+    }
+    async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64> {
+        let r = self.inner.delete_user_sessions(user_uniquifier).await;
+        self.sessions.clear();
+        r
+    }
+    async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        let r = self.inner.delete_expired_sessions(now_unix).await;
+        self.sessions.clear();
+        r
+    }
+    async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        self.inner.count_sessions(now_unix).await
+    }
+}
