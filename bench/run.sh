@@ -171,7 +171,7 @@ if [ "$FLASK" = 1 ]; then
   log "Flask-Security-Too 5.9.2 (gunicorn, $CORES workers)"
   FSDB="$WORK/fs.db"
   (cd "$ROOT/bench/flask" && BENCH_DB="$FSDB" "$VENV/bin/python" app.py seed "$USERS" >/dev/null)
-  (cd "$ROOT/bench/flask" && BENCH_DB="$FSDB" exec "$VENV/bin/gunicorn" -q -w "$CORES" -b "127.0.0.1:$PORT_FS" app:app) 2>"$WORK/fs.log" &
+  (cd "$ROOT/bench/flask" && BENCH_DB="$FSDB" exec "$VENV/bin/gunicorn" --log-level warning -w "$CORES" -b "127.0.0.1:$PORT_FS" app:app) 2>"$WORK/fs.log" &
   PIDS+=($!); FS=$!
   wait_port "http://127.0.0.1:$PORT_FS/api/public"
   cases flask-security "http://127.0.0.1:$PORT_FS" "$FS" "/auth/check"
