@@ -84,7 +84,8 @@ rss_kb() { # pid -> "rss hwm" in kB (sum over the process and its children for g
   echo "$rss $hwm"
 }
 
-record_mem() { # system phase pid
+record_mem() { # system phase pid  (after a second to settle: queued logins finish hashing)
+  sleep 1
   read -r rss hwm < <(rss_kb "$3")
   echo "{\"kind\":\"mem\",\"system\":\"$1\",\"phase\":\"$2\",\"rss_kb\":$rss,\"hwm_kb\":$hwm}" >>"$RESULTS"
 }

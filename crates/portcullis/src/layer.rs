@@ -53,7 +53,6 @@ struct AuthCtx {
     roles: Mutex<HashMap<i64, Arc<Vec<Role>>>>,
     client_ip: Option<String>,
     host: Option<String>,
-    csrf_key: Vec<u8>,
 }
 
 /// The authentication state of one request (in the request extensions).
@@ -77,7 +76,13 @@ impl RequestAuth {
     }
 
     pub(crate) fn csrf_key(&self) -> &[u8] {
-        &self.0.csrf_key
+        self.0
+            .security
+            .config()
+            .secret_key
+            .as_ref()
+            .map(|s| s.expose().as_bytes())
+            .unwrap_or_default()
     }
 
     pub(crate) fn with_session<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
@@ -441,11 +446,6 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
-    let csrf_key = config
-        .secret_key
-        .as_ref()
-        .map(|s| s.expose().as_bytes().to_vec())
-        .unwrap_or_default();
     let basic = basic_credentials(req.headers());
     let auth = RequestAuth(Arc::new(AuthCtx {
         security: security.clone(),
@@ -457,7 +457,6 @@ async fn authenticate(
         roles: Mutex::new(HashMap::new()),
         client_ip,
         host,
-        csrf_key,
     }));
     Ok((req, auth))
 }
