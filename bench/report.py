@@ -148,6 +148,12 @@ target(
     settled is not None and settled < 64 * 1024,
     f"{(settled or 0) / 1024:.1f} MB (peak during hashing {(peak or 0) / 1024:.1f} MB)",
 )
+import os
+
+notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "PROFILING.md")
+if os.path.exists(notes):
+    w("")
+    w(open(notes).read().rstrip())
 if meta["mode"] == "quick":
     w("")
     w("Quick mode: short runs and a small database; the full table comes from `bench/run.sh`.")

@@ -43,6 +43,28 @@ pub trait UserStore: Send + Sync {
     async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>>;
     /// By `fs_token_uniquifier` if set on the user, else `fs_uniquifier` (exact).
     async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>>;
+    /// [`UserStore::user_by_uniquifier`], shared: caching stores hand out the cached value
+    /// without copying it (the per-request lookup of session authentication).
+    async fn user_by_uniquifier_shared(
+        &self,
+        uniquifier: &str,
+    ) -> StoreResult<Option<std::sync::Arc<User>>> {
+        Ok(self
+            .user_by_uniquifier(uniquifier)
+            .await?
+            .map(std::sync::Arc::new))
+    }
+    /// [`UserStore::user_by_token_uniquifier`], shared (the per-request lookup of token
+    /// authentication).
+    async fn user_by_token_uniquifier_shared(
+        &self,
+        uniquifier: &str,
+    ) -> StoreResult<Option<std::sync::Arc<User>>> {
+        Ok(self
+            .user_by_token_uniquifier(uniquifier)
+            .await?
+            .map(std::sync::Arc::new))
+    }
     /// By email, case-insensitively.
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// By username, case-insensitively.

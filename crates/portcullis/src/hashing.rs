@@ -19,12 +19,13 @@ pub struct HashPool {
 }
 
 impl HashPool {
-    /// A pool running at most `size` hashes at once (0 = number of CPUs).
+    /// A pool running at most `size` hashes at once (0 = half the CPUs, at least one: the
+    /// other half keeps answering token and session requests during a login flood).
     pub fn new(hasher: PasswordHasher, size: usize) -> Self {
         let size = if size == 0 {
             std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
+                .map(|n| (n.get() / 2).max(1))
+                .unwrap_or(1)
         } else {
             size
         };

@@ -383,10 +383,10 @@ async fn authenticate(
     if let Some(token) = token.filter(|t| !t.is_empty()) {
         let max_age = Some(config.token_max_age.as_secs());
         if let Ok(claims) = verify_auth_token(security.signer(), &token, max_age, now) {
-            let user = store.user_by_token_uniquifier(&claims.uid).await?;
+            let user = store.user_by_token_uniquifier_shared(&claims.uid).await?;
             if let Some(user) = user.filter(|u| u.active) {
                 token_identity = Some(Identity {
-                    user: Arc::new(user),
+                    user,
                     via: Mechanism::Token,
                     fs_paa: if config.freshness_allow_auth_token {
                         claims.fs_paa
@@ -410,11 +410,11 @@ async fn authenticate(
             state.expires_at = record.expires_at;
             state.data = record.data;
             if let Some(uq) = record.user_uniquifier {
-                let user = store.user_by_uniquifier(&uq).await?;
+                let user = store.user_by_uniquifier_shared(&uq).await?;
                 match user.filter(|u| u.active) {
                     Some(user) => {
                         session_identity = Some(Identity {
-                            user: Arc::new(user),
+                            user,
                             via: Mechanism::Session,
                             fs_paa: state.data.fs_paa,
                         });

@@ -9,8 +9,14 @@ use sha2::{Digest, Sha256};
 
 /// SHA-256 hex of a session id: the key the store uses.
 pub(crate) fn id_hash(id: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(id.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// A fresh session id: 32 random bytes, base64url.
@@ -111,5 +117,16 @@ impl SessionState {
         self.user_uniquifier = None;
         self.data = SessionData::default();
         self.csrf_cookie = CsrfCookie::Clear;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn id_hash_is_sha256_hex() {
+        assert_eq!(
+            super::id_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

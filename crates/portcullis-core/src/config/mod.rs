@@ -57,7 +57,7 @@ pub struct Config {
     pub session_lifetime: Duration,
     /// Session lifetime with `remember` (Flask-Login's remember cookie lasts 365 days).
     pub remember_lifetime: Duration,
-    /// Concurrent password-hash computations (0 = number of CPUs).
+    /// Concurrent password-hash computations (0 = half the CPUs, at least one).
     pub hashing_pool_size: usize,
     /// How long users, sessions and roles read from the datastore are reused (0 = no cache).
     /// Changes made through this process apply at once; changes by another process or

@@ -18,10 +18,12 @@ use time::OffsetDateTime;
 use super::{RoleStore, SessionStore, Store, StoreResult, UserStore};
 use crate::model::{NewUser, Role, SessionRecord, User};
 
+/// Entries (with the time they were stored) and a generation bumped by every invalidation, so a
+/// read that started before an invalidation cannot put its (possibly stale) result back.
+type Entries<K, V> = (HashMap<K, (Instant, V)>, u64);
+
 struct Map<K, V> {
-    /// Entries and a generation bumped by every invalidation, so a read that started before an
-    /// invalidation cannot put its (possibly stale) result back afterwards.
-    inner: Mutex<(HashMap<K, (Instant, V)>, u64)>,
+    inner: Mutex<Entries<K, V>>,
 }
 
 impl<K: Eq + Hash, V: Clone> Map<K, V> {
@@ -84,8 +86,8 @@ pub struct CachedStore {
     inner: Arc<dyn Store>,
     ttl: Duration,
     capacity: usize,
-    by_uniquifier: Map<String, Option<User>>,
-    by_token_uniquifier: Map<String, Option<User>>,
+    by_uniquifier: Map<String, Option<Arc<User>>>,
+    by_token_uniquifier: Map<String, Option<Arc<User>>>,
     sessions: Map<String, Option<SessionRecord>>,
     roles: Map<i64, Vec<Role>>,
 }
@@ -135,23 +137,46 @@ impl UserStore for CachedStore {
         self.inner.user_by_id(id).await
     }
     async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .user_by_uniquifier_shared(uniquifier)
+            .await?
+            .map(|u| (*u).clone()))
+    }
+    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .user_by_token_uniquifier_shared(uniquifier)
+            .await?
+            .map(|u| (*u).clone()))
+    }
+    async fn user_by_uniquifier_shared(&self, uniquifier: &str) -> StoreResult<Option<Arc<User>>> {
         let key = uniquifier.to_owned();
         if let Some(hit) = self.by_uniquifier.get(&key, self.ttl) {
             return Ok(hit);
         }
         let generation = self.by_uniquifier.generation();
-        let found = self.inner.user_by_uniquifier(uniquifier).await?;
+        let found = self
+            .inner
+            .user_by_uniquifier(uniquifier)
+            .await?
+            .map(Arc::new);
         self.by_uniquifier
             .put_read(key, found.clone(), self.capacity, generation);
         Ok(found)
     }
-    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+    async fn user_by_token_uniquifier_shared(
+        &self,
+        uniquifier: &str,
+    ) -> StoreResult<Option<Arc<User>>> {
         let key = uniquifier.to_owned();
         if let Some(hit) = self.by_token_uniquifier.get(&key, self.ttl) {
             return Ok(hit);
         }
         let generation = self.by_token_uniquifier.generation();
-        let found = self.inner.user_by_token_uniquifier(uniquifier).await?;
+        let found = self
+            .inner
+            .user_by_token_uniquifier(uniquifier)
+            .await?
+            .map(Arc::new);
         self.by_token_uniquifier
             .put_read(key, found.clone(), self.capacity, generation);
         Ok(found)
