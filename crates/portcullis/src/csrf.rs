@@ -33,10 +33,11 @@ pub fn token(auth: &RequestAuth) -> String {
     let id = auth.with_session(|s| s.ensure_id());
     let secret = secret_for(auth.csrf_key(), &id);
     let payload = serde_json::Value::String(secret).to_string();
-    let token =
-        security
-            .signer()
-            .sign_timed(TokenPurpose::Csrf.salt(), &payload, security.clock().unix());
+    let token = security.signer().sign_timed_plain(
+        TokenPurpose::Csrf.salt(),
+        &payload,
+        security.clock().unix(),
+    );
     auth.with_session(|s| s.csrf_token = Some(token.clone()));
     token
 }

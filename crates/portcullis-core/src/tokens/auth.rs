@@ -32,7 +32,8 @@ pub fn mint_auth_token(signer: &Signer, uid: &str, fs_paa: f64, exp: i64, now_un
         python_float_repr(fs_paa),
         exp
     );
-    signer.sign_timed(TokenPurpose::Remember.salt(), &payload, now_unix)
+    // Uncompressed: verified on every request, so no zlib work (Flask-Security accepts both).
+    signer.sign_timed_plain(TokenPurpose::Remember.salt(), &payload, now_unix)
 }
 
 /// Verifies an auth token: signature and `max_age_secs` (`SECURITY_TOKEN_MAX_AGE`), then the
