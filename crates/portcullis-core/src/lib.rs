@@ -14,4 +14,6 @@ pub mod tokens;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use model::{NewUser, Role, SessionData, SessionRecord, User};
-pub use store::{MemoryStore, RoleStore, SessionStore, Store, StoreError, StoreResult, UserStore};
+pub use store::{
+    CounterStore, MemoryStore, RoleStore, SessionStore, Store, StoreError, StoreResult, UserStore,
+};

@@ -175,10 +175,36 @@ pub trait SessionStore: Send + Sync {
     async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64>;
 }
 
-/// Everything portcullis needs from a datastore.
-pub trait Store: UserStore + RoleStore + SessionStore + std::fmt::Debug + 'static {}
+/// Expiring counters: failed sign-ins per account and per client address (brute-force
+/// protection). Each operation is atomic; the shapes map onto Redis `INCR`/`EXPIRE`/`DEL`.
+#[async_trait]
+pub trait CounterStore: Send + Sync {
+    /// Add one to `key` and return the new value and its expiry. An absent or expired counter
+    /// starts at 0 and expires at `now_unix + ttl_secs`; an existing one keeps its expiry.
+    async fn incr_counter(
+        &self,
+        key: &str,
+        ttl_secs: i64,
+        now_unix: i64,
+    ) -> StoreResult<(u64, i64)>;
+    /// A live counter's value and expiry.
+    async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>>;
+    /// Set a counter (replacing any) to `value`, expiring at `expires_at`.
+    async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()>;
+    /// Remove counters.
+    async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()>;
+}
 
-impl<T> Store for T where T: UserStore + RoleStore + SessionStore + std::fmt::Debug + 'static {}
+/// Everything portcullis needs from a datastore.
+pub trait Store:
+    UserStore + RoleStore + SessionStore + CounterStore + std::fmt::Debug + 'static
+{
+}
+
+impl<T> Store for T where
+    T: UserStore + RoleStore + SessionStore + CounterStore + std::fmt::Debug + 'static
+{
+}
 
 /// The store conformance suite. Backends run it with [`crate::store_conformance_tests`].
 #[cfg(feature = "conformance")]

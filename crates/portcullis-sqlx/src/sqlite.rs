@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use portcullis_core::store::{RoleStore, SessionStore, StoreError, StoreResult, UserStore};
+use portcullis_core::store::{
+    CounterStore, RoleStore, SessionStore, StoreError, StoreResult, UserStore,
+};
 use portcullis_core::{NewUser, Role, SessionData, SessionRecord, User};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -794,5 +796,74 @@ impl SessionStore for SqliteStore {
                 .await
                 .map_err(map_sqlx)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl CounterStore for SqliteStore {
+    async fn incr_counter(
+        &self,
+        key: &str,
+        ttl_secs: i64,
+        now_unix: i64,
+    ) -> StoreResult<(u64, i64)> {
+        let row = sqlx::query(
+            "INSERT INTO portcullis_counter (key, value, expires_at) VALUES (?1, 1, ?3) \
+             ON CONFLICT (key) DO UPDATE SET \
+             value = CASE WHEN expires_at <= ?2 THEN 1 ELSE value + 1 END, \
+             expires_at = CASE WHEN expires_at <= ?2 THEN ?3 ELSE expires_at END \
+             RETURNING value, expires_at",
+        )
+        .bind(key)
+        .bind(now_unix)
+        .bind(now_unix.saturating_add(ttl_secs))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        let value: i64 = row.try_get("value").map_err(map_sqlx)?;
+        let expires_at: i64 = row.try_get("expires_at").map_err(map_sqlx)?;
+        Ok((u64::try_from(value).unwrap_or(0), expires_at))
+    }
+
+    async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
+        let row = sqlx::query(
+            "SELECT value, expires_at FROM portcullis_counter WHERE key = ?1 AND expires_at > ?2",
+        )
+        .bind(key)
+        .bind(now_unix)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        row.map(|row| {
+            let value: i64 = row.try_get("value").map_err(map_sqlx)?;
+            let expires_at: i64 = row.try_get("expires_at").map_err(map_sqlx)?;
+            Ok((u64::try_from(value).unwrap_or(0), expires_at))
+        })
+        .transpose()
+    }
+
+    async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO portcullis_counter (key, value, expires_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+        )
+        .bind(key)
+        .bind(i64::try_from(value).unwrap_or(i64::MAX))
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(())
+    }
+
+    async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
+        for key in keys {
+            sqlx::query("DELETE FROM portcullis_counter WHERE key = ?1")
+                .bind(*key)
+                .execute(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        Ok(())
     }
 }

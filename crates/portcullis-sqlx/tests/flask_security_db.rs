@@ -121,7 +121,7 @@ async fn flask_security_database_opens_additively() {
     let applied = migrations(&store).await;
     assert_eq!(
         applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        vec![1, 2, 3],
+        vec![1, 2, 3, 4],
         "every migration applied once"
     );
 

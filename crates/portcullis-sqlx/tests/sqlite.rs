@@ -351,7 +351,7 @@ async fn existing_not_null_token_uniquifier_column_is_filled() {
         .unwrap();
     assert_eq!(
         applied,
-        vec![1, 2, 3],
+        vec![1, 2, 3, 4],
         "migration 2 recorded though skipped"
     );
     store.close().await;
@@ -436,7 +436,7 @@ async fn connect_creates_the_file_and_migrates_once() {
             .fetch_all(store.pool())
             .await
             .unwrap();
-    assert_eq!(first.len(), 3);
+    assert_eq!(first.len(), 4);
     assert!(format!("{store:?}").contains("SqliteStore"));
     store.close().await;
     drop(store);

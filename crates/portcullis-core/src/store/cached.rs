@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{RoleStore, SessionStore, Store, StoreResult, UserStore};
+use super::{CounterStore, RoleStore, SessionStore, Store, StoreResult, UserStore};
 use crate::model::{NewUser, Role, SessionRecord, User};
 
 /// Entries (with the time they were stored) and a generation bumped by every invalidation, so a
@@ -375,5 +375,26 @@ impl SessionStore for CachedStore {
     }
     async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
         self.inner.count_sessions(now_unix).await
+    }
+}
+
+#[async_trait]
+impl CounterStore for CachedStore {
+    async fn incr_counter(
+        &self,
+        key: &str,
+        ttl_secs: i64,
+        now_unix: i64,
+    ) -> StoreResult<(u64, i64)> {
+        self.inner.incr_counter(key, ttl_secs, now_unix).await
+    }
+    async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
+        self.inner.get_counter(key, now_unix).await
+    }
+    async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()> {
+        self.inner.set_counter(key, value, expires_at).await
+    }
+    async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
+        self.inner.delete_counters(keys).await
     }
 }

@@ -66,7 +66,10 @@ macro_rules! store_conformance_tests {
             session_delete,
             session_delete_user_sessions,
             session_delete_expired,
-            session_count
+            session_count,
+            counter_incr_get_expire,
+            counter_set_delete,
+            counter_concurrent_incr
         );
     };
     (@tests $make:expr; $($check:ident),+ $(,)?) => {
@@ -1594,4 +1597,98 @@ mod tests {
     fn now_unix_matches_t0() {
         assert_eq!(T0.unix_timestamp(), NOW_UNIX);
     }
+}
+
+/// Counters: increments keep the first expiry; an expired counter restarts at 1.
+pub async fn counter_incr_get_expire(store: Arc<dyn Store>, prefix: &str) {
+    let key = format!("{prefix}:a");
+    let now = NOW_UNIX;
+    assert_eq!(ok(store.get_counter(&key, now).await, "get_counter"), None);
+    assert_eq!(
+        ok(store.incr_counter(&key, 60, now).await, "incr"),
+        (1, now + 60)
+    );
+    assert_eq!(
+        ok(store.incr_counter(&key, 60, now + 10).await, "incr"),
+        (2, now + 60)
+    );
+    assert_eq!(
+        ok(store.get_counter(&key, now + 59).await, "get_counter"),
+        Some((2, now + 60))
+    );
+    assert_eq!(
+        ok(store.get_counter(&key, now + 60).await, "get_counter"),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        ok(
+            store.incr_counter(&key, 30, now + 61).await,
+            "incr after expiry"
+        ),
+        (1, now + 91)
+    );
+    let other = format!("{prefix}:b");
+    assert_eq!(
+        ok(store.get_counter(&other, now).await, "get_counter"),
+        None,
+        "keys are separate"
+    );
+}
+
+/// Counters: set replaces value and expiry; delete removes several at once (absent keys are fine).
+pub async fn counter_set_delete(store: Arc<dyn Store>, prefix: &str) {
+    let a = format!("{prefix}:a");
+    let b = format!("{prefix}:b");
+    ok(
+        store.set_counter(&a, 7, NOW_UNIX + 100).await,
+        "set_counter",
+    );
+    ok(store.incr_counter(&b, 100, NOW_UNIX).await, "incr_counter");
+    assert_eq!(
+        ok(store.get_counter(&a, NOW_UNIX).await, "get_counter"),
+        Some((7, NOW_UNIX + 100))
+    );
+    ok(store.set_counter(&a, 1, NOW_UNIX + 5).await, "set_counter");
+    assert_eq!(
+        ok(store.get_counter(&a, NOW_UNIX).await, "get_counter"),
+        Some((1, NOW_UNIX + 5))
+    );
+    let missing = format!("{prefix}:missing");
+    ok(
+        store
+            .delete_counters(&[a.as_str(), b.as_str(), missing.as_str()])
+            .await,
+        "delete_counters",
+    );
+    assert_eq!(
+        ok(store.get_counter(&a, NOW_UNIX).await, "get_counter"),
+        None
+    );
+    assert_eq!(
+        ok(store.get_counter(&b, NOW_UNIX).await, "get_counter"),
+        None
+    );
+}
+
+/// Counters: concurrent increments lose nothing.
+pub async fn counter_concurrent_incr(store: Arc<dyn Store>, prefix: &str) {
+    let key = format!("{prefix}:c");
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let store = Arc::clone(&store);
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            store.incr_counter(&key, 600, NOW_UNIX).await.unwrap().0
+        }));
+    }
+    let mut seen = HashSet::new();
+    for t in tasks {
+        seen.insert(t.await.expect("incr task panicked"));
+    }
+    assert_eq!(seen.len(), 40, "every increment got its own value");
+    assert_eq!(
+        ok(store.get_counter(&key, NOW_UNIX).await, "get_counter").map(|c| c.0),
+        Some(40)
+    );
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{RoleStore, SessionStore, StoreError, StoreResult, UserStore};
+use super::{CounterStore, RoleStore, SessionStore, StoreError, StoreResult, UserStore};
 use crate::model::{NewUser, Role, SessionRecord, User};
 
 #[derive(Debug, Default)]
@@ -15,6 +15,7 @@ struct Inner {
     roles: Vec<Role>,
     user_roles: Vec<(i64, i64)>,
     sessions: HashMap<String, SessionRecord>,
+    counters: HashMap<String, (u64, i64)>,
     next_user_id: i64,
     next_role_id: i64,
 }
@@ -423,6 +424,54 @@ impl SessionStore for MemoryStore {
                 .values()
                 .filter(|r| r.expires_at > now_unix)
                 .count() as u64
+        })
+    }
+}
+
+#[async_trait]
+impl CounterStore for MemoryStore {
+    async fn incr_counter(
+        &self,
+        key: &str,
+        ttl_secs: i64,
+        now_unix: i64,
+    ) -> StoreResult<(u64, i64)> {
+        self.with(|s| {
+            if s.counters.len() > 100_000 {
+                s.counters.retain(|_, (_, exp)| *exp > now_unix);
+            }
+            let entry = s
+                .counters
+                .entry(key.to_owned())
+                .or_insert((0, now_unix + ttl_secs));
+            if entry.1 <= now_unix {
+                *entry = (0, now_unix + ttl_secs);
+            }
+            entry.0 += 1;
+            *entry
+        })
+    }
+
+    async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
+        self.with(|s| {
+            s.counters
+                .get(key)
+                .copied()
+                .filter(|(_, exp)| *exp > now_unix)
+        })
+    }
+
+    async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()> {
+        self.with(|s| {
+            s.counters.insert(key.to_owned(), (value, expires_at));
+        })
+    }
+
+    async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
+        self.with(|s| {
+            for k in keys {
+                s.counters.remove(*k);
+            }
         })
     }
 }

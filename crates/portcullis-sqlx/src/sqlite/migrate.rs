@@ -39,6 +39,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0003_portcullis_indexes_sessions.sql"),
         skip_if_column: None,
     },
+    Migration {
+        version: 4,
+        name: "portcullis_counters",
+        sql: include_str!("../../migrations/sqlite/0004_portcullis_counters.sql"),
+        skip_if_column: None,
+    },
 ];
 
 /// Apply every migration not applied yet. Each runs in its own write transaction that first
