@@ -19,6 +19,23 @@ pub enum Event {
         /// "password", "basic", ...
         auth_type: String,
     },
+    /// Too many failed sign-ins: an account (user id, or an unknown identity) is locked.
+    AccountLocked {
+        /// `user:<id>` or `identity:<normalised identity>`.
+        account: String,
+        /// For how many seconds.
+        seconds: i64,
+    },
+    /// A lock was lifted by hand (`users unlock`, `reset-access`) or by a password reset.
+    AccountUnlocked {
+        /// `user:<id>` or `identity:<normalised identity>`.
+        account: String,
+    },
+    /// A client address hit the failed-sign-in rate limit.
+    RateLimited {
+        /// The client address.
+        address: String,
+    },
     /// A user signed out.
     UserLoggedOut {
         /// User id.

@@ -53,8 +53,11 @@ pub enum Users {
     Activate { identity: String },
     /// Deactivate a user (ends their sessions and tokens).
     Deactivate { identity: String },
-    /// Rotate the user's uniquifier (ends every session and token) and clear second factors.
+    /// Rotate the user's uniquifier (ends every session and token), clear second factors and
+    /// any sign-in lock.
     ResetAccess { identity: String },
+    /// Lift a sign-in lock (too many failed attempts) on a user or on an unknown identity.
+    Unlock { identity: String },
     /// Set a user's password.
     ChangePassword {
         identity: String,

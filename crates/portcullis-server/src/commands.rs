@@ -103,6 +103,29 @@ fn password_arg(password: Option<String>) -> Result<String, CliError> {
     Ok(pw)
 }
 
+/// Clear the brute-force counters of a user (by id) and of the identity as typed.
+async fn unlock(
+    config: &Config,
+    store: &dyn Store,
+    user: Option<&User>,
+    identity: &str,
+) -> Result<(), CliError> {
+    let throttle = portcullis_core::policy::Throttle::new(store, config.throttle_rules());
+    let mut keys = vec![portcullis_core::policy::account_key(None, identity)];
+    if let Some(email) = policy::normalize_email(identity) {
+        keys.push(portcullis_core::policy::account_key(None, &email));
+    }
+    if let Some(u) = user {
+        keys.push(portcullis_core::policy::account_key(Some(u.id), identity));
+        keys.push(portcullis_core::policy::account_key(None, &u.email));
+    }
+    for key in keys {
+        throttle.unlock(&key).await?;
+        TracingSink.emit(&Event::AccountUnlocked { account: key });
+    }
+    Ok(())
+}
+
 fn hasher(config: &Config) -> Result<PasswordHasher, CliError> {
     let pc = config
         .password_config()
@@ -209,8 +232,14 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
                 println!("User {} was already deactivated.", user.email);
             }
         }
+        Users::Unlock { identity } => {
+            let user = find_user(store, &identity).await.ok();
+            unlock(config, store, user.as_ref(), &identity).await?;
+            println!("Sign-in lock lifted for {identity}.");
+        }
         Users::ResetAccess { identity } => {
             let user = find_user(store, &identity).await?;
+            unlock(config, store, Some(&user), &identity).await?;
             let now = clock.now();
             store
                 .set_uniquifier(user.id, &random::uniquifier(), now)

@@ -293,6 +293,7 @@ fn serve_starts_with_sqlite_and_answers() {
         .env("PORTCULLIS_BIND", &addr)
         .env("PORTCULLIS_LOG", "info")
         .env("SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS", "true")
+        .env("SECURITY_LOCKOUT_MAX_FAILURES", "3")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -350,6 +351,28 @@ fn serve_starts_with_sqlite_and_answers() {
         &format!("GET /auth/check HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
     );
     assert!(res.starts_with("HTTP/1.1 401"), "{res}");
+    // Three wrong passwords lock the account; `users unlock` lifts the lock at once (the
+    // counters live in the database, not in the server's memory).
+    let login = |pw: &str| {
+        let body = format!(r#"{{"email":"ann@example.com","password":"{pw}"}}"#);
+        http(
+            &addr,
+            &format!(
+                "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    for _ in 0..3 {
+        assert!(login("wrong password").starts_with("HTTP/1.1 400"));
+    }
+    let res = login("ann password 1");
+    assert!(
+        res.starts_with("HTTP/1.1 400") && res.contains("Account locked"),
+        "{res}"
+    );
+    assert!(ok(&d, &["users", "unlock", "ann@example.com"]).contains("lock lifted"));
+    assert!(login("ann password 1").starts_with("HTTP/1.1 200"));
     // reset-access from the CLI (another process) ends the token on the running server within
     // the cache's time-to-live (1 s by default).
     ok(&d, &["users", "reset-access", "ann@example.com"]);

@@ -20,6 +20,7 @@ use http_body_util::BodyExt;
 use portcullis_core::config::Mechanism;
 use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
+use portcullis_core::policy::{Gate, account_key};
 use portcullis_core::tokens::auth::verify_auth_token;
 use portcullis_core::{Role, SessionRecord, User};
 use tokio::sync::OnceCell;
@@ -151,12 +152,26 @@ impl RequestAuth {
         let security = &self.0.security;
         let user = crate::flows::lookup_identity(security, &ident).await?;
         let pool = security.hash_pool();
+        let address = self.client_ip();
+        let account = account_key(user.as_ref().map(|u| u.id), &ident);
+        let throttle = crate::flows::throttle(security);
+        if throttle
+            .check(&account, address, security.clock().unix())
+            .await?
+            != Gate::Open
+        {
+            // Locked or rate-limited: no verification, the same cost, unauthenticated.
+            pool.dummy_verify(password).await?;
+            return Ok(None);
+        }
         let Some(user) = user else {
             pool.dummy_verify(password).await?;
+            crate::flows::record_failure(security, &account, address).await?;
             return Ok(None);
         };
         let Some(stored) = user.password.clone() else {
             pool.dummy_verify(password).await?;
+            crate::flows::record_failure(security, &account, address).await?;
             return Ok(None);
         };
         match pool.verify(password.clone(), stored.clone()).await? {
@@ -165,9 +180,11 @@ impl RequestAuth {
                     user_id: user.id,
                     auth_type: "basic".into(),
                 });
+                crate::flows::record_failure(security, &account, address).await?;
                 Ok(None)
             }
             Verification::Valid { needs_update } => {
+                throttle.success(&account).await?;
                 if !user.active || crate::flows::needs_confirmation(security, &user) {
                     return Ok(None);
                 }
@@ -436,10 +453,13 @@ async fn authenticate(
         }
     }
 
-    let client_ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string());
+        .map(|ci| ci.0.ip());
+    let client_ip = peer.map(|peer| {
+        client_address(peer, req.headers(), &security.inner.trusted_proxies).to_string()
+    });
     let host = req
         .headers()
         .get(header::HOST)
@@ -459,6 +479,40 @@ async fn authenticate(
         host,
     }));
     Ok((req, auth))
+}
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy — only then does
+/// `X-Forwarded-For` count, read from the right, skipping the trusted proxies in it.
+pub(crate) fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[portcullis_core::config::IpRange],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // A malformed entry: stop at the last address a trusted hop vouched for.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 fn set_cookie(res: &mut Response, value: String) {

@@ -56,3 +56,14 @@ pub const PASSWORD_IS_IDENTITY: &str = "Password must not be the same as your em
 pub const USERNAME_NOT_PROVIDED: &str = "Username not provided";
 /// "<identity> is already associated with an account."
 pub const ALREADY_ASSOCIATED_SUFFIX: &str = "is already associated with an account.";
+/// Prefix of the account-locked message.
+pub const ACCOUNT_LOCKED_PREFIX: &str = "Account locked after too many failed sign-ins.";
+/// Too many failures from one address.
+pub const RATE_LIMITED: &str = "Too many failed sign-in attempts. Please try again later.";
+
+/// "Account locked ... Try again in N minutes."
+pub fn account_locked(retry_after_secs: i64) -> String {
+    let minutes = (retry_after_secs + 59) / 60;
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!("{ACCOUNT_LOCKED_PREFIX} Try again in {minutes} {unit}.")
+}

@@ -85,6 +85,29 @@ pub fn forbidden(headers: &HeaderMap) -> Response {
     }
 }
 
+/// 429 with `Retry-After` (header, and `retry_after` in the envelope).
+pub fn too_many_requests(headers: &HeaderMap, retry_after: i64) -> Response {
+    let retry_after = retry_after.max(1);
+    let mut res = if wants_json(headers) {
+        let mut m = Map::new();
+        m.insert("errors".into(), json!([msg::RATE_LIMITED]));
+        m.insert("retry_after".into(), json!(retry_after));
+        envelope(StatusCode::TOO_MANY_REQUESTS, m)
+    } else {
+        html(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "<!doctype html><title>Too many attempts</title><h1>Too many attempts</h1><p>{}</p>",
+                msg::RATE_LIMITED
+            ),
+        )
+    };
+    if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// A 302 redirect to a relative or validated URL.
 pub fn redirect(location: &str) -> Response {
     let mut res = StatusCode::FOUND.into_response();

@@ -34,6 +34,7 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) events: Arc<dyn EventSink>,
     pub(crate) templates: Templates,
+    pub(crate) trusted_proxies: Vec<portcullis_core::config::IpRange>,
 }
 
 /// The security layer of an application. Cheap to clone.
@@ -110,8 +111,10 @@ impl SecurityBuilder {
         } else {
             self.store
         };
+        let trusted_proxies = self.config.trusted_proxy_ranges();
         Ok(Security {
             inner: Arc::new(Inner {
+                trusted_proxies,
                 config: self.config,
                 store,
                 hash_pool,

@@ -3,11 +3,13 @@
 //! environment variables with Flask-Security's names (`SECURITY_REGISTERABLE=true`).
 
 mod duration;
+pub mod net;
 pub mod raw;
 
 use serde::Deserialize;
 
 pub use duration::Duration;
+pub use net::IpRange;
 pub use raw::{ConfigError, KEYS, KeyKind};
 
 use crate::crypto::Secret;
@@ -143,6 +145,19 @@ pub struct Config {
     /// Methods `/logout` answers.
     pub logout_methods: Vec<String>,
 
+    // ---- brute-force protection ----
+    /// Consecutive failed sign-ins that lock an account (0 = no lockout).
+    pub lockout_max_failures: u64,
+    /// First lock's duration; doubles with each further lockout, capped at one hour.
+    pub lockout_duration: Duration,
+    /// Failed sign-ins per client address within `rate_limit_window` (0 = no limit).
+    pub rate_limit_failures: u64,
+    /// The rate-limit window.
+    pub rate_limit_window: Duration,
+    /// Proxies (IPs or CIDR ranges) whose `X-Forwarded-For` is believed. Env:
+    /// PORTCULLIS_TRUSTED_PROXIES.
+    pub trusted_proxies: Vec<String>,
+
     // ---- identity, views, redirects ----
     /// Identity attributes, in lookup order (`email`, `username`).
     pub user_identity_attributes: Vec<String>,
@@ -238,6 +253,11 @@ impl Default for Config {
             csrf_header: "X-XSRF-Token".into(),
             logout_csrf: false,
             logout_methods: vec!["POST".into()],
+            lockout_max_failures: 10,
+            lockout_duration: Duration::mins(15),
+            rate_limit_failures: 100,
+            rate_limit_window: Duration::mins(5),
+            trusted_proxies: Vec::new(),
             user_identity_attributes: vec!["email".into()],
             default_remember_me: false,
             default_http_auth_realm: "Login Required".into(),
@@ -314,12 +334,44 @@ impl Config {
         if self.session_lifetime.as_secs() <= 0 || self.remember_lifetime.as_secs() <= 0 {
             return bad("session_lifetime", "must be positive".into());
         }
+        if self.lockout_duration.as_secs() <= 0 {
+            return bad("lockout_duration", "must be positive".into());
+        }
+        if self.rate_limit_window.as_secs() <= 0 {
+            return bad("rate_limit_window", "must be positive".into());
+        }
+        for p in &self.trusted_proxies {
+            IpRange::parse(p).map_err(|message| ConfigError::Invalid {
+                key: "trusted_proxies",
+                message,
+            })?;
+        }
         for m in &self.logout_methods {
             if !matches!(m.as_str(), "GET" | "POST") {
                 return bad("logout_methods", format!("unsupported method {m:?}"));
             }
         }
         Ok(())
+    }
+
+    /// Brute-force protection rules.
+    pub fn throttle_rules(&self) -> crate::policy::ThrottleRules {
+        crate::policy::ThrottleRules {
+            max_failures: self.lockout_max_failures,
+            lock_duration: self.lockout_duration.as_secs(),
+            lock_cap: 3600,
+            memory: 86_400,
+            rate_limit_failures: self.rate_limit_failures,
+            rate_limit_window: self.rate_limit_window.as_secs(),
+        }
+    }
+
+    /// The trusted proxies, parsed (invalid entries are refused by [`Config::validate`]).
+    pub fn trusted_proxy_ranges(&self) -> Vec<IpRange> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| IpRange::parse(p).ok())
+            .collect()
     }
 
     /// The configured identity attributes plus `username` when usernames are enabled.

@@ -116,6 +116,11 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("csrf_header", KeyKind::Str),
     ("logout_csrf", KeyKind::Bool),
     ("logout_methods", KeyKind::List),
+    ("lockout_max_failures", KeyKind::Int),
+    ("lockout_duration", KeyKind::Duration),
+    ("rate_limit_failures", KeyKind::Int),
+    ("rate_limit_window", KeyKind::Duration),
+    ("trusted_proxies", KeyKind::List),
     ("user_identity_attributes", KeyKind::List),
     ("default_remember_me", KeyKind::Bool),
     ("default_http_auth_realm", KeyKind::Str),
@@ -147,6 +152,7 @@ pub fn env_name(key: &str) -> String {
         | "remember_lifetime"
         | "hashing_pool_size"
         | "cache_ttl"
+        | "trusted_proxies"
         | "csrf_time_limit"
         | "csrf_cookie_secure" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),

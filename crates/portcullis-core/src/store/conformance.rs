@@ -1589,16 +1589,6 @@ pub async fn session_count(store: Arc<dyn Store>, prefix: &str) {
     );
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn now_unix_matches_t0() {
-        assert_eq!(T0.unix_timestamp(), NOW_UNIX);
-    }
-}
-
 /// Counters: increments keep the first expiry; an expired counter restarts at 1.
 pub async fn counter_incr_get_expire(store: Arc<dyn Store>, prefix: &str) {
     let key = format!("{prefix}:a");
@@ -1691,4 +1681,14 @@ pub async fn counter_concurrent_incr(store: Arc<dyn Store>, prefix: &str) {
         ok(store.get_counter(&key, NOW_UNIX).await, "get_counter").map(|c| c.0),
         Some(40)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_unix_matches_t0() {
+        assert_eq!(T0.unix_timestamp(), NOW_UNIX);
+    }
 }

@@ -85,3 +85,38 @@ pub(crate) async fn sign_in(
 pub(crate) fn new_uniquifier() -> String {
     portcullis_core::crypto::random::uniquifier()
 }
+
+/// Brute-force protection over the datastore's counters.
+pub(crate) fn throttle(
+    security: &Security,
+) -> portcullis_core::policy::Throttle<'_, dyn portcullis_core::Store> {
+    portcullis_core::policy::Throttle::new(
+        security.store().as_ref(),
+        security.config().throttle_rules(),
+    )
+}
+
+/// Count a failed sign-in for `account` from `address`; emits the lockout event.
+pub(crate) async fn record_failure(
+    security: &Security,
+    account: &str,
+    address: Option<&str>,
+) -> Result<()> {
+    let now = security.clock().unix();
+    let failure = throttle(security).failure(account, address, now).await?;
+    if let Some(seconds) = failure.locked_for {
+        security.emit(Event::AccountLocked {
+            account: account.to_owned(),
+            seconds,
+        });
+    }
+    if let Some(address) = address
+        && let portcullis_core::policy::Gate::AddressLimited { .. } =
+            throttle(security).check("", Some(address), now).await?
+    {
+        security.emit(Event::RateLimited {
+            address: address.to_owned(),
+        });
+    }
+    Ok(())
+}

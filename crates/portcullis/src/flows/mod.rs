@@ -17,7 +17,9 @@ mod verify;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub(crate) use account::{lookup_identity, needs_confirmation, upgrade_hash};
+pub(crate) use account::{
+    lookup_identity, needs_confirmation, record_failure, throttle, upgrade_hash,
+};
 
 use crate::Security;
 

@@ -200,7 +200,15 @@ impl TestApp {
             app: self.app.clone(),
             cookies: BTreeMap::new(),
             csrf: None,
+            peer: None,
         }
+    }
+
+    /// A client connecting from `peer` (as `axum::serve` with connect info would report it).
+    pub fn client_at(&self, peer: &str) -> Client {
+        let mut c = self.client();
+        c.peer = Some(std::net::SocketAddr::new(peer.parse().unwrap(), 40000));
+        c
     }
 }
 
@@ -250,6 +258,7 @@ pub struct Client {
     app: Router,
     pub cookies: BTreeMap<String, String>,
     pub csrf: Option<String>,
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 pub enum Payload<'a> {
@@ -297,12 +306,12 @@ impl Client {
                 Body::from(s)
             }
         };
-        let res = self
-            .app
-            .clone()
-            .oneshot(b.body(body).unwrap())
-            .await
-            .unwrap();
+        let mut req = b.body(body).unwrap();
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         for sc in headers.get_all("set-cookie") {

@@ -38,7 +38,10 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         return Err(crate::authz::reauth_required_for(&req.auth, &req.headers, &req.uri).into());
     }
     let (form, errors) = form::parse(req);
-    match service::change(security, &identity.user, form, errors).await? {
+    match service::change(security, &identity.user, form, errors, req.auth.client_ip()).await? {
+        Outcome::RateLimited(retry_after) => Ok(Reply::Response(
+            crate::respond::too_many_requests(&req.headers, retry_after),
+        )),
         Outcome::Invalid(errors) => Ok(Reply::Invalid {
             errors,
             page: view::page(&identity),

@@ -4,6 +4,7 @@
 use portcullis_core::User;
 use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
+use portcullis_core::policy::{Gate, account_key};
 
 use super::form::ChangeForm;
 use crate::Security;
@@ -16,6 +17,8 @@ pub(super) enum Outcome {
     /// The user as stored now (new uniquifier).
     Changed(Box<User>),
     Invalid(FieldErrors),
+    /// Too many failures from this client address.
+    RateLimited(i64),
 }
 
 pub(super) async fn change(
@@ -23,18 +26,36 @@ pub(super) async fn change(
     user: &User,
     form: ChangeForm,
     mut errors: FieldErrors,
+    address: Option<&str>,
 ) -> Result<Outcome> {
     let pool = security.hash_pool();
+    let account = account_key(Some(user.id), &user.email);
     if let Some(stored) = user.password.clone() {
         match &form.password {
             None if !errors.has("password") => errors.add("password", msg::PASSWORD_NOT_PROVIDED),
             None => {}
             Some(pw) => {
+                // The current password is guessable here too: same protection as sign-in.
+                match account::throttle(security)
+                    .check(&account, address, security.clock().unix())
+                    .await?
+                {
+                    Gate::Open => {}
+                    Gate::AddressLimited { retry_after } => {
+                        return Ok(Outcome::RateLimited(retry_after));
+                    }
+                    Gate::AccountLocked { retry_after } => {
+                        pool.dummy_verify(pw.clone()).await?;
+                        errors.add("password", msg::account_locked(retry_after));
+                        return Ok(Outcome::Invalid(errors));
+                    }
+                }
                 if let Verification::Invalid = pool.verify(pw.clone(), stored).await? {
                     security.emit(Event::FailedAuthentication {
                         user_id: user.id,
                         auth_type: "password".into(),
                     });
+                    account::record_failure(security, &account, address).await?;
                     errors.add("password", msg::INVALID_PASSWORD);
                 }
             }

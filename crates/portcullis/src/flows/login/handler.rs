@@ -41,11 +41,14 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
     }
     let (form, errors) = form::parse(req);
     let outcome = if errors.is_empty() {
-        service::authenticate(security, form).await?
+        service::authenticate(security, form, req.auth.client_ip()).await?
     } else {
         Outcome::Invalid(errors)
     };
     match outcome {
+        Outcome::RateLimited(retry_after) => Ok(Reply::Response(
+            crate::respond::too_many_requests(&req.headers, retry_after),
+        )),
         Outcome::Invalid(errors) => Ok(Reply::Invalid {
             errors: service::generic(security, errors),
             page: view::page(req),

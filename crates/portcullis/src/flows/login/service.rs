@@ -4,6 +4,7 @@
 use portcullis_core::User;
 use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
+use portcullis_core::policy::{Gate, account_key};
 
 use super::form::LoginForm;
 use crate::Security;
@@ -13,11 +14,20 @@ use crate::form::FieldErrors;
 use crate::messages as msg;
 
 pub(super) enum Outcome {
-    Authenticated { user: Box<User>, remember: bool },
+    Authenticated {
+        user: Box<User>,
+        remember: bool,
+    },
     Invalid(FieldErrors),
+    /// Too many failures from this client address: 429 for this many seconds.
+    RateLimited(i64),
 }
 
-pub(super) async fn authenticate(security: &Security, form: LoginForm) -> Result<Outcome> {
+pub(super) async fn authenticate(
+    security: &Security,
+    form: LoginForm,
+    address: Option<&str>,
+) -> Result<Outcome> {
     let attrs = security.config().identity_attributes();
     let mut errors = FieldErrors::new();
     let by_email = form
@@ -50,13 +60,31 @@ pub(super) async fn authenticate(security: &Security, form: LoginForm) -> Result
         return Ok(Outcome::Invalid(errors));
     };
     let pool = security.hash_pool();
+    // Brute-force protection: the same work and the same answer whether or not the password
+    // would have been right, and whether or not the identity exists.
+    let identity = by_email.or(by_username).unwrap_or_default();
+    let account = account_key(user.as_ref().map(|u| u.id), identity);
+    match account::throttle(security)
+        .check(&account, address, security.clock().unix())
+        .await?
+    {
+        Gate::Open => {}
+        Gate::AddressLimited { retry_after } => return Ok(Outcome::RateLimited(retry_after)),
+        Gate::AccountLocked { retry_after } => {
+            pool.dummy_verify(password).await?;
+            errors.add(field, msg::account_locked(retry_after));
+            return Ok(Outcome::Invalid(errors));
+        }
+    }
     let Some(user) = user else {
         pool.dummy_verify(password).await?;
+        account::record_failure(security, &account, address).await?;
         errors.add(field, msg::USER_DOES_NOT_EXIST);
         return Ok(Outcome::Invalid(errors));
     };
     let Some(stored) = user.password.clone() else {
         pool.dummy_verify(password).await?;
+        account::record_failure(security, &account, address).await?;
         errors.add("password", msg::INVALID_PASSWORD);
         return Ok(Outcome::Invalid(errors));
     };
@@ -66,6 +94,7 @@ pub(super) async fn authenticate(security: &Security, form: LoginForm) -> Result
                 user_id: user.id,
                 auth_type: "password".into(),
             });
+            account::record_failure(security, &account, address).await?;
             errors.add("password", msg::INVALID_PASSWORD);
             return Ok(Outcome::Invalid(errors));
         }
@@ -78,6 +107,7 @@ pub(super) async fn authenticate(security: &Security, form: LoginForm) -> Result
                 errors.add(field, msg::CONFIRMATION_REQUIRED);
                 return Ok(Outcome::Invalid(errors));
             }
+            account::throttle(security).success(&account).await?;
             if needs_update {
                 account::upgrade_hash(security, &user, &stored, password).await;
             }
@@ -90,7 +120,7 @@ pub(super) async fn authenticate(security: &Security, form: LoginForm) -> Result
 }
 
 /// In generic-response mode the account-revealing errors (unknown identity, wrong password,
-/// disabled, unconfirmed) collapse into one form-level error; input errors such as a malformed
+/// disabled, unconfirmed, locked) collapse into one form-level error; input errors such as a malformed
 /// email are still reported.
 pub(super) fn generic(security: &Security, errors: FieldErrors) -> FieldErrors {
     if !security.config().return_generic_responses {
@@ -106,7 +136,7 @@ pub(super) fn generic(security: &Security, errors: FieldErrors) -> FieldErrors {
     let mut hit = false;
     for field in errors.field_names() {
         for m in errors.get(field) {
-            if REVEALING.contains(&m.as_str()) {
+            if REVEALING.contains(&m.as_str()) || m.starts_with(msg::ACCOUNT_LOCKED_PREFIX) {
                 hit = true;
             } else {
                 out.add(field, m.clone());

@@ -31,12 +31,23 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
     let identity = guard::require_user(req).await?;
     guard::authed_csrf(req, identity.via)?;
     let (password, errors) = form::parse(req);
-    match service::verify(security, &identity.user, password, errors).await? {
-        Err(errors) => Ok(Reply::Invalid {
+    match service::verify(
+        security,
+        &identity.user,
+        password,
+        errors,
+        req.auth.client_ip(),
+    )
+    .await?
+    {
+        service::Outcome::RateLimited(retry_after) => Ok(Reply::Response(
+            crate::respond::too_many_requests(&req.headers, retry_after),
+        )),
+        service::Outcome::Invalid(errors) => Ok(Reply::Invalid {
             errors,
             page: view::page(req),
         }),
-        Ok(fs_paa) => {
+        service::Outcome::Verified(fs_paa) => {
             if identity.via == Mechanism::Session {
                 // Fresh again, on a new session id (a privilege change).
                 req.auth.with_session(|s| {

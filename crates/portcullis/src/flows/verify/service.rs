@@ -3,26 +3,50 @@
 
 use portcullis_core::User;
 use portcullis_core::events::Event;
+use portcullis_core::policy::{Gate, account_key};
 
 use crate::Security;
 use crate::error::Result;
+use crate::flows::account;
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
-/// The new `fs_paa` when verified, else the field errors.
+pub(super) enum Outcome {
+    /// Verified: the new `fs_paa`.
+    Verified(f64),
+    Invalid(FieldErrors),
+    /// Too many failures from this client address.
+    RateLimited(i64),
+}
+
+/// Check the signed-in user's password (counted by the brute-force protection like a sign-in).
 pub(super) async fn verify(
     security: &Security,
     user: &User,
     password: Option<String>,
     mut errors: FieldErrors,
-) -> Result<Result<f64, FieldErrors>> {
+    address: Option<&str>,
+) -> Result<Outcome> {
     let Some(password) = password else {
         if !errors.has("password") {
             errors.add("password", msg::PASSWORD_NOT_PROVIDED);
         }
-        return Ok(Err(errors));
+        return Ok(Outcome::Invalid(errors));
     };
     let pool = security.hash_pool();
+    let account = account_key(Some(user.id), &user.email);
+    match account::throttle(security)
+        .check(&account, address, security.clock().unix())
+        .await?
+    {
+        Gate::Open => {}
+        Gate::AddressLimited { retry_after } => return Ok(Outcome::RateLimited(retry_after)),
+        Gate::AccountLocked { retry_after } => {
+            pool.dummy_verify(password).await?;
+            errors.add("password", msg::account_locked(retry_after));
+            return Ok(Outcome::Invalid(errors));
+        }
+    }
     let valid = match user.password.clone() {
         Some(stored) => pool.verify(password, stored).await?.is_valid(),
         None => {
@@ -35,9 +59,11 @@ pub(super) async fn verify(
             user_id: user.id,
             auth_type: "password".into(),
         });
+        account::record_failure(security, &account, address).await?;
         errors.add("password", msg::INVALID_PASSWORD);
-        return Ok(Err(errors));
+        return Ok(Outcome::Invalid(errors));
     }
+    account::throttle(security).success(&account).await?;
     security.emit(Event::Reauthenticated { user_id: user.id });
-    Ok(Ok(security.clock().unix_f64()))
+    Ok(Outcome::Verified(security.clock().unix_f64()))
 }

@@ -1,4 +1,4 @@
-//! Identity and password rules shared by every flow that takes them (register, change, CLI).
+//! Identity rules: email and username normalisation and validation.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -53,19 +53,6 @@ pub fn username_errors(name: &str) -> Vec<String> {
     errors
 }
 
-/// Length rules for an already-normalised password (never truncated silently: too long is an
-/// error).
-pub fn password_errors(normalized: &str, min: usize) -> Vec<String> {
-    let len = normalized.chars().count();
-    let mut errors = Vec::new();
-    if len < min {
-        errors.push(format!("Password must be at least {min} characters"));
-    } else if len > 128 {
-        errors.push("Password must be no more than 128 characters".to_owned());
-    }
-    errors
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,18 +73,12 @@ mod tests {
     }
 
     #[test]
-    fn usernames_and_passwords() {
+    fn usernames() {
         assert!(username_errors("alice1").is_empty());
         assert_eq!(username_errors("abc").len(), 1);
         assert_eq!(
             username_errors("ali ce"),
             vec!["Username contains illegal characters"]
         );
-        assert_eq!(
-            password_errors("short", 8),
-            vec!["Password must be at least 8 characters"]
-        );
-        assert!(password_errors("long enough", 8).is_empty());
-        assert_eq!(password_errors(&"x".repeat(129), 8).len(), 1);
     }
 }
