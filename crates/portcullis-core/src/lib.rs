@@ -10,6 +10,7 @@ pub mod events;
 pub mod model;
 pub mod policy;
 pub mod store;
+pub mod tls;
 pub mod tokens;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -133,8 +133,20 @@ fn hasher(config: &Config) -> Result<PasswordHasher, CliError> {
     PasswordHasher::new(pc).map_err(|e| CliError::Config(e.to_string()))
 }
 
-fn check_password(config: &Config, hasher: &PasswordHasher, pw: &str) -> Result<(), CliError> {
-    let errors = policy::password_errors(&hasher.normalize(pw), config.password_length_min);
+/// The configured password rules (length, identities, breached, complexity), as the flows apply.
+async fn check_password(
+    config: &Config,
+    hasher: &PasswordHasher,
+    pw: &str,
+    identities: &[&str],
+) -> Result<(), CliError> {
+    let breach = config
+        .breach_checker()
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    let errors = config
+        .password_policy()
+        .check(&hasher.normalize(pw), identities, breach.as_deref())
+        .await;
     if errors.is_empty() {
         Ok(())
     } else {
@@ -161,7 +173,11 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
                 .ok_or_else(|| CliError::Usage(format!("Invalid email address: {identity}")))?;
             let password = password_arg(password)?;
             let hasher = hasher(config)?;
-            check_password(config, &hasher, &password)?;
+            let identities: Vec<&str> = [Some(email.as_str()), username.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            check_password(config, &hasher, &password, &identities).await?;
             let username = match username {
                 Some(u) => {
                     let errs = policy::username_errors(&u);
@@ -256,7 +272,11 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
             let password = password_arg(password)?;
             let user = find_user(store, &identity).await?;
             let hasher = hasher(config)?;
-            check_password(config, &hasher, &password)?;
+            let identities: Vec<&str> = [Some(user.email.as_str()), user.username.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            check_password(config, &hasher, &password, &identities).await?;
             let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
                 .await
                 .map_err(|e| CliError::Runtime(e.to_string()))?

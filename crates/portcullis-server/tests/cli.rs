@@ -123,6 +123,33 @@ fn users_and_roles_commands() {
         2,
         "a password is required",
     );
+    // The configured password rules apply to the CLI too.
+    let out = cmd(&d)
+        .args([
+            "users",
+            "create",
+            "weak@example.com",
+            "--password",
+            "aaaaaaaaaa",
+        ])
+        .env("SECURITY_PASSWORD_COMPLEXITY_CHECKER", "zxcvbn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Invalid password"));
+    fails(
+        &d,
+        &[
+            "users",
+            "create",
+            "same@example.com",
+            "--password",
+            "same@example.com",
+        ],
+        2,
+        "same as your email",
+    );
     // From standard input instead of the command line (kept out of `ps` and shell history).
     let mut child = cmd(&d)
         .args(["users", "create", "carol@example.com", "--confirmed"])

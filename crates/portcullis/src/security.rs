@@ -35,6 +35,8 @@ pub(crate) struct Inner {
     pub(crate) events: Arc<dyn EventSink>,
     pub(crate) templates: Templates,
     pub(crate) trusted_proxies: Vec<portcullis_core::config::IpRange>,
+    pub(crate) password_policy: portcullis_core::policy::PasswordPolicy,
+    pub(crate) breach: Option<Box<dyn portcullis_core::policy::breached::BreachChecker>>,
 }
 
 /// The security layer of an application. Cheap to clone.
@@ -112,9 +114,13 @@ impl SecurityBuilder {
             self.store
         };
         let trusted_proxies = self.config.trusted_proxy_ranges();
+        let password_policy = self.config.password_policy();
+        let breach = self.config.breach_checker()?;
         Ok(Security {
             inner: Arc::new(Inner {
                 trusted_proxies,
+                password_policy,
+                breach,
                 config: self.config,
                 store,
                 hash_pool,
@@ -161,6 +167,17 @@ impl Security {
     /// The clock.
     pub fn clock(&self) -> &dyn Clock {
         self.inner.clock.as_ref()
+    }
+
+    /// Check a new password against the configured rules (length, not an identity, breached,
+    /// complexity); each failed rule gives one message. `identities`: the user's email and
+    /// username.
+    pub async fn check_password(&self, password: &str, identities: &[&str]) -> Vec<String> {
+        let normalized = self.inner.hash_pool.hasher().normalize(password);
+        self.inner
+            .password_policy
+            .check(&normalized, identities, self.inner.breach.as_deref())
+            .await
     }
 
     /// The hashing pool.

@@ -104,6 +104,23 @@ pub struct Config {
     pub password_length_min: usize,
     /// Unicode normalisation of passwords (`NFKD`), or empty for none.
     pub password_normalize_form: String,
+    /// Longest password accepted (an error beyond it, never silent truncation).
+    pub password_length_max: usize,
+    /// `zxcvbn` to require complex passwords (off when unset).
+    pub password_complexity_checker: Option<String>,
+    /// zxcvbn score (0–4) a password needs.
+    pub zxcvbn_minimum_score: u8,
+    /// Breached-password check: `false`, `true` / `"best-effort"`, or `"strict"`.
+    pub password_check_breached: serde_json::Value,
+    /// Seen this many times in breaches = refused.
+    pub password_breached_count: u64,
+    /// Base URL of the k-anonymity range API (`{base}{5 hex}`).
+    pub password_breached_url: String,
+    /// Offline list of breached passwords (SHA-1 hex or plain, one per line). Env:
+    /// PORTCULLIS_PASSWORD_BREACHED_LIST.
+    pub password_breached_list: Option<String>,
+    /// Timeout of a range API request. Env: PORTCULLIS_PASSWORD_BREACHED_TIMEOUT.
+    pub password_breached_timeout: Duration,
     /// Registration requires a password.
     pub password_required: bool,
     /// Registration requires `password_confirm`.
@@ -236,6 +253,14 @@ impl Default for Config {
             password_hash_passlib_options: serde_json::Map::new(),
             password_length_min: 8,
             password_normalize_form: "NFKD".into(),
+            password_length_max: 128,
+            password_complexity_checker: None,
+            zxcvbn_minimum_score: 3,
+            password_check_breached: serde_json::Value::Bool(false),
+            password_breached_count: 1,
+            password_breached_url: "https://api.pwnedpasswords.com/range/".into(),
+            password_breached_list: None,
+            password_breached_timeout: Duration::secs(5),
             password_required: true,
             password_confirm_required: true,
             token_max_age: Duration::mins(15),
@@ -334,6 +359,27 @@ impl Config {
         if self.session_lifetime.as_secs() <= 0 || self.remember_lifetime.as_secs() <= 0 {
             return bad("session_lifetime", "must be positive".into());
         }
+        if self.password_length_max < self.password_length_min {
+            return bad(
+                "password_length_max",
+                "must not be less than password_length_min".into(),
+            );
+        }
+        if let Some(c) = &self.password_complexity_checker
+            && c != "zxcvbn"
+        {
+            return bad(
+                "password_complexity_checker",
+                format!("unsupported checker {c:?} (zxcvbn)"),
+            );
+        }
+        if self.zxcvbn_minimum_score > 4 {
+            return bad("zxcvbn_minimum_score", "must be 0 to 4".into());
+        }
+        self.breached_mode()?;
+        if self.password_breached_timeout.as_secs() <= 0 {
+            return bad("password_breached_timeout", "must be positive".into());
+        }
         if self.lockout_duration.as_secs() <= 0 {
             return bad("lockout_duration", "must be positive".into());
         }
@@ -352,6 +398,81 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The breached-password mode.
+    pub fn breached_mode(&self) -> Result<crate::policy::BreachedMode, ConfigError> {
+        use crate::policy::BreachedMode;
+        match &self.password_check_breached {
+            serde_json::Value::Bool(false) | serde_json::Value::Null => Ok(BreachedMode::Off),
+            serde_json::Value::Bool(true) => Ok(BreachedMode::BestEffort),
+            serde_json::Value::String(s) => match s.to_ascii_lowercase().as_str() {
+                "strict" => Ok(BreachedMode::Strict),
+                "best-effort" | "best_effort" | "true" => Ok(BreachedMode::BestEffort),
+                "off" | "false" | "" => Ok(BreachedMode::Off),
+                other => Err(ConfigError::Invalid {
+                    key: "password_check_breached",
+                    message: format!(
+                        "expected false, true, \"best-effort\" or \"strict\", got {other:?}"
+                    ),
+                }),
+            },
+            other => Err(ConfigError::Invalid {
+                key: "password_check_breached",
+                message: format!(
+                    "expected false, true, \"best-effort\" or \"strict\", got {other}"
+                ),
+            }),
+        }
+    }
+
+    /// The password rules.
+    pub fn password_policy(&self) -> crate::policy::PasswordPolicy {
+        crate::policy::PasswordPolicy {
+            min_length: self.password_length_min,
+            max_length: self.password_length_max,
+            zxcvbn_min_score: self
+                .password_complexity_checker
+                .as_deref()
+                .filter(|c| *c == "zxcvbn")
+                .map(|_| self.zxcvbn_minimum_score),
+            breached: self
+                .breached_mode()
+                .unwrap_or(crate::policy::BreachedMode::Off),
+            breached_count: self.password_breached_count,
+        }
+    }
+
+    /// The breached-password checker: the offline list, then the range API (when on).
+    pub fn breach_checker(
+        &self,
+    ) -> Result<Option<Box<dyn crate::policy::breached::BreachChecker>>, ConfigError> {
+        use crate::policy::breached::{BreachChecker, Chain, LocalList, RangeApi};
+        if self.breached_mode()? == crate::policy::BreachedMode::Off {
+            return Ok(None);
+        }
+        let mut chain: Vec<Box<dyn BreachChecker>> = Vec::new();
+        if let Some(path) = &self.password_breached_list {
+            let list =
+                LocalList::load(std::path::Path::new(path)).map_err(|e| ConfigError::Invalid {
+                    key: "password_breached_list",
+                    message: format!("cannot read {path}: {e}"),
+                })?;
+            chain.push(Box::new(list));
+        }
+        if !self.password_breached_url.is_empty() {
+            let timeout = std::time::Duration::from_secs(
+                self.password_breached_timeout.as_secs().unsigned_abs(),
+            );
+            let api = RangeApi::new(&self.password_breached_url, timeout).map_err(|e| {
+                ConfigError::Invalid {
+                    key: "password_breached_url",
+                    message: e.to_string(),
+                }
+            })?;
+            chain.push(Box::new(api));
+        }
+        Ok(Some(Box::new(Chain(chain))))
     }
 
     /// Brute-force protection rules.

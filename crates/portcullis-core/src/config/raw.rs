@@ -67,6 +67,8 @@ pub enum KeyKind {
     Duration,
     /// `true`/`false` or a list.
     BoolOrList,
+    /// `true`/`false` or a word.
+    BoolOrStr,
 }
 
 /// Every key: (toml key, kind). Environment name: `SECURITY_<KEY>` except the keys listed in
@@ -99,6 +101,14 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("password_hash_passlib_options", KeyKind::Map),
     ("password_length_min", KeyKind::Int),
     ("password_normalize_form", KeyKind::Str),
+    ("password_length_max", KeyKind::Int),
+    ("password_complexity_checker", KeyKind::OptStr),
+    ("zxcvbn_minimum_score", KeyKind::Int),
+    ("password_check_breached", KeyKind::BoolOrStr),
+    ("password_breached_count", KeyKind::Int),
+    ("password_breached_url", KeyKind::Str),
+    ("password_breached_list", KeyKind::OptStr),
+    ("password_breached_timeout", KeyKind::Duration),
     ("password_required", KeyKind::Bool),
     ("password_confirm_required", KeyKind::Bool),
     ("token_max_age", KeyKind::Duration),
@@ -153,6 +163,8 @@ pub fn env_name(key: &str) -> String {
         | "hashing_pool_size"
         | "cache_ttl"
         | "trusted_proxies"
+        | "password_breached_list"
+        | "password_breached_timeout"
         | "csrf_time_limit"
         | "csrf_cookie_secure" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),
@@ -198,6 +210,10 @@ fn from_env_text(key: &'static str, kind: KeyKind, text: &str) -> Result<Value, 
             }
             v
         }
+        KeyKind::BoolOrStr => match parse_bool(t) {
+            Some(b) => Value::Bool(b),
+            None => Value::String(t.to_owned()),
+        },
         KeyKind::BoolOrList => match parse_bool(t) {
             Some(b) => Value::Bool(b),
             None => parse_list(t).map_err(bad)?,
@@ -255,6 +271,8 @@ fn check(key: &'static str, kind: KeyKind, v: &Value) -> Result<(), ConfigError>
         (KeyKind::BoolOrList, Value::Bool(_)) => Ok(()),
         (KeyKind::BoolOrList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
         (KeyKind::BoolOrList, _) => bad("expected true/false or a list of strings"),
+        (KeyKind::BoolOrStr, Value::Bool(_) | Value::String(_)) => Ok(()),
+        (KeyKind::BoolOrStr, _) => bad("expected true/false or a string"),
         (KeyKind::Duration, Value::Number(_)) => Ok(()),
         (KeyKind::Duration, Value::String(s)) => Duration::parse(s)
             .map(|_| ())
@@ -369,6 +387,7 @@ mod tests {
                 KeyKind::Map => serde_json::json!({}),
                 KeyKind::Duration => Value::from(60),
                 KeyKind::BoolOrList => Value::Bool(true),
+                KeyKind::BoolOrStr => Value::Bool(false),
             };
             map.insert((*k).to_owned(), v);
         }

@@ -1,10 +1,11 @@
 //! Everything that decides whether an identity or a password is acceptable, and brute-force
 //! protection (lockout per account, rate limits per client address).
 
+pub mod breached;
 mod identity;
 pub mod lockout;
-mod password;
+pub mod password;
 
 pub use identity::{normalize_email, normalize_username, username_errors};
 pub use lockout::{Failure, Gate, Throttle, ThrottleRules, account_key};
-pub use password::password_errors;
+pub use password::{BreachedMode, PasswordPolicy, password_errors};

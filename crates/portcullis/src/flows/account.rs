@@ -53,12 +53,6 @@ pub(crate) async fn upgrade_hash(security: &Security, user: &User, stored: &str,
     }
 }
 
-/// Errors of a new password under the configured policy.
-pub(crate) fn password_policy(security: &Security, password: &str) -> Vec<String> {
-    let normalized = security.hash_pool().hasher().normalize(password);
-    portcullis_core::policy::password_errors(&normalized, security.config().password_length_min)
-}
-
 /// Bookkeeping of a successful sign-in: login tracking (atomic, first — if it fails, nothing
 /// else happens) and the event. Returns the time of primary authentication (`fs_paa`).
 pub(crate) async fn sign_in(

@@ -67,7 +67,11 @@ pub(super) async fn change(
         }
         None => {}
         Some(np) => {
-            for m in account::password_policy(security, np) {
+            let identities: Vec<&str> = [Some(user.email.as_str()), user.username.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            for m in security.check_password(np, &identities).await {
                 errors.add("new_password", m);
             }
             let hasher = pool.hasher();

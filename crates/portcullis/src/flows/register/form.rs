@@ -45,20 +45,11 @@ pub(super) fn parse(req: &FlowRequest) -> (RegisterForm, FieldErrors) {
         None if c.password_required && !errors.has("password") => {
             errors.add("password", msg::PASSWORD_NOT_PROVIDED);
         }
-        Some(pw) => {
-            for m in account::password_policy(security, pw) {
-                errors.add("password", m);
-            }
-            if c.password_confirm_required && confirm.as_deref() != Some(pw.as_str()) {
-                errors.add("password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
-            }
-            let same_as =
-                |v: &Option<String>| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(pw));
-            if same_as(&email) || same_as(&username_raw) {
-                errors.add("password", msg::PASSWORD_IS_IDENTITY);
-            }
+        // The password policy (async: the breached check) runs in the service.
+        Some(pw) if c.password_confirm_required && confirm.as_deref() != Some(pw.as_str()) => {
+            errors.add("password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
         }
-        None => {}
+        _ => {}
     }
     let username = match &username_raw {
         Some(u) => {

@@ -28,6 +28,15 @@ pub(super) async fn register(
 ) -> Result<Outcome> {
     let c = security.config();
     let store = security.store();
+    if let Some(pw) = &form.password {
+        let identities: Vec<&str> = [form.email.as_deref(), form.username.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        for m in security.check_password(pw, &identities).await {
+            errors.add("password", m);
+        }
+    }
     // Everything but "already associated" is an input error that generic mode still reports.
     let input_errors = !errors.is_empty();
     let mut existing = None;
