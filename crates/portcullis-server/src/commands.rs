@@ -180,7 +180,11 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
             check_password(config, &hasher, &password, &identities).await?;
             let username = match username {
                 Some(u) => {
-                    let errs = policy::username_errors(&u);
+                    let errs = policy::username_errors_within(
+                        &u,
+                        config.username_min_length,
+                        config.username_max_length,
+                    );
                     if !errs.is_empty() {
                         return Err(CliError::Usage(format!(
                             "Invalid username: {}",

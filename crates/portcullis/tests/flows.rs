@@ -1410,3 +1410,59 @@ async fn remember_extends_the_session_lifetime() {
         .unwrap();
     assert_eq!(removed, 1);
 }
+
+#[tokio::test]
+async fn international_and_spoofed_emails_at_registration() {
+    let t = TestApp::new(|_| {}).await;
+    let mut c = t.client();
+    c.get_json("/register").await;
+    let r = c
+        .post_json(
+            "/register",
+            json!({"email": "Jörg@Bücher.Example", "password": PW, "password_confirm": PW}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stored = t
+        .store
+        .user_by_email("Jörg@xn--bcher-kva.example")
+        .await
+        .unwrap();
+    assert!(stored.is_some(), "domain stored IDNA-encoded");
+    // The Unicode spelling signs in to the same account.
+    let mut d = t.client();
+    assert_eq!(
+        d.login("jörg@BÜCHER.example", PW).await.status,
+        StatusCode::OK
+    );
+    let mut e = t.client();
+    e.get_json("/register").await;
+    for spoof in [
+        "ann\u{200B}@example.com",
+        "p\u{0430}ypal@example.com",
+        "ann@p\u{0430}ypal.com",
+    ] {
+        let r = e
+            .post_json(
+                "/register",
+                json!({"email": spoof, "password": PW, "password_confirm": PW}),
+            )
+            .await;
+        assert_eq!(
+            r.response()["field_errors"]["email"],
+            json!(["Invalid email address"]),
+            "{spoof:?}"
+        );
+    }
+    let r = e
+        .post_json(
+            "/register",
+            json!({"email": "jörg@bücher.EXAMPLE", "password": PW, "password_confirm": PW}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "one account per address, whatever the case"
+    );
+}

@@ -83,6 +83,10 @@ pub struct Config {
     pub username_enable: bool,
     /// Username required at registration.
     pub username_required: bool,
+    /// Shortest username.
+    pub username_min_length: usize,
+    /// Longest username.
+    pub username_max_length: usize,
     /// Allow sign-in before confirmation.
     pub login_without_confirmation: bool,
     /// Hide whether accounts exist.
@@ -235,6 +239,8 @@ impl Default for Config {
             trackable: false,
             username_enable: false,
             username_required: false,
+            username_min_length: 4,
+            username_max_length: 32,
             login_without_confirmation: false,
             return_generic_responses: false,
             password_hash: "argon2".into(),
@@ -358,6 +364,12 @@ impl Config {
         }
         if self.session_lifetime.as_secs() <= 0 || self.remember_lifetime.as_secs() <= 0 {
             return bad("session_lifetime", "must be positive".into());
+        }
+        if self.username_min_length == 0 || self.username_max_length < self.username_min_length {
+            return bad(
+                "username_max_length",
+                "needs 0 < username_min_length <= username_max_length".into(),
+            );
         }
         if self.password_length_max < self.password_length_min {
             return bad(

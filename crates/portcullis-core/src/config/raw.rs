@@ -92,6 +92,8 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("trackable", KeyKind::Bool),
     ("username_enable", KeyKind::Bool),
     ("username_required", KeyKind::Bool),
+    ("username_min_length", KeyKind::Int),
+    ("username_max_length", KeyKind::Int),
     ("login_without_confirmation", KeyKind::Bool),
     ("return_generic_responses", KeyKind::Bool),
     ("password_hash", KeyKind::Str),

@@ -6,6 +6,9 @@ mod identity;
 pub mod lockout;
 pub mod password;
 
-pub use identity::{normalize_email, normalize_username, username_errors};
+pub use identity::{
+    is_invisible, is_mixed_script, normalize_email, normalize_username, username_errors,
+    username_errors_within,
+};
 pub use lockout::{Failure, Gate, Throttle, ThrottleRules, account_key};
 pub use password::{BreachedMode, PasswordPolicy, password_errors};

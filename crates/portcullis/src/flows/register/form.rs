@@ -53,7 +53,8 @@ pub(super) fn parse(req: &FlowRequest) -> (RegisterForm, FieldErrors) {
     }
     let username = match &username_raw {
         Some(u) => {
-            let errs = policy::username_errors(u);
+            let errs =
+                policy::username_errors_within(u, c.username_min_length, c.username_max_length);
             for m in &errs {
                 errors.add("username", m.clone());
             }
