@@ -69,6 +69,15 @@ pub trait UserStore: Send + Sync {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// By username, case-insensitively.
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// By unified sign-in phone number (E.164, exact).
+    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>>;
+    /// Set or clear the unified sign-in phone number (an identity: unique, `Conflict`).
+    async fn set_phone(
+        &self,
+        user_id: i64,
+        e164: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Replace the password hash; when `new_uniquifier` is given, rotate `fs_uniquifier` too
     /// (and `fs_token_uniquifier` if the user has one, to `new_uniquifier` + "t").
     async fn set_password(

@@ -515,6 +515,35 @@ impl UserStore for SqliteStore {
         }
     }
 
+    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
+        sqlx::query(user_select!("WHERE us_phone_number = ?1 LIMIT 1"))
+            .bind(e164)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn set_phone(
+        &self,
+        user_id: i64,
+        e164: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "UPDATE \"user\" SET us_phone_number = ?2, update_datetime = ?3 WHERE id = ?1",
+        )
+        .bind(user_id)
+        .bind(e164)
+        .bind(datetime_to_db(now)?)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Self::touched(result.rows_affected())
+    }
+
     async fn set_confirmed_at(
         &self,
         user_id: i64,

@@ -1466,3 +1466,37 @@ async fn international_and_spoofed_emails_at_registration() {
         "one account per address, whatever the case"
     );
 }
+
+#[tokio::test]
+async fn phone_numbers_are_identities_in_e164() {
+    let t = TestApp::new(|c| {
+        c.user_identity_attributes = vec!["email".into(), "us_phone_number".into()];
+        c.phone_region_default = "US".into();
+    })
+    .await;
+    let u = t.user("alice@example.com", PW).await;
+    t.store
+        .set_phone(u.id, Some("+16502530000"), t.security.clock().now())
+        .await
+        .unwrap();
+    let mut c = t.client();
+    let r = c.get_json("/login").await;
+    assert_eq!(
+        r.response()["identity_attributes"],
+        json!(["email", "us_phone_number"])
+    );
+    // National format with the region default, or international: the same user.
+    for ident in ["(650) 253-0000", "+1 650 253 0000", "alice@example.com"] {
+        let basic = format!("Basic {}", b64(&format!("{ident}:{PW}")));
+        let r = c
+            .get_json_with("/auth/check", &[("authorization", &basic)])
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{ident}");
+        assert_eq!(r.header("x-auth-user"), Some("alice@example.com"));
+    }
+    let basic = format!("Basic {}", b64(&format!("(650) 253-0001:{PW}")));
+    let r = c
+        .get_json_with("/auth/check", &[("authorization", &basic)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

@@ -180,7 +180,9 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
 
     // ---- identity, views, redirects ----
-    /// Identity attributes, in lookup order (`email`, `username`).
+    /// Region for phone numbers written without `+country` (ISO 3166 code).
+    pub phone_region_default: String,
+    /// Identity attributes, in lookup order (`email`, `username`, `us_phone_number`).
     pub user_identity_attributes: Vec<String>,
     /// Default of `remember`.
     pub default_remember_me: bool,
@@ -289,6 +291,7 @@ impl Default for Config {
             rate_limit_failures: 100,
             rate_limit_window: Duration::mins(5),
             trusted_proxies: Vec::new(),
+            phone_region_default: "US".into(),
             user_identity_attributes: vec!["email".into()],
             default_remember_me: false,
             default_http_auth_realm: "Login Required".into(),
@@ -343,12 +346,20 @@ impl Config {
             }
         }
         for a in &self.user_identity_attributes {
-            if a != "email" && a != "username" {
+            if !matches!(a.as_str(), "email" | "username" | "us_phone_number") {
                 return bad(
                     "user_identity_attributes",
-                    format!("unsupported identity attribute {a:?} (email, username)"),
+                    format!(
+                        "unsupported identity attribute {a:?} (email, username, us_phone_number)"
+                    ),
                 );
             }
+        }
+        if !crate::policy::is_region(&self.phone_region_default) {
+            return bad(
+                "phone_region_default",
+                format!("unknown region {:?}", self.phone_region_default),
+            );
         }
         if !matches!(self.password_normalize_form.as_str(), "" | "NFKD") {
             return bad(

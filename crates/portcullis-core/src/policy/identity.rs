@@ -30,6 +30,11 @@ pub fn is_invisible(c: char) -> bool {
         )
 }
 
+/// [`is_invisible`] but allowing the plain space (phone numbers are written with spaces).
+pub fn is_invisible_not_space(c: char) -> bool {
+    c != ' ' && is_invisible(c)
+}
+
 /// Letters from more than one script in one piece of an identity (`pаypal` with a Cyrillic
 /// `а`) — the classic confusable. Digits and punctuation (script Common) mix with anything.
 pub fn is_mixed_script(s: &str) -> bool {

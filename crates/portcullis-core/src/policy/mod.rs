@@ -5,10 +5,12 @@ pub mod breached;
 mod identity;
 pub mod lockout;
 pub mod password;
+mod phone;
 
 pub use identity::{
-    is_invisible, is_mixed_script, normalize_email, normalize_username, username_errors,
-    username_errors_within,
+    is_invisible, is_invisible_not_space, is_mixed_script, normalize_email, normalize_username,
+    username_errors, username_errors_within,
 };
 pub use lockout::{Failure, Gate, Throttle, ThrottleRules, account_key};
 pub use password::{BreachedMode, PasswordPolicy, password_errors};
+pub use phone::{is_region, normalize_phone};

@@ -187,6 +187,19 @@ impl UserStore for CachedStore {
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
         self.inner.user_by_username(username).await
     }
+    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
+        self.inner.user_by_phone(e164).await
+    }
+    async fn set_phone(
+        &self,
+        user_id: i64,
+        e164: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = self.inner.set_phone(user_id, e164, now).await;
+        self.users_changed();
+        r
+    }
     async fn set_password(
         &self,
         user_id: i64,

@@ -51,6 +51,7 @@ macro_rules! store_conformance_tests {
             user_record_login_tracking,
             user_record_login_concurrent,
             user_clear_mfa,
+            user_phone_identity,
             user_count,
             user_updates_unknown_id_not_found,
             role_create_and_read,
@@ -1586,6 +1587,41 @@ pub async fn session_count(store: Arc<dyn Store>, prefix: &str) {
     assert_eq!(
         ok(store.count_sessions(NOW_UNIX).await, "count_sessions"),
         1
+    );
+}
+
+/// The unified sign-in phone number: set, found (exact), unique, cleared.
+pub async fn user_phone_identity(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "ph-a")).await;
+    let b = create(&store, new_user(prefix, "ph-b")).await;
+    let now = a.create_datetime;
+    assert_eq!(
+        ok(store.user_by_phone("+16502530000").await, "user_by_phone"),
+        None
+    );
+    ok(
+        store.set_phone(a.id, Some("+16502530000"), now).await,
+        "set_phone",
+    );
+    let found = ok(store.user_by_phone("+16502530000").await, "user_by_phone");
+    assert_eq!(found.map(|u| u.id), Some(a.id));
+    expect_conflict(
+        store.set_phone(b.id, Some("+16502530000"), now).await,
+        "us_phone_number",
+        "set_phone with a taken number",
+    );
+    ok(store.set_phone(a.id, None, now).await, "set_phone(None)");
+    assert_eq!(
+        ok(store.user_by_phone("+16502530000").await, "user_by_phone"),
+        None
+    );
+    ok(
+        store.set_phone(b.id, Some("+16502530000"), now).await,
+        "set_phone after release",
+    );
+    expect_not_found(
+        store.set_phone(i64::MAX, None, now).await,
+        "set_phone unknown id",
     );
 }
 

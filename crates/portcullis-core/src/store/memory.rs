@@ -136,6 +136,36 @@ impl UserStore for MemoryStore {
         })
     }
 
+    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
+        self.with(|s| {
+            s.users
+                .iter()
+                .find(|u| u.us_phone_number.as_deref() == Some(e164))
+                .cloned()
+        })
+    }
+
+    async fn set_phone(
+        &self,
+        user_id: i64,
+        e164: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(p) = e164
+                && s.users
+                    .iter()
+                    .any(|u| u.id != user_id && u.us_phone_number.as_deref() == Some(p))
+            {
+                return Err(StoreError::Conflict("us_phone_number"));
+            }
+            let u = s.user_mut(user_id)?;
+            u.us_phone_number = e164.map(str::to_owned);
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
     async fn set_password(
         &self,
         user_id: i64,

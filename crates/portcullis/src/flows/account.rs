@@ -19,6 +19,15 @@ pub(crate) async fn lookup_identity(security: &Security, ident: &str) -> Result<
                 None => None,
             },
             "username" => store.user_by_username(ident.trim()).await?,
+            "us_phone_number" => {
+                match portcullis_core::policy::normalize_phone(
+                    ident,
+                    &security.config().phone_region_default,
+                ) {
+                    Some(e164) => store.user_by_phone(&e164).await?,
+                    None => None,
+                }
+            }
             _ => None,
         };
         if found.is_some() {
