@@ -123,3 +123,38 @@ pub(crate) async fn record_failure(
     }
     Ok(())
 }
+
+/// Why a password attempt may not even be checked.
+pub(crate) enum Blocked {
+    /// Too many failures from this client address: 429 for this many seconds.
+    RateLimited(i64),
+    /// The account is locked: the field error to show.
+    Locked(String),
+}
+
+/// Brute-force gate before checking a password. When the account is locked, the hashing work
+/// a real check costs is done anyway, so the answer's timing reveals nothing.
+pub(crate) async fn gate(
+    security: &Security,
+    account: &str,
+    address: Option<&str>,
+    password: &str,
+) -> Result<Option<Blocked>> {
+    use portcullis_core::policy::Gate;
+    match throttle(security)
+        .check(account, address, security.clock().unix())
+        .await?
+    {
+        Gate::Open => Ok(None),
+        Gate::AddressLimited { retry_after } => Ok(Some(Blocked::RateLimited(retry_after))),
+        Gate::AccountLocked { retry_after } => {
+            security
+                .hash_pool()
+                .dummy_verify(password.to_owned())
+                .await?;
+            Ok(Some(Blocked::Locked(crate::messages::account_locked(
+                retry_after,
+            ))))
+        }
+    }
+}

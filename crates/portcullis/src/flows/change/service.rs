@@ -4,12 +4,12 @@
 use portcullis_core::User;
 use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
-use portcullis_core::policy::{Gate, account_key};
+use portcullis_core::policy::account_key;
 
 use super::form::ChangeForm;
 use crate::Security;
 use crate::error::Result;
-use crate::flows::account;
+use crate::flows::account::{self, Blocked};
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -36,17 +36,13 @@ pub(super) async fn change(
             None => {}
             Some(pw) => {
                 // The current password is guessable here too: same protection as sign-in.
-                match account::throttle(security)
-                    .check(&account, address, security.clock().unix())
-                    .await?
-                {
-                    Gate::Open => {}
-                    Gate::AddressLimited { retry_after } => {
+                match account::gate(security, &account, address, pw).await? {
+                    None => {}
+                    Some(Blocked::RateLimited(retry_after)) => {
                         return Ok(Outcome::RateLimited(retry_after));
                     }
-                    Gate::AccountLocked { retry_after } => {
-                        pool.dummy_verify(pw.clone()).await?;
-                        errors.add("password", msg::account_locked(retry_after));
+                    Some(Blocked::Locked(message)) => {
+                        errors.add("password", message);
                         return Ok(Outcome::Invalid(errors));
                     }
                 }

@@ -4,12 +4,12 @@
 use portcullis_core::User;
 use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
-use portcullis_core::policy::{Gate, account_key};
+use portcullis_core::policy::account_key;
 
 use super::form::LoginForm;
 use crate::Security;
 use crate::error::Result;
-use crate::flows::account;
+use crate::flows::account::{self, Blocked};
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -64,15 +64,11 @@ pub(super) async fn authenticate(
     // would have been right, and whether or not the identity exists.
     let identity = by_email.or(by_username).unwrap_or_default();
     let account = account_key(user.as_ref().map(|u| u.id), identity);
-    match account::throttle(security)
-        .check(&account, address, security.clock().unix())
-        .await?
-    {
-        Gate::Open => {}
-        Gate::AddressLimited { retry_after } => return Ok(Outcome::RateLimited(retry_after)),
-        Gate::AccountLocked { retry_after } => {
-            pool.dummy_verify(password).await?;
-            errors.add(field, msg::account_locked(retry_after));
+    match account::gate(security, &account, address, &password).await? {
+        None => {}
+        Some(Blocked::RateLimited(retry_after)) => return Ok(Outcome::RateLimited(retry_after)),
+        Some(Blocked::Locked(message)) => {
+            errors.add(field, message);
             return Ok(Outcome::Invalid(errors));
         }
     }

@@ -3,11 +3,11 @@
 
 use portcullis_core::User;
 use portcullis_core::events::Event;
-use portcullis_core::policy::{Gate, account_key};
+use portcullis_core::policy::account_key;
 
 use crate::Security;
 use crate::error::Result;
-use crate::flows::account;
+use crate::flows::account::{self, Blocked};
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -35,15 +35,11 @@ pub(super) async fn verify(
     };
     let pool = security.hash_pool();
     let account = account_key(Some(user.id), &user.email);
-    match account::throttle(security)
-        .check(&account, address, security.clock().unix())
-        .await?
-    {
-        Gate::Open => {}
-        Gate::AddressLimited { retry_after } => return Ok(Outcome::RateLimited(retry_after)),
-        Gate::AccountLocked { retry_after } => {
-            pool.dummy_verify(password).await?;
-            errors.add("password", msg::account_locked(retry_after));
+    match account::gate(security, &account, address, &password).await? {
+        None => {}
+        Some(Blocked::RateLimited(retry_after)) => return Ok(Outcome::RateLimited(retry_after)),
+        Some(Blocked::Locked(message)) => {
+            errors.add("password", message);
             return Ok(Outcome::Invalid(errors));
         }
     }
