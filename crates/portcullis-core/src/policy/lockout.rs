@@ -64,6 +64,8 @@ pub enum Gate {
 pub struct Failure {
     /// `Some(seconds)` when this failure locked the account, for that long.
     pub locked_for: Option<i64>,
+    /// Whether this failure brought the client address to its limit.
+    pub address_limited: bool,
 }
 
 /// Brute-force protection over a counter store.
@@ -121,15 +123,21 @@ impl<'a, S: CounterStore + ?Sized> Throttle<'a, S> {
         address: Option<&str>,
         now: i64,
     ) -> StoreResult<Failure> {
+        let mut address_limited = false;
         if self.rules.rate_limit_failures > 0
             && let Some(address) = address
         {
-            self.store
+            let (count, _) = self
+                .store
                 .incr_counter(&address_key(address), self.rules.rate_limit_window, now)
                 .await?;
+            address_limited = count == self.rules.rate_limit_failures;
         }
         if self.rules.max_failures == 0 {
-            return Ok(Failure { locked_for: None });
+            return Ok(Failure {
+                locked_for: None,
+                address_limited,
+            });
         }
         let (failures, _) = self
             .store
@@ -137,7 +145,10 @@ impl<'a, S: CounterStore + ?Sized> Throttle<'a, S> {
             .await?;
         // Exactly one of concurrent failures reaches the threshold, so one lockout is counted.
         if failures != self.rules.max_failures {
-            return Ok(Failure { locked_for: None });
+            return Ok(Failure {
+                locked_for: None,
+                address_limited,
+            });
         }
         let (lockouts, _) = self
             .store
@@ -159,6 +170,7 @@ impl<'a, S: CounterStore + ?Sized> Throttle<'a, S> {
         self.store.delete_counters(&[fail.as_str()]).await?;
         Ok(Failure {
             locked_for: Some(duration),
+            address_limited,
         })
     }
 
@@ -276,9 +288,15 @@ mod tests {
         let t = Throttle::new(&store, rules());
         for i in 0..5 {
             // Spread over many accounts: the address limit still applies.
-            t.failure(&format!("acct{i}"), Some("203.0.113.9"), T + i)
+            let f = t
+                .failure(&format!("acct{i}"), Some("203.0.113.9"), T + i)
                 .await
                 .unwrap();
+            assert_eq!(
+                f.address_limited,
+                i == 4,
+                "the fifth failure reaches the limit"
+            );
         }
         assert_eq!(
             t.check("new", Some("203.0.113.9"), T + 10).await.unwrap(),

@@ -113,9 +113,8 @@ pub(crate) async fn record_failure(
             seconds,
         });
     }
-    if let Some(address) = address
-        && let portcullis_core::policy::Gate::AddressLimited { .. } =
-            throttle(security).check("", Some(address), now).await?
+    if failure.address_limited
+        && let Some(address) = address
     {
         security.emit(Event::RateLimited {
             address: address.to_owned(),
