@@ -132,6 +132,22 @@ impl SqliteStore {
         Self::open_file(options, &location, Some(temp)).await
     }
 
+    /// The one user a query selects (`user_select!`), if any.
+    async fn fetch_user<'q, A>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, A>,
+    ) -> StoreResult<Option<User>>
+    where
+        A: sqlx::IntoArguments<sqlx::Sqlite> + 'q,
+    {
+        query
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_sqlx)?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
     /// The connection pool, for queries this type does not offer (admin tools, tests).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -350,67 +366,46 @@ impl UserStore for SqliteStore {
     }
 
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        sqlx::query(user_select!("WHERE id = ?1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
+        self.fetch_user(sqlx::query(user_select!("WHERE id = ?1")).bind(id))
             .await
-            .map_err(map_sqlx)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
     }
 
     async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
-        sqlx::query(user_select!("WHERE fs_uniquifier = ?1"))
-            .bind(uniquifier)
-            .fetch_optional(&self.pool)
+        self.fetch_user(sqlx::query(user_select!("WHERE fs_uniquifier = ?1")).bind(uniquifier))
             .await
-            .map_err(map_sqlx)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
     }
 
     async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
-        sqlx::query(user_select!(
-            "WHERE fs_token_uniquifier = ?1 \
+        self.fetch_user(
+            sqlx::query(user_select!(
+                "WHERE fs_token_uniquifier = ?1 \
              OR (fs_token_uniquifier IS NULL AND fs_uniquifier = ?1) LIMIT 1"
-        ))
-        .bind(uniquifier)
-        .fetch_optional(&self.pool)
+            ))
+            .bind(uniquifier),
+        )
         .await
-        .map_err(map_sqlx)?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
         // A database written by Flask-Security may hold addresses differing only in case:
         // prefer the exact one, then the oldest.
-        sqlx::query(user_select!(
-            "WHERE lower(email) = lower(?1) ORDER BY email = ?1 DESC, id LIMIT 1"
-        ))
-        .bind(email)
-        .fetch_optional(&self.pool)
+        self.fetch_user(
+            sqlx::query(user_select!(
+                "WHERE lower(email) = lower(?1) ORDER BY email = ?1 DESC, id LIMIT 1"
+            ))
+            .bind(email),
+        )
         .await
-        .map_err(map_sqlx)?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        sqlx::query(user_select!(
-            "WHERE lower(username) = lower(?1) ORDER BY username = ?1 DESC, id LIMIT 1"
-        ))
-        .bind(username)
-        .fetch_optional(&self.pool)
+        self.fetch_user(
+            sqlx::query(user_select!(
+                "WHERE lower(username) = lower(?1) ORDER BY username = ?1 DESC, id LIMIT 1"
+            ))
+            .bind(username),
+        )
         .await
-        .map_err(map_sqlx)?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
     }
 
     async fn set_password(
@@ -516,14 +511,8 @@ impl UserStore for SqliteStore {
     }
 
     async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
-        sqlx::query(user_select!("WHERE us_phone_number = ?1 LIMIT 1"))
-            .bind(e164)
-            .fetch_optional(&self.pool)
+        self.fetch_user(sqlx::query(user_select!("WHERE us_phone_number = ?1 LIMIT 1")).bind(e164))
             .await
-            .map_err(map_sqlx)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
     }
 
     async fn set_phone(
