@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Payload, TestApp};
+use common::{Payload, TestApp, b64};
 use portcullis::core::events::Event;
 use serde_json::json;
 
@@ -668,11 +668,6 @@ async fn basic_auth_only_where_allowed() {
         let r = c.get_json_with("/api/basic", &[("authorization", h)]).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{h}");
     }
-}
-
-fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 #[tokio::test]

@@ -4,16 +4,11 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, b64};
 use portcullis::core::events::Event;
 use serde_json::json;
 
 const PW: &str = "alice password 1";
-
-fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
 
 #[tokio::test]
 async fn ten_failures_lock_the_account_whatever_the_password() {

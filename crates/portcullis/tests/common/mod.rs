@@ -22,6 +22,12 @@ use portcullis::{Config, CurrentUser, Mechanism, MemoryStore, Security, guard};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// Standard base64 (HTTP Basic credentials).
+pub fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
 /// 2026-01-01T00:00:00Z
 pub const T0: i64 = 1_767_225_600;
 
