@@ -10,6 +10,8 @@ pub mod events;
 pub mod model;
 pub mod policy;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 pub mod tokens;
 

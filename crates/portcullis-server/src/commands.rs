@@ -171,6 +171,14 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         } => {
             let email = policy::normalize_email(&identity)
                 .ok_or_else(|| CliError::Usage(format!("Invalid email address: {identity}")))?;
+            if let Some(check) = config
+                .deliverability_check()
+                .map_err(|e| CliError::Config(e.to_string()))?
+                && let Some((_, domain)) = email.rsplit_once('@')
+                && let policy::Deliverability::Undeliverable(why) = check.check(domain).await
+            {
+                return Err(CliError::Usage(format!("Invalid email address: {why}")));
+            }
             let password = password_arg(password)?;
             let hasher = hasher(config)?;
             let identities: Vec<&str> = [Some(email.as_str()), username.as_deref()]

@@ -256,6 +256,45 @@ fn users_and_roles_commands() {
     assert!(ok(&d, &["roles", "remove", "ann@example.com", "admin"]).contains("does not have"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_create_checks_deliverability_when_turned_on() {
+    use portcullis_core::testing::{ZoneRecord, ZoneServer};
+    let dns = ZoneServer::start(
+        &[("example.com", vec![ZoneRecord::Mx(10, "mx.example.com")])],
+        &[],
+    )
+    .await
+    .unwrap();
+    let args = format!(
+        r#"{{"check_deliverability": true, "timeout": 1, "nameservers": ["{}"]}}"#,
+        dns.addr()
+    );
+    let d = Dir::new();
+    let create = |email: &str| {
+        cmd(&d)
+            .args([
+                "users",
+                "create",
+                email,
+                "--password",
+                "quixotic-lantern-fjord",
+            ])
+            .env("SECURITY_EMAIL_VALIDATOR_ARGS", &args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = create("ann@nowhere.example");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("The domain name nowhere.example does not exist."),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(create("ann@example.com").status.success());
+}
+
 #[test]
 fn configuration_errors_exit_2_naming_the_key() {
     let d = Dir::new();

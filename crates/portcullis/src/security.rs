@@ -37,6 +37,7 @@ pub(crate) struct Inner {
     pub(crate) trusted_proxies: Vec<portcullis_core::config::IpRange>,
     pub(crate) password_policy: portcullis_core::policy::PasswordPolicy,
     pub(crate) breach: Option<Box<dyn portcullis_core::policy::breached::BreachChecker>>,
+    pub(crate) deliverability: Option<portcullis_core::policy::DeliverabilityCheck>,
 }
 
 /// The security layer of an application. Cheap to clone.
@@ -116,11 +117,13 @@ impl SecurityBuilder {
         let trusted_proxies = self.config.trusted_proxy_ranges();
         let password_policy = self.config.password_policy();
         let breach = self.config.breach_checker()?;
+        let deliverability = self.config.deliverability_check()?;
         Ok(Security {
             inner: Arc::new(Inner {
                 trusted_proxies,
                 password_policy,
                 breach,
+                deliverability,
                 config: self.config,
                 store,
                 hash_pool,
@@ -178,6 +181,27 @@ impl Security {
             .password_policy
             .check(&normalized, identities, self.inner.breach.as_deref())
             .await
+    }
+
+    /// When `email_validator_args` turns deliverability on, ask DNS whether the (normalised)
+    /// address's domain takes mail; the field error when it does not. A resolver that cannot
+    /// answer lets the address through (logged), so a DNS outage never stops sign-ups.
+    pub async fn check_email_deliverable(&self, email: &str) -> Option<String> {
+        use portcullis_core::policy::Deliverability;
+        let check = self.inner.deliverability.as_ref()?;
+        let (_, domain) = email.rsplit_once('@')?;
+        match check.check(domain).await {
+            Deliverability::Deliverable => None,
+            Deliverability::Undeliverable(message) => Some(message),
+            Deliverability::Unknown(reason) => {
+                tracing::warn!(
+                    domain,
+                    reason,
+                    "email deliverability unknown; address accepted"
+                );
+                None
+            }
+        }
     }
 
     /// The hashing pool.

@@ -1,5 +1,6 @@
 //! The password policy through `/register` and `/change`: breached check against a real range
-//! server on loopback (strict, best-effort, off), zxcvbn with feedback, identity equality.
+//! server on loopback (strict, best-effort, off), zxcvbn with feedback, identity equality; and
+//! the optional email deliverability check against a real DNS server on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -195,5 +196,55 @@ async fn complexity_feedback_and_identity_rule() {
     assert_eq!(
         r.response()["field_errors"]["password"],
         json!(["Password must be no more than 128 characters"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_deliverability_when_turned_on() {
+    use portcullis::core::testing::{ZoneRecord, ZoneServer};
+    let dns = ZoneServer::start(
+        &[
+            ("example.com", vec![ZoneRecord::Mx(10, "mx.example.com")]),
+            ("nullmx.example", vec![ZoneRecord::Mx(0, ".")]),
+        ],
+        &["slow.example"],
+    )
+    .await
+    .unwrap();
+    let addr = dns.addr().to_string();
+    let t = TestApp::new(move |c| {
+        c.email_validator_args = serde_json::from_value(json!({
+            "check_deliverability": true,
+            "timeout": 0.3,
+            "nameservers": [addr],
+        }))
+        .unwrap();
+    })
+    .await;
+    assert_eq!(
+        register(&t, "ann@example.com", STRONG).await.status,
+        StatusCode::OK
+    );
+    let r = register(&t, "bob@nowhere.example", STRONG).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["The domain name nowhere.example does not exist."])
+    );
+    let r = register(&t, "bob@nullmx.example", STRONG).await;
+    assert_eq!(
+        r.response()["field_errors"]["email"],
+        json!(["The domain name nullmx.example does not accept email."])
+    );
+    // DNS that cannot answer lets the address through.
+    assert_eq!(
+        register(&t, "bob@slow.example", STRONG).await.status,
+        StatusCode::OK
+    );
+    // Off (the default): no DNS at all, so an undeliverable domain registers.
+    let off = TestApp::new(|_| {}).await;
+    assert_eq!(
+        register(&off, "bob@nullmx.example", STRONG).await.status,
+        StatusCode::OK
     );
 }

@@ -182,6 +182,10 @@ pub struct Config {
     // ---- identity, views, redirects ----
     /// Region for phone numbers written without `+country` (ISO 3166 code).
     pub phone_region_default: String,
+    /// email_validator's arguments that portcullis honours: `check_deliverability` (bool,
+    /// default false), `timeout` (seconds, default 5) and, a portcullis addition,
+    /// `nameservers` (list of `ip:port`; default the system resolver).
+    pub email_validator_args: serde_json::Map<String, serde_json::Value>,
     /// Identity attributes, in lookup order (`email`, `username`, `us_phone_number`).
     pub user_identity_attributes: Vec<String>,
     /// Default of `remember`.
@@ -292,6 +296,7 @@ impl Default for Config {
             rate_limit_window: Duration::mins(5),
             trusted_proxies: Vec::new(),
             phone_region_default: "US".into(),
+            email_validator_args: serde_json::Map::new(),
             user_identity_attributes: vec!["email".into()],
             default_remember_me: false,
             default_http_auth_realm: "Login Required".into(),
@@ -311,6 +316,17 @@ impl Default for Config {
             verify_url: "/verify".into(),
         }
     }
+}
+
+/// `email_validator_args`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailValidatorArgs {
+    /// Look the domain up in DNS.
+    pub check_deliverability: bool,
+    /// Resolver timeout per query.
+    pub timeout: std::time::Duration,
+    /// Name servers to ask instead of the system's.
+    pub nameservers: Vec<std::net::SocketAddr>,
 }
 
 impl Config {
@@ -361,6 +377,7 @@ impl Config {
                 format!("unknown region {:?}", self.phone_region_default),
             );
         }
+        self.email_validator()?;
         if !matches!(self.password_normalize_form.as_str(), "" | "NFKD") {
             return bad(
                 "password_normalize_form",
@@ -496,6 +513,82 @@ impl Config {
             chain.push(Box::new(api));
         }
         Ok(Some(Box::new(Chain(chain))))
+    }
+
+    /// The parsed `email_validator_args`.
+    pub fn email_validator(&self) -> Result<EmailValidatorArgs, ConfigError> {
+        let bad = |message: String| ConfigError::Invalid {
+            key: "email_validator_args",
+            message,
+        };
+        let mut args = EmailValidatorArgs {
+            check_deliverability: false,
+            timeout: std::time::Duration::from_secs(5),
+            nameservers: Vec::new(),
+        };
+        for (k, v) in &self.email_validator_args {
+            match (k.as_str(), v) {
+                ("check_deliverability", serde_json::Value::Bool(b)) => {
+                    args.check_deliverability = *b;
+                }
+                ("timeout", serde_json::Value::Number(n)) => {
+                    let secs = n
+                        .as_f64()
+                        .filter(|s| *s > 0.0 && *s <= 60.0)
+                        .ok_or_else(|| {
+                            bad(format!("timeout must be 0 < seconds <= 60, got {n}"))
+                        })?;
+                    args.timeout = std::time::Duration::from_secs_f64(secs);
+                }
+                ("nameservers", serde_json::Value::Array(list)) => {
+                    for item in list {
+                        let addr = item
+                            .as_str()
+                            .and_then(|t| {
+                                t.parse::<std::net::SocketAddr>().ok().or_else(|| {
+                                    t.parse::<std::net::IpAddr>()
+                                        .ok()
+                                        .map(|ip| std::net::SocketAddr::new(ip, 53))
+                                })
+                            })
+                            .ok_or_else(|| {
+                                bad(format!(
+                                    "nameservers: expected \"ip\" or \"ip:port\", got {item}"
+                                ))
+                            })?;
+                        args.nameservers.push(addr);
+                    }
+                }
+                ("check_deliverability" | "timeout" | "nameservers", other) => {
+                    return Err(bad(format!("{k}: unexpected value {other}")));
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "unsupported argument {k:?} (check_deliverability, timeout, nameservers)"
+                    )));
+                }
+            }
+        }
+        Ok(args)
+    }
+
+    /// The deliverability check, when `email_validator_args` turns it on.
+    pub fn deliverability_check(
+        &self,
+    ) -> Result<Option<crate::policy::DeliverabilityCheck>, ConfigError> {
+        let args = self.email_validator()?;
+        if !args.check_deliverability {
+            return Ok(None);
+        }
+        let check = if args.nameservers.is_empty() {
+            crate::policy::DeliverabilityCheck::system(args.timeout)
+        } else {
+            crate::policy::DeliverabilityCheck::with_nameservers(&args.nameservers, args.timeout)
+        };
+        check.map(Some).map_err(|message| ConfigError::Invalid {
+            key: "email_validator_args",
+            message,
+        })
     }
 
     /// Brute-force protection rules.

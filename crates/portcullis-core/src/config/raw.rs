@@ -134,6 +134,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("rate_limit_window", KeyKind::Duration),
     ("trusted_proxies", KeyKind::List),
     ("phone_region_default", KeyKind::Str),
+    ("email_validator_args", KeyKind::Map),
     ("user_identity_attributes", KeyKind::List),
     ("default_remember_me", KeyKind::Bool),
     ("default_http_auth_realm", KeyKind::Str),

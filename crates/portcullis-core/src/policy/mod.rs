@@ -2,11 +2,13 @@
 //! protection (lockout per account, rate limits per client address).
 
 pub mod breached;
+pub mod deliverability;
 mod identity;
 pub mod lockout;
 pub mod password;
 mod phone;
 
+pub use deliverability::{Deliverability, DeliverabilityCheck};
 pub use identity::{
     is_invisible, is_invisible_not_space, is_mixed_script, normalize_email, normalize_username,
     username_errors, username_errors_within,

@@ -37,6 +37,11 @@ pub(super) async fn register(
             errors.add("password", m);
         }
     }
+    if let Some(e) = &form.email
+        && let Some(m) = security.check_email_deliverable(e).await
+    {
+        errors.add("email", m);
+    }
     // Everything but "already associated" is an input error that generic mode still reports.
     let input_errors = !errors.is_empty();
     let mut existing = None;
