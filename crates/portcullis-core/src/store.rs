@@ -3,12 +3,14 @@
 
 mod cached;
 mod memory;
+mod split;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use cached::CachedStore;
 pub use memory::MemoryStore;
+pub use split::SplitStore;
 
 use crate::model::{NewUser, Role, SessionRecord, User};
 

@@ -91,18 +91,13 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> StoreError {
     match &err {
         sqlx::Error::Database(db) => {
             if db.is_unique_violation() {
-                return StoreError::Conflict(conflict_field(db.message()));
+                let detail = db.constraint().unwrap_or_else(|| db.message());
+                return StoreError::Conflict(conflict_field(detail));
             }
-            let primary = db
-                .code()
-                .and_then(|c| c.parse::<i64>().ok())
-                .map(|c| c & 0xff);
-            match primary {
-                Some(
-                    SQLITE_BUSY | SQLITE_LOCKED | SQLITE_NOMEM | SQLITE_READONLY | SQLITE_IOERR
-                    | SQLITE_FULL | SQLITE_CANTOPEN | SQLITE_PROTOCOL | SQLITE_NOTADB,
-                ) => StoreError::Unavailable(db.message().to_owned()),
-                _ => StoreError::Backend(db.message().to_owned()),
+            if database_unavailable(db.as_ref()) {
+                StoreError::Unavailable(db.message().to_owned())
+            } else {
+                StoreError::Backend(db.message().to_owned())
             }
         }
         sqlx::Error::PoolTimedOut
@@ -116,6 +111,64 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// Whether a database's error says "not now" (busy, out of resources, shutting down) rather
+/// than "never" — per dialect, from its error codes.
+fn database_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = db.code().unwrap_or_default();
+    if db
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        let primary = code.parse::<i64>().ok().map(|c| c & 0xff);
+        return matches!(
+            primary,
+            Some(
+                SQLITE_BUSY | SQLITE_LOCKED | SQLITE_NOMEM | SQLITE_READONLY | SQLITE_IOERR
+                    | SQLITE_FULL | SQLITE_CANTOPEN | SQLITE_PROTOCOL | SQLITE_NOTADB,
+            )
+        );
+    }
+    if db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        // 08: connection exception, 53: insufficient resources, 57P: operator intervention
+        // (shutdown, cannot connect now), 40001/40P01: serialization failure / deadlock.
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || code.starts_with("57P")
+            || code == "40001"
+            || code == "40P01";
+    }
+    // MySQL/MariaDB: too many connections, lock wait timeout, deadlock, server shutting down,
+    // read-only.
+    matches!(
+        code.as_ref(),
+        "1040" | "1053" | "1205" | "1213" | "1290" | "1836" | "08S01"
+    )
+}
+
+/// A time as a naive UTC timestamp (PostgreSQL `TIMESTAMP WITHOUT TIME ZONE`, MySQL
+/// `DATETIME(6)`), to the microsecond, as SQLAlchemy stores them.
+pub(crate) fn to_naive_utc(at: OffsetDateTime) -> Result<PrimitiveDateTime, StoreError> {
+    let utc = at
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| StoreError::Backend(format!("time out of range: {at}")))?;
+    let micros = utc.microsecond();
+    let time = utc
+        .time()
+        .replace_microsecond(micros)
+        .map_err(|e| StoreError::Backend(format!("time {at}: {e}")))?;
+    Ok(PrimitiveDateTime::new(utc.date(), time))
+}
+
+/// [`to_naive_utc`] for optional values.
+pub(crate) fn opt_to_naive_utc(
+    at: Option<OffsetDateTime>,
+) -> Result<Option<PrimitiveDateTime>, StoreError> {
+    at.map(to_naive_utc).transpose()
+}
+
 /// The field a unique violation is about, from SQLite's message
 /// (`UNIQUE constraint failed: user.email` or `... failed: index 'ix_...'`).
 fn conflict_field(message: &str) -> &'static str {
@@ -127,6 +180,7 @@ fn conflict_field(message: &str) -> &'static str {
         ("email", "email"),
         ("username", "username"),
         ("role.name", "name"),
+        ("role_name", "name"),
         ("credential_id", "credential_id"),
         ("id_hash", "id_hash"),
     ];

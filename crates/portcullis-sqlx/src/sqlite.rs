@@ -12,7 +12,9 @@ use async_trait::async_trait;
 use portcullis_core::store::{
     CounterStore, RoleStore, SessionStore, StoreError, StoreResult, UserStore,
 };
-use portcullis_core::{NewUser, Role, SessionData, SessionRecord, User};
+use portcullis_core::{NewUser, Role, SessionRecord, User};
+
+use crate::{session_data_from_db, session_data_to_db};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -286,20 +288,12 @@ fn role_from_row(row: &SqliteRow) -> StoreResult<Role> {
 }
 
 fn session_from_row(row: &SqliteRow) -> StoreResult<SessionRecord> {
-    let data: String = col(row, "data")?;
-    let data: SessionData = serde_json::from_str(&data)
-        .map_err(|e| StoreError::Backend(format!("unreadable session data: {e}")))?;
     Ok(SessionRecord {
         id_hash: col(row, "id_hash")?,
         user_uniquifier: col(row, "user_uniquifier")?,
-        data,
+        data: session_data_from_db(&col::<String>(row, "data")?)?,
         expires_at: col(row, "expires_at")?,
     })
-}
-
-fn session_data_to_db(data: &SessionData) -> StoreResult<String> {
-    serde_json::to_string(data)
-        .map_err(|e| StoreError::Backend(format!("cannot encode session data: {e}")))
 }
 
 #[async_trait]

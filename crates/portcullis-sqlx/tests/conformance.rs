@@ -62,3 +62,20 @@ mod cached_sqlite {
         Arc::new(CachedStore::new(inner, Duration::from_secs(60), 1000)) as Arc<dyn Store>
     });
 }
+
+/// PostgreSQL: a database of its own per test on the server `PORTCULLIS_TEST_POSTGRES_URL`
+/// names, dropped afterwards.
+mod postgres {
+    use std::sync::Arc;
+
+    use portcullis_core::Store;
+    use portcullis_sqlx::PgStore;
+
+    portcullis_core::store_conformance_tests!(env "PORTCULLIS_TEST_POSTGRES_URL", |url: String| async move {
+        Arc::new(
+            PgStore::connect_temporary(&url)
+                .await
+                .expect("create a temporary PostgreSQL database"),
+        ) as Arc<dyn Store>
+    });
+}

@@ -33,7 +33,16 @@ use crate::store::{Store, StoreError, StoreResult};
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($make:expr) => {
-        $crate::store_conformance_tests!(@tests $make;
+        $crate::store_conformance_tests!(@list (@tests $make));
+    };
+    // A backend on a shared service: each test reads the service's URL from `$env` and, when
+    // it is not set, says so on stderr naming itself and returns (reported as skipped by name).
+    // `$make` is a closure from the URL to a future yielding the store.
+    (env $env:literal, $make:expr) => {
+        $crate::store_conformance_tests!(@list (@each_env $env, $make));
+    };
+    (@list ($($head:tt)*)) => {
+        $crate::store_conformance_tests!($($head)*;
             user_create_and_read,
             user_duplicate_email_conflict,
             user_duplicate_username_conflict,
@@ -72,6 +81,24 @@ macro_rules! store_conformance_tests {
             counter_set_delete,
             counter_concurrent_incr
         );
+    };
+    (@each_env $env:literal, $make:expr; $($check:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let Ok(url) = ::std::env::var($env) else {
+                    eprintln!(
+                        "SKIPPED {}::{}: {} is not set",
+                        module_path!(),
+                        stringify!($check),
+                        $env
+                    );
+                    return;
+                };
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = ($make)(url).await;
+                $crate::store::conformance::$check(store, stringify!($check)).await;
+            }
+        )+
     };
     (@tests $make:expr; $($check:ident),+ $(,)?) => {
         $(

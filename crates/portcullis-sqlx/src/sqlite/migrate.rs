@@ -1,23 +1,10 @@
-//! A tiny migrator: numbered SQL files embedded in the binary, applied once each, recorded in
-//! `portcullis_migrations(version, applied_at)`. Every migration is additive, so it can run on a
-//! database made by Flask-Security.
+//! The SQLite migrator (see [`crate::migrate`]).
 
 use portcullis_core::StoreError;
 use sqlx::SqlitePool;
 
 use crate::convert::map_sqlx;
-
-/// One migration.
-pub(crate) struct Migration {
-    /// Applied in ascending order; recorded once applied.
-    pub(crate) version: i64,
-    /// For logs.
-    pub(crate) name: &'static str,
-    /// The statements.
-    sql: &'static str,
-    /// `(table, column)`: skip the statements (but record the version) when the column exists.
-    skip_if_column: Option<(&'static str, &'static str)>,
-}
+use crate::migrate::Migration;
 
 /// Every SQLite migration, in order.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -90,13 +77,7 @@ pub(crate) async fn run(pool: &SqlitePool) -> Result<Vec<i64>, StoreError> {
             sqlx::raw_sql(migration.sql)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| match map_sqlx(e) {
-                    StoreError::Unavailable(msg) => StoreError::Unavailable(msg),
-                    err => StoreError::Backend(format!(
-                        "migration {:04}_{} failed: {err}",
-                        migration.version, migration.name
-                    )),
-                })?;
+                .map_err(|e| crate::migrate::failed(migration, map_sqlx(e)))?;
         }
         sqlx::query(
             "INSERT INTO portcullis_migrations (version, applied_at) \

@@ -1,0 +1,201 @@
+//! A store assembled from parts: users and roles in one backend (the SQL database), sessions
+//! and counters in another (Redis), so that several instances share short-lived state without
+//! writing it to the database.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{CounterStore, RoleStore, SessionStore, Store, StoreResult, UserStore};
+use crate::model::{NewUser, Role, SessionRecord, User};
+
+/// Users and roles from `data`; sessions and counters from `shared`.
+#[derive(Clone)]
+pub struct SplitStore {
+    data: Arc<dyn Store>,
+    sessions: Arc<dyn SessionStore>,
+    counters: Arc<dyn CounterStore>,
+    label: String,
+}
+
+impl std::fmt::Debug for SplitStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SplitStore")
+            .field("data", &self.data)
+            .field("shared", &self.label)
+            .finish()
+    }
+}
+
+impl SplitStore {
+    /// Users and roles from `data`; sessions and counters from `shared` (named `label` in
+    /// debug output).
+    pub fn new<S>(data: Arc<dyn Store>, shared: Arc<S>, label: impl Into<String>) -> Self
+    where
+        S: SessionStore + CounterStore + 'static,
+    {
+        Self {
+            data,
+            sessions: shared.clone(),
+            counters: shared,
+            label: label.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl UserStore for SplitStore {
+    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+        self.data.create_user(new).await
+    }
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        self.data.user_by_id(id).await
+    }
+    async fn user_by_uniquifier(&self, u: &str) -> StoreResult<Option<User>> {
+        self.data.user_by_uniquifier(u).await
+    }
+    async fn user_by_token_uniquifier(&self, u: &str) -> StoreResult<Option<User>> {
+        self.data.user_by_token_uniquifier(u).await
+    }
+    async fn user_by_uniquifier_shared(&self, u: &str) -> StoreResult<Option<Arc<User>>> {
+        self.data.user_by_uniquifier_shared(u).await
+    }
+    async fn user_by_token_uniquifier_shared(&self, u: &str) -> StoreResult<Option<Arc<User>>> {
+        self.data.user_by_token_uniquifier_shared(u).await
+    }
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.data.user_by_email(email).await
+    }
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.data.user_by_username(username).await
+    }
+    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
+        self.data.user_by_phone(e164).await
+    }
+    async fn set_phone(&self, id: i64, e164: Option<&str>, now: OffsetDateTime) -> StoreResult<()> {
+        self.data.set_phone(id, e164, now).await
+    }
+    async fn set_password(
+        &self,
+        id: i64,
+        hash: Option<&str>,
+        new_uniquifier: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data.set_password(id, hash, new_uniquifier, now).await
+    }
+    async fn upgrade_password(
+        &self,
+        id: i64,
+        expected: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.data.upgrade_password(id, expected, hash, now).await
+    }
+    async fn set_uniquifier(&self, id: i64, u: &str, now: OffsetDateTime) -> StoreResult<()> {
+        self.data.set_uniquifier(id, u, now).await
+    }
+    async fn set_active(&self, id: i64, active: bool, now: OffsetDateTime) -> StoreResult<bool> {
+        self.data.set_active(id, active, now).await
+    }
+    async fn set_confirmed_at(
+        &self,
+        id: i64,
+        at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data.set_confirmed_at(id, at, now).await
+    }
+    async fn record_login(&self, id: i64, at: OffsetDateTime, ip: Option<&str>) -> StoreResult<()> {
+        self.data.record_login(id, at, ip).await
+    }
+    async fn clear_mfa(&self, id: i64, now: OffsetDateTime) -> StoreResult<()> {
+        self.data.clear_mfa(id, now).await
+    }
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.data.count_users().await
+    }
+}
+
+#[async_trait]
+impl RoleStore for SplitStore {
+    async fn create_role(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<Role> {
+        self.data
+            .create_role(name, description, permissions, now)
+            .await
+    }
+    async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>> {
+        self.data.role_by_name(name).await
+    }
+    async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+        self.data.list_roles().await
+    }
+    async fn set_role_permissions(
+        &self,
+        role_id: i64,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data
+            .set_role_permissions(role_id, permissions, now)
+            .await
+    }
+    async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        self.data.add_role_to_user(user_id, role_id).await
+    }
+    async fn remove_role_from_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        self.data.remove_role_from_user(user_id, role_id).await
+    }
+    async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>> {
+        self.data.roles_of_user(user_id).await
+    }
+}
+
+#[async_trait]
+impl SessionStore for SplitStore {
+    async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        self.sessions.create_session(record).await
+    }
+    async fn load_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<SessionRecord>> {
+        self.sessions.load_session(id_hash, now).await
+    }
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        self.sessions.save_session(record).await
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.sessions.delete_session(id_hash).await
+    }
+    async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64> {
+        self.sessions.delete_user_sessions(user_uniquifier).await
+    }
+    async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64> {
+        self.sessions.delete_expired_sessions(now).await
+    }
+    async fn count_sessions(&self, now: i64) -> StoreResult<u64> {
+        self.sessions.count_sessions(now).await
+    }
+}
+
+#[async_trait]
+impl CounterStore for SplitStore {
+    async fn incr_counter(&self, key: &str, ttl: i64, now: i64) -> StoreResult<(u64, i64)> {
+        self.counters.incr_counter(key, ttl, now).await
+    }
+    async fn get_counter(&self, key: &str, now: i64) -> StoreResult<Option<(u64, i64)>> {
+        self.counters.get_counter(key, now).await
+    }
+    async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()> {
+        self.counters.set_counter(key, value, expires_at).await
+    }
+    async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
+        self.counters.delete_counters(keys).await
+    }
+}
