@@ -110,3 +110,86 @@ fn answer(
     }
     reply.to_vec().ok()
 }
+
+/// A TCP proxy on a loopback port in front of a real service (a database, Redis) that a test
+/// can cut — every open connection is closed and new ones are closed on arrival — and restore.
+#[derive(Debug)]
+pub struct TcpProxy {
+    addr: SocketAddr,
+    state: Arc<ProxyState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug, Default)]
+struct ProxyState {
+    down: std::sync::atomic::AtomicBool,
+    connections: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
+}
+
+impl TcpProxy {
+    /// Listen on a loopback port, forwarding to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(ProxyState::default());
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if shared.down.load(std::sync::atomic::Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                if let Ok(mut open) = shared.connections.lock() {
+                    open.retain(|c| !c.is_finished());
+                    open.push(conn.abort_handle());
+                }
+            }
+        });
+        Ok(Self { addr, state, task })
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The service "goes away": open connections are closed, new ones closed at once.
+    pub fn cut(&self) {
+        self.state
+            .down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut open) = self.state.connections.lock() {
+            for c in open.drain(..) {
+                c.abort();
+            }
+        }
+    }
+
+    /// The service is back.
+    pub fn restore(&self) {
+        self.state
+            .down
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.task.abort();
+    }
+}
+
+/// A loopback address where nothing listens (connections are refused).
+pub fn refusing_addr() -> std::io::Result<SocketAddr> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    l.local_addr()
+}

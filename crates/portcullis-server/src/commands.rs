@@ -8,9 +8,11 @@ use portcullis_core::crypto::password::PasswordHasher;
 use portcullis_core::crypto::random;
 use portcullis_core::events::{Event, EventSink, TracingSink};
 use portcullis_core::policy;
+use portcullis_core::store::SplitStore;
 use portcullis_core::store::Store;
 use portcullis_core::{Clock, NewUser, StoreError, SystemClock, User};
-use portcullis_sqlx::SqliteStore;
+use portcullis_redis::RedisStore;
+use portcullis_sqlx::PoolSettings;
 
 use crate::cli::{Cli, Command, Roles, Users};
 
@@ -40,16 +42,39 @@ impl CliError {
     }
 }
 
+/// The datastore the configuration names: SQL from `database_url`; with `redis_url`, sessions
+/// and brute-force counters in Redis (shared by every instance) instead.
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
     let url = &config.database_url;
-    if url.starts_with("sqlite:") {
-        let store = SqliteStore::connect(url).await?;
-        Ok(Arc::new(store))
-    } else {
-        Err(CliError::Config(format!(
-            "unsupported database URL {url:?} (this build supports sqlite://PATH)"
-        )))
+    let known = [
+        "sqlite:",
+        "postgres://",
+        "postgresql://",
+        "mysql://",
+        "mariadb://",
+    ];
+    if !known.iter().any(|k| url.starts_with(k)) {
+        return Err(CliError::Config(format!(
+            "unsupported database URL {:?} (sqlite://PATH, postgres://…, mysql://…)",
+            portcullis_sqlx::redact_url(url)
+        )));
     }
+    let settings = PoolSettings {
+        max_connections: u32::try_from(config.database_pool_size).unwrap_or(u32::MAX),
+        acquire_timeout: std::time::Duration::from_secs(
+            config.database_timeout.as_secs().unsigned_abs(),
+        ),
+    };
+    let data = portcullis_sqlx::connect(url, settings).await?;
+    let Some(redis_url) = &config.redis_url else {
+        return Ok(data);
+    };
+    let redis = RedisStore::connect(redis_url, &config.redis_key_prefix).await?;
+    Ok(Arc::new(SplitStore::new(
+        data,
+        Arc::new(redis),
+        portcullis_sqlx::redact_url(redis_url),
+    )))
 }
 
 pub async fn run(args: Cli) -> Result<(), CliError> {

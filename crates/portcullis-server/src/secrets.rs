@@ -34,6 +34,15 @@ pub fn ensure(config: &mut Config) -> Result<(), CliError> {
     if config.secret_key.is_some() && config.password_salt.is_some() {
         return Ok(());
     }
+    if !config.database_url.starts_with("sqlite:") {
+        // A shared database usually means several instances, which must sign with one key:
+        // generating one per machine would split them silently.
+        return Err(CliError::Config(
+            "with a PostgreSQL or MySQL database, set SECRET_KEY and SECURITY_PASSWORD_SALT \
+             explicitly (the same values on every instance)"
+                .into(),
+        ));
+    }
     let path = secrets_path(config);
     let mut stored: Stored = match std::fs::read_to_string(&path) {
         Ok(text) => toml::from_str(&text)

@@ -40,8 +40,12 @@ pub async fn serve(security: Security) -> Result<(), CliError> {
         .local_addr()
         .map_err(|e| CliError::Runtime(e.to_string()))?;
     tracing::info!(
-        "portcullis listening on http://{addr} (database {})",
-        redact_url(&config.database_url)
+        "portcullis listening on http://{addr} (database {}; sessions and counters in {})",
+        portcullis_sqlx::redact_url(&config.database_url),
+        config
+            .redis_url
+            .as_deref()
+            .map_or_else(|| "the database".to_owned(), portcullis_sqlx::redact_url)
     );
     axum::serve(
         listener,
@@ -52,34 +56,4 @@ pub async fn serve(security: Security) -> Result<(), CliError> {
     })
     .await
     .map_err(|e| CliError::Runtime(e.to_string()))
-}
-
-/// A database URL without its password, for logs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{tail}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            super::redact_url("sqlite://portcullis.db"),
-            "sqlite://portcullis.db"
-        );
-        assert_eq!(
-            super::redact_url("postgres://app:s3cret@db:5432/auth"),
-            "postgres://app:***@db:5432/auth"
-        );
-    }
 }

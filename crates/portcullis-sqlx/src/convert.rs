@@ -115,16 +115,20 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> StoreError {
 /// than "never" — per dialect, from its error codes.
 fn database_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
     let code = db.code().unwrap_or_default();
-    if db
-        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-        .is_some()
-    {
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         let primary = code.parse::<i64>().ok().map(|c| c & 0xff);
         return matches!(
             primary,
             Some(
-                SQLITE_BUSY | SQLITE_LOCKED | SQLITE_NOMEM | SQLITE_READONLY | SQLITE_IOERR
-                    | SQLITE_FULL | SQLITE_CANTOPEN | SQLITE_PROTOCOL | SQLITE_NOTADB,
+                SQLITE_BUSY
+                    | SQLITE_LOCKED
+                    | SQLITE_NOMEM
+                    | SQLITE_READONLY
+                    | SQLITE_IOERR
+                    | SQLITE_FULL
+                    | SQLITE_CANTOPEN
+                    | SQLITE_PROTOCOL
+                    | SQLITE_NOTADB,
             )
         );
     }
@@ -140,13 +144,33 @@ fn database_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
             || code == "40001"
             || code == "40P01";
     }
-    // MySQL/MariaDB: too many connections, lock wait timeout, deadlock, server shutting down,
-    // read-only.
-    matches!(
-        code.as_ref(),
-        "1040" | "1053" | "1205" | "1213" | "1290" | "1836" | "08S01"
-    )
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // `code()` is the SQLSTATE; the error number says more. Too many connections, server
+        // shutting down, lock wait timeout, deadlock, read-only (--read-only, or a read-only
+        // transaction), connection killed (MariaDB); SQLSTATE 08: connection exception.
+        return matches!(
+            my.number(),
+            MYSQL_TOO_MANY_CONNECTIONS
+                | MYSQL_SERVER_SHUTDOWN
+                | MYSQL_LOCK_WAIT_TIMEOUT
+                | MYSQL_DEADLOCK
+                | MYSQL_OPTION_PREVENTS_STATEMENT
+                | MYSQL_READ_ONLY_MODE
+                | MYSQL_CONNECTION_KILLED
+        ) || code.starts_with("08");
+    }
+    false
 }
+
+// MySQL/MariaDB error numbers.
+const MYSQL_TOO_MANY_CONNECTIONS: u16 = 1040;
+const MYSQL_SERVER_SHUTDOWN: u16 = 1053;
+const MYSQL_LOCK_WAIT_TIMEOUT: u16 = 1205;
+const MYSQL_DEADLOCK: u16 = 1213;
+const MYSQL_OPTION_PREVENTS_STATEMENT: u16 = 1290;
+const MYSQL_READ_ONLY_MODE: u16 = 1836;
+/// MariaDB numbering.
+const MYSQL_CONNECTION_KILLED: u16 = 1927;
 
 /// A time as a naive UTC timestamp (PostgreSQL `TIMESTAMP WITHOUT TIME ZONE`, MySQL
 /// `DATETIME(6)`), to the microsecond, as SQLAlchemy stores them.
@@ -169,9 +193,41 @@ pub(crate) fn opt_to_naive_utc(
     at.map(to_naive_utc).transpose()
 }
 
-/// The field a unique violation is about, from SQLite's message
-/// (`UNIQUE constraint failed: user.email` or `... failed: index 'ix_...'`).
+/// The field a unique violation is about, from PostgreSQL's constraint name
+/// (`user_email_key`), SQLite's message (`UNIQUE constraint failed: user.email` or
+/// `... failed: index 'ix_...'`) or MySQL's (`Duplicate entry 'x' for key 'email'`; MySQL 8
+/// says `'user.email'`).
 fn conflict_field(message: &str) -> &'static str {
+    if let Some(key) = mysql_duplicate_key(message) {
+        return match key {
+            // The unnamed UNIQUE(name) of `role`.
+            "name" => "name",
+            // The one primary key that takes a value from outside: the session id hash.
+            "PRIMARY" => "id_hash",
+            _ => fields_in(key),
+        };
+    }
+    let detail = message
+        .split_once("failed:")
+        .map_or(message, |(_, rest)| rest);
+    fields_in(detail)
+}
+
+/// The index named by MySQL's `Duplicate entry '…' for key '…'`, without a `table.` prefix. The
+/// duplicate value comes first and may contain anything (the words of a field name, quotes, even
+/// "for key '"), so the name is taken from the end of the message.
+fn mysql_duplicate_key(message: &str) -> Option<&str> {
+    const MARK: &str = " for key '";
+    if !message.starts_with("Duplicate entry '") {
+        return None;
+    }
+    let start = message.rfind(MARK)? + MARK.len();
+    let key = message[start..].strip_suffix('\'')?;
+    Some(key.rsplit_once('.').map_or(key, |(_table, index)| index))
+}
+
+/// The first known field whose name occurs in `detail`.
+fn fields_in(detail: &str) -> &'static str {
     const FIELDS: &[(&str, &str)] = &[
         ("fs_token_uniquifier", "fs_token_uniquifier"),
         ("fs_webauthn_user_handle", "fs_webauthn_user_handle"),
@@ -184,9 +240,6 @@ fn conflict_field(message: &str) -> &'static str {
         ("credential_id", "credential_id"),
         ("id_hash", "id_hash"),
     ];
-    let detail = message
-        .split_once("failed:")
-        .map_or(message, |(_, rest)| rest);
     FIELDS
         .iter()
         .find(|(needle, _)| detail.contains(needle))
@@ -287,5 +340,79 @@ mod tests {
             "name"
         );
         assert_eq!(conflict_field("something else"), "unique");
+    }
+
+    #[test]
+    fn conflict_fields_from_postgres_constraints() {
+        assert_eq!(conflict_field("user_email_key"), "email");
+        assert_eq!(conflict_field("user_username_key"), "username");
+        assert_eq!(conflict_field("user_fs_uniquifier_key"), "fs_uniquifier");
+        assert_eq!(
+            conflict_field("ix_user_fs_token_uniquifier"),
+            "fs_token_uniquifier"
+        );
+        assert_eq!(conflict_field("role_name_key"), "name");
+        assert_eq!(conflict_field("portcullis_session_pkey"), "unique");
+    }
+
+    #[test]
+    fn conflict_fields_from_mysql_messages() {
+        // MariaDB names the index only; MySQL 8 prefixes the table.
+        for (message, field) in [
+            ("Duplicate entry 'ann@example.com' for key 'email'", "email"),
+            (
+                "Duplicate entry 'ann@example.com' for key 'user.email'",
+                "email",
+            ),
+            ("Duplicate entry 'Ann' for key 'username'", "username"),
+            (
+                "Duplicate entry 'uq-1' for key 'fs_uniquifier'",
+                "fs_uniquifier",
+            ),
+            (
+                "Duplicate entry 'uq-1t' for key 'ix_user_fs_token_uniquifier'",
+                "fs_token_uniquifier",
+            ),
+            (
+                "Duplicate entry '+16502530000' for key 'us_phone_number'",
+                "us_phone_number",
+            ),
+            (
+                "Duplicate entry 'h' for key 'fs_webauthn_user_handle'",
+                "fs_webauthn_user_handle",
+            ),
+            ("Duplicate entry 'admin' for key 'name'", "name"),
+            ("Duplicate entry 'admin' for key 'role.name'", "name"),
+            ("Duplicate entry 'abc' for key 'PRIMARY'", "id_hash"),
+            (
+                "Duplicate entry 'abc' for key 'portcullis_session.PRIMARY'",
+                "id_hash",
+            ),
+            (
+                "Duplicate entry '\\x01\\x02' for key 'ix_web_authn_credential_id'",
+                "credential_id",
+            ),
+            // A second index on a column gets a numbered name.
+            (
+                "Duplicate entry 'ann@example.com' for key 'email_2'",
+                "email",
+            ),
+            ("Duplicate entry '1' for key 'something'", "unique"),
+        ] {
+            assert_eq!(conflict_field(message), field, "{message}");
+        }
+        // The value is not mistaken for the key, whatever it contains.
+        assert_eq!(
+            conflict_field("Duplicate entry 'email_fan' for key 'username'"),
+            "username"
+        );
+        assert_eq!(
+            conflict_field("Duplicate entry 'x' for key 'email'' for key 'name'"),
+            "name"
+        );
+        assert_eq!(
+            conflict_field("Duplicate entry 'fs_uniquifier@x' for key 'email'"),
+            "email"
+        );
     }
 }

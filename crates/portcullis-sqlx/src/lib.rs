@@ -10,7 +10,7 @@
 
 mod convert;
 mod migrate;
-// MYSQL mod mysql;
+mod mysql;
 mod postgres;
 mod sqlite;
 mod temporary;
@@ -20,10 +20,10 @@ use std::time::Duration;
 
 use portcullis_core::{SessionData, Store, StoreError};
 
-// MYSQL pub use mysql::MySqlStore;
+pub use mysql::MySqlStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use temporary::{TemporaryDatabase, with_database};
+pub use temporary::{TemporaryDatabase, with_address, with_database};
 
 /// Connection pool settings for the server databases (PostgreSQL, MySQL).
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +50,7 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<Arc<dyn Store>
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::connect_with(url, settings).await?))
     } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
-        Err(StoreError::Backend("MySQL: not yet".into())) // MYSQL
+        Ok(Arc::new(MySqlStore::connect_with(url, settings).await?))
     } else {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     }

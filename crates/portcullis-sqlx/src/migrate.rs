@@ -16,7 +16,10 @@ pub(crate) struct Migration {
 }
 
 /// A migration's statements failed: name it.
-pub(crate) fn failed(migration: &Migration, err: portcullis_core::StoreError) -> portcullis_core::StoreError {
+pub(crate) fn failed(
+    migration: &Migration,
+    err: portcullis_core::StoreError,
+) -> portcullis_core::StoreError {
     use portcullis_core::StoreError;
     match err {
         StoreError::Unavailable(msg) => StoreError::Unavailable(msg),

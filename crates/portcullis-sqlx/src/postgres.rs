@@ -15,9 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Row};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::convert::{
-    asa_list_from_db, asa_list_to_db, map_sqlx, opt_to_naive_utc, to_naive_utc,
-};
+use crate::convert::{asa_list_from_db, asa_list_to_db, map_sqlx, opt_to_naive_utc, to_naive_utc};
 use crate::temporary::TemporaryDatabase;
 use crate::{PoolSettings, session_data_from_db, session_data_to_db};
 
@@ -149,7 +147,10 @@ impl PgStore {
     }
 
     /// Run an UPDATE on one user; `NotFound` when no row matched.
-    async fn update_user<'q, A>(&self, query: sqlx::query::Query<'q, sqlx::Postgres, A>) -> StoreResult<()>
+    async fn update_user<'q, A>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, A>,
+    ) -> StoreResult<()>
     where
         A: sqlx::IntoArguments<sqlx::Postgres> + 'q,
     {
@@ -471,10 +472,12 @@ impl UserStore for PgStore {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         self.update_user(
-            sqlx::query("UPDATE \"user\" SET confirmed_at = $2, update_datetime = $3 WHERE id = $1")
-                .bind(int4(user_id))
-                .bind(opt_to_naive_utc(at)?)
-                .bind(to_naive_utc(now)?),
+            sqlx::query(
+                "UPDATE \"user\" SET confirmed_at = $2, update_datetime = $3 WHERE id = $1",
+            )
+            .bind(int4(user_id))
+            .bind(opt_to_naive_utc(at)?)
+            .bind(to_naive_utc(now)?),
         )
         .await
     }

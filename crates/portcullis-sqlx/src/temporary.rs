@@ -54,6 +54,20 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// `url` with its host and port replaced by `addr` (to go through a proxy, say); user,
+/// password, database and query are kept.
+pub fn with_address(url: &str, addr: std::net::SocketAddr) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, _)) => format!("{scheme}://{userinfo}@{addr}{tail}"),
+        None => format!("{scheme}://{addr}{tail}"),
+    }
+}
+
 impl TemporaryDatabase {
     /// Create `portcullis_test_<pid>_<time>_<n>` on the server `admin_url` points at (any
     /// database the user can connect to, e.g. `postgres://postgres@127.0.0.1/test`).
@@ -111,7 +125,9 @@ async fn execute(url: &str, statement: &str) -> Result<(), StoreError> {
             c.close().await.map_err(map_sqlx)
         }
         Dialect::MySql => {
-            let mut c = sqlx::MySqlConnection::connect(url).await.map_err(map_sqlx)?;
+            let mut c = sqlx::MySqlConnection::connect(url)
+                .await
+                .map_err(map_sqlx)?;
             sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
                 .execute(&mut c)
                 .await
@@ -148,6 +164,7 @@ impl Drop for TemporaryDatabase {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::with_database;
 
     #[test]
@@ -160,9 +177,15 @@ mod tests {
             with_database("mysql://root@127.0.0.1:3306/test?ssl-mode=disabled", "x"),
             "mysql://root@127.0.0.1:3306/x?ssl-mode=disabled"
         );
+        assert_eq!(with_database("postgres://u:p@h", "x"), "postgres://u:p@h/x");
+        let proxy: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
         assert_eq!(
-            with_database("postgres://u:p@h", "x"),
-            "postgres://u:p@h/x"
+            super::with_address("postgres://u:p@db:5432/x?sslmode=disable", proxy),
+            "postgres://u:p@127.0.0.1:9/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_address("redis://127.0.0.1:6379/0", proxy),
+            "redis://127.0.0.1:9/0"
         );
     }
 }

@@ -79,3 +79,20 @@ mod postgres {
         ) as Arc<dyn Store>
     });
 }
+
+/// MySQL/MariaDB: a database of its own per test on the server `PORTCULLIS_TEST_MYSQL_URL`
+/// names, dropped afterwards.
+mod mysql {
+    use std::sync::Arc;
+
+    use portcullis_core::Store;
+    use portcullis_sqlx::MySqlStore;
+
+    portcullis_core::store_conformance_tests!(env "PORTCULLIS_TEST_MYSQL_URL", |url: String| async move {
+        Arc::new(
+            MySqlStore::connect_temporary(&url)
+                .await
+                .expect("create a temporary MySQL database"),
+        ) as Arc<dyn Store>
+    });
+}

@@ -49,6 +49,17 @@ pub struct Config {
     pub secret_key_fallbacks: Vec<Secret<String>>,
     /// Datastore URL (`sqlite://portcullis.db`). Env: PORTCULLIS_DATABASE_URL.
     pub database_url: String,
+    /// Most connections to a PostgreSQL/MySQL database per instance. Env:
+    /// PORTCULLIS_DATABASE_POOL_SIZE.
+    pub database_pool_size: usize,
+    /// How long a request waits for a database connection before answering 503. Env:
+    /// PORTCULLIS_DATABASE_TIMEOUT.
+    pub database_timeout: Duration,
+    /// Redis for sessions and brute-force counters shared by several instances
+    /// (`redis://host:6379/0`); none keeps them in the database. Env: PORTCULLIS_REDIS_URL.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key. Env: PORTCULLIS_REDIS_KEY_PREFIX.
+    pub redis_key_prefix: String,
     /// Listen address. Env: PORTCULLIS_BIND.
     pub bind: String,
     /// Name of the session cookie.
@@ -230,6 +241,10 @@ impl Default for Config {
             secret_key: None,
             secret_key_fallbacks: Vec::new(),
             database_url: "sqlite://portcullis.db".into(),
+            database_pool_size: 10,
+            database_timeout: Duration::secs(3),
+            redis_url: None,
+            redis_key_prefix: "portcullis:".into(),
             bind: "127.0.0.1:8080".into(),
             session_cookie_name: "session".into(),
             session_cookie_secure: false,
@@ -382,6 +397,20 @@ impl Config {
             return bad(
                 "password_normalize_form",
                 "only \"NFKD\" or \"\" (none) is supported".into(),
+            );
+        }
+        if self.database_pool_size == 0 {
+            return bad("database_pool_size", "must be at least 1".into());
+        }
+        if self.database_timeout.as_secs() <= 0 {
+            return bad("database_timeout", "must be positive".into());
+        }
+        if let Some(url) = &self.redis_url
+            && !url.starts_with("redis://")
+        {
+            return bad(
+                "redis_url",
+                "expected redis://[:password@]host:port/db (TLS to Redis, rediss://, is not supported yet)".into(),
             );
         }
         if self.cache_ttl.as_secs() < 0 {

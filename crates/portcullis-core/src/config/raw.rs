@@ -77,6 +77,10 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("secret_key", KeyKind::OptStr),
     ("secret_key_fallbacks", KeyKind::List),
     ("database_url", KeyKind::Str),
+    ("database_pool_size", KeyKind::Int),
+    ("database_timeout", KeyKind::Duration),
+    ("redis_url", KeyKind::OptStr),
+    ("redis_key_prefix", KeyKind::Str),
     ("bind", KeyKind::Str),
     ("session_cookie_name", KeyKind::Str),
     ("session_cookie_secure", KeyKind::Bool),
@@ -159,6 +163,10 @@ pub fn env_name(key: &str) -> String {
     match key {
         "secret_key" | "secret_key_fallbacks" => key.to_ascii_uppercase(),
         "database_url"
+        | "database_pool_size"
+        | "database_timeout"
+        | "redis_url"
+        | "redis_key_prefix"
         | "bind"
         | "session_cookie_name"
         | "session_cookie_secure"
