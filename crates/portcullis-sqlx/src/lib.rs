@@ -12,6 +12,7 @@ mod convert;
 mod migrate;
 mod mysql;
 mod postgres;
+mod rows;
 mod sqlite;
 mod temporary;
 

@@ -29,3 +29,53 @@ pub(crate) fn failed(
         )),
     }
 }
+
+/// The migrations of one dialect, from `migrations/<dialect>/`: every dialect has the same
+/// numbered steps, written in its own SQL.
+macro_rules! dialect_migrations {
+    ($dialect:literal) => {
+        &[
+            $crate::migrate::Migration {
+                version: 1,
+                name: "flask_security_fsqla_v3",
+                sql: include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0001_flask_security_fsqla_v3.sql"
+                )),
+                skip_if_column: None,
+            },
+            $crate::migrate::Migration {
+                version: 2,
+                name: "fs_token_uniquifier",
+                sql: include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0002_fs_token_uniquifier.sql"
+                )),
+                skip_if_column: Some(("user", "fs_token_uniquifier")),
+            },
+            $crate::migrate::Migration {
+                version: 3,
+                name: "portcullis_indexes_sessions",
+                sql: include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0003_portcullis_indexes_sessions.sql"
+                )),
+                skip_if_column: None,
+            },
+            $crate::migrate::Migration {
+                version: 4,
+                name: "portcullis_counters",
+                sql: include_str!(concat!(
+                    "../../migrations/",
+                    $dialect,
+                    "/0004_portcullis_counters.sql"
+                )),
+                skip_if_column: None,
+            },
+        ]
+    };
+}
+pub(crate) use dialect_migrations;

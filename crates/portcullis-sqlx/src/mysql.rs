@@ -12,13 +12,14 @@ use portcullis_core::store::{
     CounterStore, RoleStore, SessionStore, StoreError, StoreResult, UserStore,
 };
 use portcullis_core::{NewUser, Role, SessionRecord, User};
-use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlRow};
-use sqlx::{MySqlPool, QueryBuilder, Row};
-use time::{OffsetDateTime, PrimitiveDateTime};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::{MySqlPool, QueryBuilder};
+use time::OffsetDateTime;
 
 use crate::convert::{asa_list_from_db, asa_list_to_db, map_sqlx, opt_to_naive_utc, to_naive_utc};
+use crate::rows::{counter_from_row, role_from_row, session_from_row, user_from_row};
 use crate::temporary::TemporaryDatabase;
-use crate::{PoolSettings, session_data_from_db, session_data_to_db};
+use crate::{PoolSettings, session_data_to_db};
 
 /// The `user` columns, in the order [`user_from_row`] reads them.
 macro_rules! user_select {
@@ -267,68 +268,6 @@ async fn user_column(
     .fetch_optional(pool)
     .await
     .map_err(map_sqlx)
-}
-
-fn col<'r, T>(row: &'r MySqlRow, name: &str) -> StoreResult<T>
-where
-    T: sqlx::Decode<'r, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
-{
-    row.try_get(name)
-        .map_err(|e| StoreError::Backend(format!("reading column {name}: {e}")))
-}
-
-fn time_col(row: &MySqlRow, name: &str) -> StoreResult<Option<OffsetDateTime>> {
-    Ok(col::<Option<PrimitiveDateTime>>(row, name)?.map(PrimitiveDateTime::assume_utc))
-}
-
-fn required_time_col(row: &MySqlRow, name: &str) -> StoreResult<OffsetDateTime> {
-    time_col(row, name)?.ok_or_else(|| StoreError::Backend(format!("{name} is NULL")))
-}
-
-fn user_from_row(row: &MySqlRow) -> StoreResult<User> {
-    Ok(User {
-        id: col(row, "id")?,
-        email: col(row, "email")?,
-        username: col(row, "username")?,
-        password: col(row, "password")?,
-        active: col(row, "active")?,
-        fs_uniquifier: col(row, "fs_uniquifier")?,
-        fs_token_uniquifier: col(row, "fs_token_uniquifier")?,
-        confirmed_at: time_col(row, "confirmed_at")?,
-        last_login_at: time_col(row, "last_login_at")?,
-        current_login_at: time_col(row, "current_login_at")?,
-        last_login_ip: col(row, "last_login_ip")?,
-        current_login_ip: col(row, "current_login_ip")?,
-        login_count: col(row, "login_count")?,
-        tf_primary_method: col(row, "tf_primary_method")?,
-        tf_totp_secret: col(row, "tf_totp_secret")?,
-        tf_phone_number: col(row, "tf_phone_number")?,
-        us_totp_secrets: col(row, "us_totp_secrets")?,
-        us_phone_number: col(row, "us_phone_number")?,
-        fs_webauthn_user_handle: col(row, "fs_webauthn_user_handle")?,
-        mf_recovery_codes: col(row, "mf_recovery_codes")?,
-        create_datetime: required_time_col(row, "create_datetime")?,
-        update_datetime: required_time_col(row, "update_datetime")?,
-    })
-}
-
-fn role_from_row(row: &MySqlRow) -> StoreResult<Role> {
-    let permissions: Option<String> = col(row, "permissions")?;
-    Ok(Role {
-        id: col(row, "id")?,
-        name: col(row, "name")?,
-        description: col(row, "description")?,
-        permissions: asa_list_from_db(permissions.as_deref()),
-    })
-}
-
-fn session_from_row(row: &MySqlRow) -> StoreResult<SessionRecord> {
-    Ok(SessionRecord {
-        id_hash: col(row, "id_hash")?,
-        user_uniquifier: col(row, "user_uniquifier")?,
-        data: session_data_from_db(&col::<String>(row, "data")?)?,
-        expires_at: col(row, "expires_at")?,
-    })
 }
 
 /// The id `INSERT` gave the new row.
@@ -963,11 +902,6 @@ impl MySqlStore {
         tx.commit().await?;
         Ok(counter)
     }
-}
-
-fn counter_from_row(row: &MySqlRow) -> StoreResult<(u64, i64)> {
-    let value: i64 = col(row, "value")?;
-    Ok((u64::try_from(value).unwrap_or(0), col(row, "expires_at")?))
 }
 
 #[async_trait]

@@ -11,13 +11,14 @@ use portcullis_core::store::{
     CounterStore, RoleStore, SessionStore, StoreError, StoreResult, UserStore,
 };
 use portcullis_core::{NewUser, Role, SessionRecord, User};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
-use time::{OffsetDateTime, PrimitiveDateTime};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use time::OffsetDateTime;
 
 use crate::convert::{asa_list_from_db, asa_list_to_db, map_sqlx, opt_to_naive_utc, to_naive_utc};
+use crate::rows::{counter_from_row, role_from_row, session_from_row, user_from_row};
 use crate::temporary::TemporaryDatabase;
-use crate::{PoolSettings, session_data_from_db, session_data_to_db};
+use crate::{PoolSettings, session_data_to_db};
 
 /// The `user` columns, in the order [`user_from_row`] reads them.
 macro_rules! user_select {
@@ -173,68 +174,6 @@ impl PgStore {
             Err(StoreError::NotFound)
         }
     }
-}
-
-fn col<'r, T>(row: &'r PgRow, name: &str) -> StoreResult<T>
-where
-    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-{
-    row.try_get(name)
-        .map_err(|e| StoreError::Backend(format!("reading column {name}: {e}")))
-}
-
-fn time_col(row: &PgRow, name: &str) -> StoreResult<Option<OffsetDateTime>> {
-    Ok(col::<Option<PrimitiveDateTime>>(row, name)?.map(PrimitiveDateTime::assume_utc))
-}
-
-fn required_time_col(row: &PgRow, name: &str) -> StoreResult<OffsetDateTime> {
-    time_col(row, name)?.ok_or_else(|| StoreError::Backend(format!("{name} is NULL")))
-}
-
-fn user_from_row(row: &PgRow) -> StoreResult<User> {
-    Ok(User {
-        id: i64::from(col::<i32>(row, "id")?),
-        email: col(row, "email")?,
-        username: col(row, "username")?,
-        password: col(row, "password")?,
-        active: col(row, "active")?,
-        fs_uniquifier: col(row, "fs_uniquifier")?,
-        fs_token_uniquifier: col(row, "fs_token_uniquifier")?,
-        confirmed_at: time_col(row, "confirmed_at")?,
-        last_login_at: time_col(row, "last_login_at")?,
-        current_login_at: time_col(row, "current_login_at")?,
-        last_login_ip: col(row, "last_login_ip")?,
-        current_login_ip: col(row, "current_login_ip")?,
-        login_count: col::<Option<i32>>(row, "login_count")?.map(i64::from),
-        tf_primary_method: col(row, "tf_primary_method")?,
-        tf_totp_secret: col(row, "tf_totp_secret")?,
-        tf_phone_number: col(row, "tf_phone_number")?,
-        us_totp_secrets: col(row, "us_totp_secrets")?,
-        us_phone_number: col(row, "us_phone_number")?,
-        fs_webauthn_user_handle: col(row, "fs_webauthn_user_handle")?,
-        mf_recovery_codes: col(row, "mf_recovery_codes")?,
-        create_datetime: required_time_col(row, "create_datetime")?,
-        update_datetime: required_time_col(row, "update_datetime")?,
-    })
-}
-
-fn role_from_row(row: &PgRow) -> StoreResult<Role> {
-    let permissions: Option<String> = col(row, "permissions")?;
-    Ok(Role {
-        id: i64::from(col::<i32>(row, "id")?),
-        name: col(row, "name")?,
-        description: col(row, "description")?,
-        permissions: asa_list_from_db(permissions.as_deref()),
-    })
-}
-
-fn session_from_row(row: &PgRow) -> StoreResult<SessionRecord> {
-    Ok(SessionRecord {
-        id_hash: col(row, "id_hash")?,
-        user_uniquifier: col(row, "user_uniquifier")?,
-        data: session_data_from_db(&col::<String>(row, "data")?)?,
-        expires_at: col(row, "expires_at")?,
-    })
 }
 
 /// An id for an `INTEGER` (int4) column; `None` (no such row) when out of range.
@@ -752,11 +691,6 @@ impl SessionStore for PgStore {
                 .map_err(map_sqlx)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
-}
-
-fn counter_from_row(row: &PgRow) -> StoreResult<(u64, i64)> {
-    let value: i64 = col(row, "value")?;
-    Ok((u64::try_from(value).unwrap_or(0), col(row, "expires_at")?))
 }
 
 #[async_trait]

@@ -14,17 +14,15 @@ use portcullis_core::store::{
 };
 use portcullis_core::{NewUser, Role, SessionRecord, User};
 
-use crate::{session_data_from_db, session_data_to_db};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{Row, SqlitePool};
+use crate::session_data_to_db;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use time::OffsetDateTime;
 
 use crate::convert::{
-    asa_list_from_db, asa_list_to_db, datetime_from_db, datetime_to_db, map_sqlx,
-    opt_datetime_from_db, opt_datetime_to_db,
+    asa_list_from_db, asa_list_to_db, datetime_to_db, map_sqlx, opt_datetime_to_db,
 };
+use crate::rows::{counter_from_row, role_from_row, session_from_row, user_from_row};
 
 /// Connections in a file database's pool (SQLite serialises writers anyway).
 const FILE_POOL_SIZE: u32 = 4;
@@ -240,60 +238,6 @@ impl SqliteStore {
 
 fn is_memory_url(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
-}
-
-fn col<'r, T>(row: &'r SqliteRow, name: &str) -> StoreResult<T>
-where
-    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    row.try_get(name)
-        .map_err(|e| StoreError::Backend(format!("reading column {name}: {e}")))
-}
-
-fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
-    Ok(User {
-        id: col(row, "id")?,
-        email: col(row, "email")?,
-        username: col(row, "username")?,
-        password: col(row, "password")?,
-        active: col(row, "active")?,
-        fs_uniquifier: col(row, "fs_uniquifier")?,
-        fs_token_uniquifier: col(row, "fs_token_uniquifier")?,
-        confirmed_at: opt_datetime_from_db(col(row, "confirmed_at")?)?,
-        last_login_at: opt_datetime_from_db(col(row, "last_login_at")?)?,
-        current_login_at: opt_datetime_from_db(col(row, "current_login_at")?)?,
-        last_login_ip: col(row, "last_login_ip")?,
-        current_login_ip: col(row, "current_login_ip")?,
-        login_count: col(row, "login_count")?,
-        tf_primary_method: col(row, "tf_primary_method")?,
-        tf_totp_secret: col(row, "tf_totp_secret")?,
-        tf_phone_number: col(row, "tf_phone_number")?,
-        us_totp_secrets: col(row, "us_totp_secrets")?,
-        us_phone_number: col(row, "us_phone_number")?,
-        fs_webauthn_user_handle: col(row, "fs_webauthn_user_handle")?,
-        mf_recovery_codes: col(row, "mf_recovery_codes")?,
-        create_datetime: datetime_from_db(&col::<String>(row, "create_datetime")?)?,
-        update_datetime: datetime_from_db(&col::<String>(row, "update_datetime")?)?,
-    })
-}
-
-fn role_from_row(row: &SqliteRow) -> StoreResult<Role> {
-    let permissions: Option<String> = col(row, "permissions")?;
-    Ok(Role {
-        id: col(row, "id")?,
-        name: col(row, "name")?,
-        description: col(row, "description")?,
-        permissions: asa_list_from_db(permissions.as_deref()),
-    })
-}
-
-fn session_from_row(row: &SqliteRow) -> StoreResult<SessionRecord> {
-    Ok(SessionRecord {
-        id_hash: col(row, "id_hash")?,
-        user_uniquifier: col(row, "user_uniquifier")?,
-        data: session_data_from_db(&col::<String>(row, "data")?)?,
-        expires_at: col(row, "expires_at")?,
-    })
 }
 
 #[async_trait]
@@ -832,9 +776,7 @@ impl CounterStore for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(map_sqlx)?;
-        let value: i64 = row.try_get("value").map_err(map_sqlx)?;
-        let expires_at: i64 = row.try_get("expires_at").map_err(map_sqlx)?;
-        Ok((u64::try_from(value).unwrap_or(0), expires_at))
+        counter_from_row(&row)
     }
 
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
@@ -846,12 +788,7 @@ impl CounterStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_sqlx)?;
-        row.map(|row| {
-            let value: i64 = row.try_get("value").map_err(map_sqlx)?;
-            let expires_at: i64 = row.try_get("expires_at").map_err(map_sqlx)?;
-            Ok((u64::try_from(value).unwrap_or(0), expires_at))
-        })
-        .transpose()
+        row.as_ref().map(counter_from_row).transpose()
     }
 
     async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()> {

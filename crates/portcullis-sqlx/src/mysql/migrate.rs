@@ -24,32 +24,7 @@ macro_rules! lock_name {
 }
 
 /// Every MySQL/MariaDB migration, in order.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "flask_security_fsqla_v3",
-        sql: include_str!("../../migrations/mysql/0001_flask_security_fsqla_v3.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 2,
-        name: "fs_token_uniquifier",
-        sql: include_str!("../../migrations/mysql/0002_fs_token_uniquifier.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 3,
-        name: "portcullis_indexes_sessions",
-        sql: include_str!("../../migrations/mysql/0003_portcullis_indexes_sessions.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 4,
-        name: "portcullis_counters",
-        sql: include_str!("../../migrations/mysql/0004_portcullis_counters.sql"),
-        skip_if_column: None,
-    },
-];
+pub(crate) const MIGRATIONS: &[Migration] = crate::migrate::dialect_migrations!("mysql");
 
 /// Apply every migration not applied yet; returns the versions this call applied.
 pub(crate) async fn run(pool: &MySqlPool) -> Result<Vec<i64>, StoreError> {

@@ -11,32 +11,7 @@ use crate::migrate::Migration;
 const LOCK_KEY: i64 = 0x706f_7274_6375_6c6c;
 
 /// Every PostgreSQL migration, in order.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "flask_security_fsqla_v3",
-        sql: include_str!("../../migrations/postgres/0001_flask_security_fsqla_v3.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 2,
-        name: "fs_token_uniquifier",
-        sql: include_str!("../../migrations/postgres/0002_fs_token_uniquifier.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 3,
-        name: "portcullis_indexes_sessions",
-        sql: include_str!("../../migrations/postgres/0003_portcullis_indexes_sessions.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 4,
-        name: "portcullis_counters",
-        sql: include_str!("../../migrations/postgres/0004_portcullis_counters.sql"),
-        skip_if_column: None,
-    },
-];
+pub(crate) const MIGRATIONS: &[Migration] = crate::migrate::dialect_migrations!("postgres");
 
 /// Apply every migration not applied yet; returns the versions this call applied.
 pub(crate) async fn run(pool: &PgPool) -> Result<Vec<i64>, StoreError> {

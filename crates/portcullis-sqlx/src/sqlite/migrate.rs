@@ -7,32 +7,7 @@ use crate::convert::map_sqlx;
 use crate::migrate::Migration;
 
 /// Every SQLite migration, in order.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "flask_security_fsqla_v3",
-        sql: include_str!("../../migrations/sqlite/0001_flask_security_fsqla_v3.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 2,
-        name: "fs_token_uniquifier",
-        sql: include_str!("../../migrations/sqlite/0002_fs_token_uniquifier.sql"),
-        skip_if_column: Some(("user", "fs_token_uniquifier")),
-    },
-    Migration {
-        version: 3,
-        name: "portcullis_indexes_sessions",
-        sql: include_str!("../../migrations/sqlite/0003_portcullis_indexes_sessions.sql"),
-        skip_if_column: None,
-    },
-    Migration {
-        version: 4,
-        name: "portcullis_counters",
-        sql: include_str!("../../migrations/sqlite/0004_portcullis_counters.sql"),
-        skip_if_column: None,
-    },
-];
+pub(crate) const MIGRATIONS: &[Migration] = crate::migrate::dialect_migrations!("sqlite");
 
 /// Apply every migration not applied yet. Each runs in its own write transaction that first
 /// re-checks the record, so two processes opening one database at once apply it once.
