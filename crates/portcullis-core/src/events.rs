@@ -56,6 +56,46 @@ pub enum Event {
         /// User id.
         user_id: i64,
     },
+    /// A confirmation link was mailed (`confirm_instructions_sent`).
+    ConfirmInstructionsSent {
+        /// User id.
+        user_id: i64,
+    },
+    /// A user confirmed their email (`user_confirmed`).
+    UserConfirmed {
+        /// User id.
+        user_id: i64,
+    },
+    /// A reset link was mailed (`reset_password_instructions_sent`).
+    ResetInstructionsSent {
+        /// User id.
+        user_id: i64,
+    },
+    /// A password was reset through a mailed link (`password_reset`).
+    PasswordReset {
+        /// User id.
+        user_id: i64,
+    },
+    /// A change-email link was mailed to the new address (`change_email_instructions_sent`).
+    ChangeEmailInstructionsSent {
+        /// User id.
+        user_id: i64,
+    },
+    /// A new email address was confirmed and replaced the old one (`change_email_confirmed`).
+    EmailChanged {
+        /// User id.
+        user_id: i64,
+    },
+    /// A username reminder was mailed (`username_recovery_email_sent`).
+    UsernameRecoverySent {
+        /// User id.
+        user_id: i64,
+    },
+    /// A user changed their username (`username_changed`).
+    UsernameChanged {
+        /// User id.
+        user_id: i64,
+    },
     /// A stored hash was upgraded to the current scheme.
     PasswordRehashed {
         /// User id.

@@ -73,6 +73,28 @@ pub trait UserStore: Send + Sync {
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// By unified sign-in phone number (E.164, exact).
     async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>>;
+    /// Replace the email (change-email confirmed) and set `confirmed_at` to `confirmed_at` (the
+    /// new address was just proven). `NotFound` for an unknown id (whatever the address);
+    /// `Conflict("email")` when another user has the address, ignoring case as
+    /// [`UserStore::create_user`] does, and under concurrency as strictly (a racing
+    /// `create_user` or `set_email` for the same address in any case cannot also succeed). A
+    /// user may change the case of their own address.
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Set or clear the username. `NotFound` for an unknown id; `Conflict("username")` when
+    /// another user has it, ignoring case (as [`UserStore::set_email`]). Any number of users
+    /// may have none.
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Set or clear the unified sign-in phone number (an identity: unique, `Conflict`).
     async fn set_phone(
         &self,

@@ -87,9 +87,15 @@ pub async fn run(args: Cli) -> Result<(), CliError> {
     let store = open_store(&config).await?;
     match args.command {
         Command::Serve => {
-            let security = Security::builder_arc(config, store)
+            let (outbox, mail_line) = crate::serve::mail_destination(&config);
+            let mut builder = Security::builder_arc(config, store);
+            if let Some(outbox) = outbox {
+                builder = builder.mailer(outbox);
+            }
+            let security = builder
                 .build()
                 .map_err(|e| CliError::Config(e.to_string()))?;
+            tracing::info!("{mail_line}");
             crate::serve::serve(security).await
         }
         Command::Users(cmd) => users(&config, store.as_ref(), cmd).await,

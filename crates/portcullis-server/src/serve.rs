@@ -8,6 +8,28 @@ use portcullis::Security;
 
 use crate::commands::CliError;
 
+/// Where `serve` sends mail: the SMTP server of `smtp_url` (Security's default mailer), else
+/// the `mail_outbox` directory, so a development server needs no mail set-up and its links can
+/// be read from the files. Returns the outbox mailer to give the builder (none for SMTP) and
+/// the line to log at startup (no password in it).
+pub fn mail_destination(
+    config: &portcullis::Config,
+) -> (Option<portcullis::mail::OutboxMailer>, String) {
+    if let Some(url) = &config.smtp_url {
+        return (
+            None,
+            format!("mail goes to {}", portcullis::mail::redact_url(url)),
+        );
+    }
+    let dir = std::path::absolute(&config.mail_outbox)
+        .unwrap_or_else(|_| std::path::PathBuf::from(&config.mail_outbox));
+    let line = format!(
+        "mail goes to the outbox directory {} until PORTCULLIS_SMTP_URL is set",
+        dir.display()
+    );
+    (Some(portcullis::mail::OutboxMailer::new(dir)), line)
+}
+
 pub async fn serve(security: Security) -> Result<(), CliError> {
     let config = security.config().clone();
     let app: Router = Router::new()
@@ -56,4 +78,28 @@ pub async fn serve(security: Security) -> Result<(), CliError> {
     })
     .await
     .map_err(|e| CliError::Runtime(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_goes_to_the_outbox_until_smtp_is_set() {
+        let config = portcullis::Config::default();
+        let (outbox, line) = mail_destination(&config);
+        let outbox = outbox.unwrap();
+        assert!(outbox.dir().is_absolute());
+        assert!(outbox.dir().ends_with("outbox/mail"));
+        assert!(line.contains(&outbox.dir().display().to_string()), "{line}");
+        assert!(line.contains("PORTCULLIS_SMTP_URL"), "{line}");
+
+        let config = portcullis::Config {
+            smtp_url: Some("smtps://me:s3cret@mail.example.com".into()),
+            ..portcullis::Config::default()
+        };
+        let (outbox, line) = mail_destination(&config);
+        assert!(outbox.is_none());
+        assert_eq!(line, "mail goes to smtps://me:***@mail.example.com");
+    }
 }

@@ -1,47 +1,16 @@
 //! The `portcullis` binary: users/roles commands, configuration errors, and `serve`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::Dir;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        let p = std::env::temp_dir().join(format!(
-            "portcullis-cli-{}-{}",
-            std::process::id(),
-            portcullis_core::crypto::random::token_hex(6)
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn cmd(dir: &Dir) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portcullis"));
-    c.current_dir(dir.path())
-        .env_remove("SECRET_KEY")
-        .env_remove("PORTCULLIS_DATABASE_URL")
-        .env_remove("PORTCULLIS_BIND")
-        .env("PORTCULLIS_LOG", "warn")
-        // cheap hashing for tests
-        .env(
-            "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS",
-            r#"{"argon2__memory_cost":1024,"argon2__rounds":1,"argon2__parallelism":1}"#,
-        );
-    c
+    common::portcullis(dir.path())
 }
 
 fn run(dir: &Dir, args: &[&str]) -> Output {

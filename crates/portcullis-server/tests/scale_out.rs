@@ -5,9 +5,11 @@
 //! by `.ci/run`); without them the test says it is skipped, by name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{Instance, eventually, http, session_cookie, start};
 
 use portcullis_core::store::SessionStore;
 use portcullis_redis::RedisStore;
@@ -16,132 +18,16 @@ use portcullis_sqlx::TemporaryDatabase;
 const PASSWORD: &str = "ann password 1";
 const NEW_PASSWORD: &str = "ann password 2, longer";
 
-struct Instance {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn cmd(dir: &std::path::Path, db: &str, redis: &str, prefix: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portcullis"));
-    c.current_dir(dir)
-        .env("PORTCULLIS_DATABASE_URL", db)
+    let mut c = common::portcullis(dir);
+    c.env("PORTCULLIS_DATABASE_URL", db)
         .env("PORTCULLIS_REDIS_URL", redis)
         .env("PORTCULLIS_REDIS_KEY_PREFIX", prefix)
         .env("SECRET_KEY", "scale-out-secret-key")
         .env("SECURITY_PASSWORD_SALT", "scale-out-salt")
         .env("SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS", "true")
-        .env("SECURITY_CHANGEABLE", "true")
-        .env("PORTCULLIS_LOG", "info")
-        .env(
-            "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS",
-            r#"{"argon2__memory_cost":1024,"argon2__rounds":1,"argon2__parallelism":1}"#,
-        )
-        .env_remove("PORTCULLIS_BIND");
+        .env("SECURITY_CHANGEABLE", "true");
     c
-}
-
-fn start(mut command: Command) -> Instance {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let addr = format!("127.0.0.1:{port}");
-    let child = command
-        .args(["serve"])
-        .env("PORTCULLIS_BIND", &addr)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Owned by an Instance at once: killed and waited for on every path, panics included.
-    let mut instance = Instance { child, addr };
-    let stderr = instance.child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            if line.contains("listening on") {
-                // Keep draining so the child never blocks on a full pipe.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
-                return instance;
-            }
-            seen.push(line);
-        }
-    }
-    panic!("instance did not start: {seen:#?}");
-}
-
-struct Reply {
-    status: u16,
-    head: String,
-    json: serde_json::Value,
-}
-
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n"
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if !body.is_empty() {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    Reply {
-        status,
-        head: head.to_owned(),
-        json: serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
-    }
-}
-
-/// `name=value` of the session cookie a response sets.
-fn session_cookie(head: &str) -> String {
-    head.lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("set-cookie").then(|| v.trim())
-        })
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .find(|c| c.starts_with("session="))
-        .expect("a session cookie")
-}
-
-/// Wait (up to the cache TTL and some) until `check` holds.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !check() {
-        assert!(Instant::now() < deadline, "{what}: did not happen");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -51,12 +51,16 @@ macro_rules! exact {
 /// How emails and usernames are matched ignoring case. With a case-insensitive collation
 /// (`…_ci`, what MariaDB, MySQL and the tables made here use) a plain `=` already ignores case
 /// and uses the UNIQUE index; with another one (`…_bin`, `…_cs`) `lower()` on both sides does,
-/// without an index. Each query binds the value twice (match, then preference for the exact
-/// spelling).
+/// without an index. The lookups (`by_*`) bind the value twice (match, then preference for the
+/// exact spelling).
 #[derive(Debug, Clone, Copy)]
 struct CaseQueries {
     email_taken: &'static str,
     username_taken: &'static str,
+    /// Binds the value, then the id of the user who may keep it.
+    email_taken_by_other: &'static str,
+    /// Binds the value, then the id of the user who may keep it.
+    username_taken_by_other: &'static str,
     by_email: &'static str,
     by_username: &'static str,
 }
@@ -64,6 +68,8 @@ struct CaseQueries {
 const CASE_BY_COLLATION: CaseQueries = CaseQueries {
     email_taken: "SELECT 1 FROM `user` WHERE email = ? LIMIT 1",
     username_taken: "SELECT 1 FROM `user` WHERE username = ? LIMIT 1",
+    email_taken_by_other: "SELECT 1 FROM `user` WHERE email = ? AND id <> ? LIMIT 1",
+    username_taken_by_other: "SELECT 1 FROM `user` WHERE username = ? AND id <> ? LIMIT 1",
     by_email: user_select!(concat!(
         "WHERE email = ? ORDER BY ",
         exact!("email"),
@@ -79,6 +85,8 @@ const CASE_BY_COLLATION: CaseQueries = CaseQueries {
 const CASE_BY_LOWER: CaseQueries = CaseQueries {
     email_taken: "SELECT 1 FROM `user` WHERE lower(email) = lower(?) LIMIT 1",
     username_taken: "SELECT 1 FROM `user` WHERE lower(username) = lower(?) LIMIT 1",
+    email_taken_by_other: "SELECT 1 FROM `user` WHERE lower(email) = lower(?) AND id <> ? LIMIT 1",
+    username_taken_by_other: "SELECT 1 FROM `user` WHERE lower(username) = lower(?) AND id <> ? LIMIT 1",
     by_email: user_select!(concat!(
         "WHERE lower(email) = lower(?) ORDER BY ",
         exact!("email"),
@@ -98,8 +106,9 @@ const CASE_BY_LOWER: CaseQueries = CaseQueries {
 /// Open it with [`MySqlStore::connect`]; the embedded migrations are additive, so a database
 /// made by Flask-Security keeps working with Flask-Security. Emails and usernames are unique
 /// ignoring case through the tables' case-insensitive collation: the UNIQUE indexes reject
-/// `ann@x` next to `Ann@x`, even when two instances register them at once. Uniquifiers, role
-/// names, password hashes, phone numbers, session ids and counter keys are compared exactly.
+/// `ann@x` next to `Ann@x`, even when two instances register (or change to) them at once.
+/// Uniquifiers, role names, password hashes, phone numbers, session ids and counter keys are
+/// compared exactly.
 /// The driver sets `CLIENT_FOUND_ROWS`, so an UPDATE reports the rows it matched; the store
 /// double-checks existence when none is reported anyway.
 #[derive(Clone)]
@@ -270,6 +279,19 @@ async fn user_column(
     .map_err(map_sqlx)
 }
 
+/// Whether the user exists, read inside a transaction.
+async fn user_exists_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::MySql>,
+    user_id: i64,
+) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM `user` WHERE id = ?")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_sqlx)?;
+    Ok(found.is_some())
+}
+
 /// The id `INSERT` gave the new row.
 fn inserted_id(result: &sqlx::mysql::MySqlQueryResult) -> StoreResult<i64> {
     i64::try_from(result.last_insert_id())
@@ -395,6 +417,88 @@ impl UserStore for MySqlStore {
             .bind(e164),
         )
         .await
+    }
+
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let confirmed_at = opt_to_naive_utc(confirmed_at)?;
+        let now = to_naive_utc(now)?;
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        if !user_exists_in(&mut tx, user_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        // As in `create_user`: the check names the field of a clash with a committed user; a
+        // clash with a change or registration still in flight is caught by the
+        // (case-insensitive) UNIQUE index, which makes the UPDATE wait for the other
+        // transaction and fail with a duplicate key (`Conflict("email")` from `map_sqlx`). The
+        // user's own row never clashes with itself, so changing the case of one's own address
+        // is fine.
+        let taken: Option<i64> = sqlx::query_scalar(self.case.email_taken_by_other)
+            .bind(email)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict("email"));
+        }
+        let result = sqlx::query(
+            "UPDATE `user` SET email = ?, confirmed_at = ?, update_datetime = ? WHERE id = ?",
+        )
+        .bind(email)
+        .bind(confirmed_at)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        // CLIENT_FOUND_ROWS: the row is counted even when nothing changed.
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let now = to_naive_utc(now)?;
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        if !user_exists_in(&mut tx, user_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        // As `set_email`: the check for committed users, the UNIQUE index for the rest.
+        if let Some(username) = username {
+            let taken: Option<i64> = sqlx::query_scalar(self.case.username_taken_by_other)
+                .bind(username)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict("username"));
+            }
+        }
+        let result =
+            sqlx::query("UPDATE `user` SET username = ?, update_datetime = ? WHERE id = ?")
+                .bind(username)
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
     }
 
     async fn set_phone(

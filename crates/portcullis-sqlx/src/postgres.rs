@@ -39,9 +39,10 @@ macro_rules! user_select {
 ///
 /// Open it with [`PgStore::connect`]; the embedded migrations are additive, so a database made
 /// by Flask-Security keeps working with Flask-Security. Emails and usernames are unique
-/// ignoring case: creation takes a transaction-scoped advisory lock on the lower-cased value, so
-/// two instances registering `Ann@x` and `ann@x` at once cannot both succeed, without a unique
-/// index that an existing database with such duplicates could not build.
+/// ignoring case: creating a user and changing an email or username take a transaction-scoped
+/// advisory lock on the lower-cased value, so two instances registering (or changing to) `Ann@x`
+/// and `ann@x` at once cannot both succeed, without a unique index that an existing database
+/// with such duplicates could not build.
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -139,8 +140,13 @@ impl PgStore {
     }
 
     async fn user_exists(&self, user_id: i64) -> StoreResult<bool> {
-        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = $1")
-            .bind(user_id)
+        // Ids are int4 everywhere in this store: one SQL text, one bind type (the driver caches
+        // prepared statements by text).
+        let Some(id) = int4(user_id) else {
+            return Ok(false);
+        };
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = $1::int4")
+            .bind(id)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_sqlx)?;
@@ -174,6 +180,21 @@ impl PgStore {
             Err(StoreError::NotFound)
         }
     }
+}
+
+/// Whether the user exists, read inside a transaction. Its own SQL text: the driver caches
+/// prepared statements by text, and [`PgStore::user_exists`] prepares `... WHERE id = $1` with
+/// an int8 parameter, into which an int4 cannot be bound.
+async fn user_exists_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: i32,
+) -> StoreResult<bool> {
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = $1::int4")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_sqlx)?;
+    Ok(found.is_some())
 }
 
 /// An id for an `INTEGER` (int4) column; `None` (no such row) when out of range.
@@ -299,6 +320,110 @@ impl UserStore for PgStore {
     async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
         self.fetch_user(sqlx::query(user_select!("WHERE us_phone_number = $1 LIMIT 1")).bind(e164))
             .await
+    }
+
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let Some(id) = int4(user_id) else {
+            return Err(StoreError::NotFound);
+        };
+        let confirmed_at = opt_to_naive_utc(confirmed_at)?;
+        let now = to_naive_utc(now)?;
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        // The lock `create_user` takes for this address (ignoring case): a registration or
+        // another change to the same address waits for this transaction, then sees its result.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('portcullis:email:' || lower($1)))")
+            .bind(email)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        let exists = user_exists_in(&mut tx, id).await?;
+        if !exists {
+            return Err(StoreError::NotFound);
+        }
+        let taken: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM \"user\" WHERE lower(email) = lower($1) AND id <> $2 LIMIT 1",
+        )
+        .bind(email)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict("email"));
+        }
+        let result = sqlx::query(
+            "UPDATE \"user\" SET email = $2, confirmed_at = $3, update_datetime = $4 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(email)
+        .bind(confirmed_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let Some(id) = int4(user_id) else {
+            return Err(StoreError::NotFound);
+        };
+        let now = to_naive_utc(now)?;
+        let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+        if let Some(username) = username {
+            // The lock `create_user` takes for this username (ignoring case).
+            sqlx::query(
+                "SELECT pg_advisory_xact_lock(hashtext('portcullis:username:' || lower($1)))",
+            )
+            .bind(username)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        }
+        let exists = user_exists_in(&mut tx, id).await?;
+        if !exists {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(username) = username {
+            let taken: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM \"user\" WHERE lower(username) = lower($1) AND id <> $2 LIMIT 1",
+            )
+            .bind(username)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict("username"));
+            }
+        }
+        let result =
+            sqlx::query("UPDATE \"user\" SET username = $2, update_datetime = $3 WHERE id = $1")
+                .bind(id)
+                .bind(username)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
     }
 
     async fn set_phone(

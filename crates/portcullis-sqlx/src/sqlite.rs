@@ -453,6 +453,101 @@ impl UserStore for SqliteStore {
             .await
     }
 
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let confirmed_at = opt_datetime_to_db(confirmed_at)?;
+        let now = datetime_to_db(now)?;
+        // As in `create_user`: a write transaction from the start, so the case-insensitive
+        // check and the update are one step against every other writer.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_sqlx)?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = ?1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let taken: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM \"user\" WHERE lower(email) = lower(?1) AND id <> ?2 LIMIT 1",
+        )
+        .bind(email)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict("email"));
+        }
+        let result = sqlx::query(
+            "UPDATE \"user\" SET email = ?2, confirmed_at = ?3, update_datetime = ?4 \
+             WHERE id = ?1",
+        )
+        .bind(user_id)
+        .bind(email)
+        .bind(&confirmed_at)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        Self::touched(result.rows_affected())?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let now = datetime_to_db(now)?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_sqlx)?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = ?1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(username) = username {
+            let taken: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM \"user\" WHERE lower(username) = lower(?1) AND id <> ?2 LIMIT 1",
+            )
+            .bind(username)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict("username"));
+            }
+        }
+        let result =
+            sqlx::query("UPDATE \"user\" SET username = ?2, update_datetime = ?3 WHERE id = ?1")
+                .bind(user_id)
+                .bind(username)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        Self::touched(result.rows_affected())?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
     async fn set_phone(
         &self,
         user_id: i64,

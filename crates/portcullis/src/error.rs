@@ -22,6 +22,9 @@ pub enum Error {
     /// Template rendering failed.
     #[error("template error: {0}")]
     Template(String),
+    /// A mail a code-send endpoint promised could not be sent (already logged).
+    #[error("mail could not be sent")]
+    Mail,
 }
 
 impl IntoResponse for Error {
@@ -30,6 +33,10 @@ impl IntoResponse for Error {
             Error::Store(StoreError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The service is temporarily unavailable. Please try again later.",
+            ),
+            Error::Mail => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                crate::messages::MAIL_FAILED,
             ),
             _ => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -73,6 +73,19 @@ impl HashPool {
         self.operations.load(Ordering::Relaxed)
     }
 
+    /// Flask-Security's `hash_data` (for link tokens; slow, so it runs here).
+    pub async fn hash_data(&self, value: String) -> Result<String> {
+        self.run(move |_| portcullis_core::crypto::hash_data::hash_data(&value))
+            .await?
+            .ok_or_else(|| Error::Task("hash_data failed".into()))
+    }
+
+    /// Flask-Security's `verify_hash` for link tokens.
+    pub async fn verify_data(&self, value: String, hash: String) -> Result<bool> {
+        self.run(move |_| portcullis_core::crypto::hash_data::verify_hash_data(&value, &hash))
+            .await
+    }
+
     /// Hash a password with the configured scheme.
     pub async fn hash(&self, password: String) -> Result<String> {
         Ok(self.run(move |h| h.hash(&password)).await??)

@@ -21,6 +21,8 @@ mod flows;
 pub mod form;
 mod hashing;
 pub mod layer;
+mod links;
+pub mod mail;
 pub mod messages;
 pub mod redirect;
 pub mod respond;

@@ -67,3 +67,45 @@ pub fn account_locked(retry_after_secs: i64) -> String {
     let unit = if minutes == 1 { "minute" } else { "minutes" };
     format!("{ACCOUNT_LOCKED_PREFIX} Try again in {minutes} {unit}.")
 }
+
+/// `/confirm` sent.
+pub const CONFIRMATION_REQUEST: &str = "Confirmation instructions have been sent.";
+/// Confirmed.
+pub const EMAIL_CONFIRMED: &str = "Thank you. Your email has been confirmed.";
+/// Already confirmed.
+pub const ALREADY_CONFIRMED: &str = "Your email has already been confirmed.";
+/// Bad confirmation link.
+pub const INVALID_CONFIRMATION_TOKEN: &str = "Invalid confirmation token.";
+/// `/reset` sent.
+pub const PASSWORD_RESET_REQUEST: &str = "Instructions to reset your password have been sent.";
+/// Bad reset link.
+pub const INVALID_RESET_PASSWORD_TOKEN: &str = "Invalid reset password token.";
+/// Reset done.
+pub const PASSWORD_RESET_NO_LOGIN: &str =
+    "You successfully reset your password. Please authenticate using your new password.";
+/// `/change-email` sent.
+pub const CHANGE_EMAIL_SENT: &str =
+    "Instructions to confirm your new email address have been sent.";
+/// Change-email done.
+pub const CHANGE_EMAIL_CONFIRMED: &str = "Change of email address confirmed";
+/// Expired change-email link.
+pub const CHANGE_EMAIL_EXPIRED: &str =
+    "Your confirmation link for your new email address has expired. Please request a new one.";
+/// `/recover-username` sent.
+pub const USERNAME_RECOVERY_REQUEST: &str = "An email with your username has been sent.";
+/// Username changed.
+pub const USERNAME_CHANGE: &str = "Your username has been changed.";
+/// The new username is the current one.
+pub const USERNAME_IS_THE_SAME: &str = "The new username is the same as the current one.";
+/// Mail could not be sent.
+pub const MAIL_FAILED: &str = "The email could not be sent. Please try again later.";
+
+/// "You did not confirm your email within 2 days."
+pub fn confirmation_expired(within: &str) -> String {
+    format!("You did not confirm your email within {within}.")
+}
+
+/// "You did not reset your password within 1 day."
+pub fn password_reset_expired(within: &str) -> String {
+    format!("You did not reset your password within {within}.")
+}

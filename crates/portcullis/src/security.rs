@@ -13,6 +13,7 @@ use portcullis_core::tokens::Signer;
 
 use crate::hashing::HashPool;
 use crate::layer::AuthLayer;
+use crate::mail::{LogMailer, MailError, Mailer, Message, SmtpMailer};
 use crate::view::Templates;
 
 /// Errors building [`Security`].
@@ -33,6 +34,7 @@ pub(crate) struct Inner {
     pub(crate) signer: Signer,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) templates: Templates,
     pub(crate) trusted_proxies: Vec<portcullis_core::config::IpRange>,
     pub(crate) password_policy: portcullis_core::policy::PasswordPolicy,
@@ -58,6 +60,7 @@ pub struct SecurityBuilder {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
+    mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl std::fmt::Debug for SecurityBuilder {
@@ -79,9 +82,26 @@ impl SecurityBuilder {
         self
     }
 
+    /// Send mail with this mailer. Without one, `smtp_url` decides: an [`SmtpMailer`] when it
+    /// is set, else a [`LogMailer`] (mails are logged, not delivered; the library never writes
+    /// files an application did not ask for).
+    pub fn mailer(self, mailer: impl Mailer + 'static) -> Self {
+        self.mailer_arc(Arc::new(mailer))
+    }
+
+    /// Like [`SecurityBuilder::mailer`] with a shared mailer.
+    pub fn mailer_arc(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
     /// Validate the configuration and build.
     pub fn build(self) -> Result<Security, BuildError> {
         self.config.validate()?;
+        let mailer = match self.mailer {
+            Some(m) => m,
+            None => default_mailer(&self.config)?,
+        };
         let secret = self
             .config
             .secret_key
@@ -102,7 +122,13 @@ impl SecurityBuilder {
             .map(|s| s.expose().clone())
             .collect();
         let signer = Signer::new(&secret, &fallbacks);
-        let templates = Templates::new().map_err(|e| BuildError::Templates(e.to_string()))?;
+        let templates = Templates::new(
+            self.config
+                .template_dir
+                .as_deref()
+                .map(std::path::Path::new),
+        )
+        .map_err(BuildError::Templates)?;
         // The lookups every request makes go through a short-lived cache (see CachedStore).
         let ttl = self.config.cache_ttl.as_secs();
         let store: Arc<dyn Store> = if ttl > 0 {
@@ -130,10 +156,31 @@ impl SecurityBuilder {
                 signer,
                 clock: self.clock,
                 events: self.events,
+                mailer,
                 templates,
             }),
         })
     }
+}
+
+/// The mailer when the application sets none: SMTP when `smtp_url` is set, else the log.
+fn default_mailer(config: &Config) -> Result<Arc<dyn Mailer>, ConfigError> {
+    let Some(url) = &config.smtp_url else {
+        return Ok(Arc::new(LogMailer::new()));
+    };
+    let timeout = std::time::Duration::from_secs(config.mail_timeout.as_secs().unsigned_abs());
+    let mailer = SmtpMailer::new(url, &config.mail_from, timeout).map_err(|e| {
+        let key = if e.to_string().contains("From address") {
+            "mail_from"
+        } else {
+            "smtp_url"
+        };
+        ConfigError::Invalid {
+            key,
+            message: e.to_string(),
+        }
+    })?;
+    Ok(Arc::new(mailer))
 }
 
 impl Security {
@@ -149,6 +196,7 @@ impl Security {
             store,
             clock: Arc::new(SystemClock),
             events: Arc::new(TracingSink),
+            mailer: None,
         }
     }
 
@@ -170,6 +218,21 @@ impl Security {
     /// The clock.
     pub fn clock(&self) -> &dyn Clock {
         self.inner.clock.as_ref()
+    }
+
+    /// The mailer.
+    pub fn mailer(&self) -> &Arc<dyn Mailer> {
+        &self.inner.mailer
+    }
+
+    /// Send a mail. A failure is logged (recipient, subject and the error; never the bodies,
+    /// which carry secret links) and returned: the caller decides what the user sees.
+    pub async fn send_mail(&self, message: Message) -> Result<(), MailError> {
+        let result = self.inner.mailer.send(&message).await;
+        if let Err(e) = &result {
+            tracing::error!(to = %message.to, subject = %message.subject, error = %e, "mail not sent");
+        }
+        result
     }
 
     /// Check a new password against the configured rules (length, not an identity, breached,

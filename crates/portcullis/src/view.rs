@@ -1,4 +1,5 @@
-//! HTML pages (minijinja, embedded; same syntax as Flask-Security's Jinja templates).
+//! HTML pages and mails (minijinja, embedded; same syntax as Flask-Security's Jinja templates),
+//! each replaceable by a file in `template_dir`.
 
 use minijinja::Environment;
 
@@ -10,6 +11,111 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("change.html", include_str!("templates/change.html")),
     ("verify.html", include_str!("templates/verify.html")),
     ("logout.html", include_str!("templates/logout.html")),
+    (
+        "send_confirmation.html",
+        include_str!("templates/send_confirmation.html"),
+    ),
+    (
+        "forgot_password.html",
+        include_str!("templates/forgot_password.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("templates/reset_password.html"),
+    ),
+    (
+        "change_email.html",
+        include_str!("templates/change_email.html"),
+    ),
+    (
+        "recover_username.html",
+        include_str!("templates/recover_username.html"),
+    ),
+    (
+        "change_username.html",
+        include_str!("templates/change_username.html"),
+    ),
+    ("message.html", include_str!("templates/message.html")),
+    (
+        "mail/welcome.txt",
+        include_str!("templates/mail/welcome.txt"),
+    ),
+    (
+        "mail/welcome.html",
+        include_str!("templates/mail/welcome.html"),
+    ),
+    (
+        "mail/welcome_existing.txt",
+        include_str!("templates/mail/welcome_existing.txt"),
+    ),
+    (
+        "mail/welcome_existing.html",
+        include_str!("templates/mail/welcome_existing.html"),
+    ),
+    (
+        "mail/welcome_existing_username.txt",
+        include_str!("templates/mail/welcome_existing_username.txt"),
+    ),
+    (
+        "mail/welcome_existing_username.html",
+        include_str!("templates/mail/welcome_existing_username.html"),
+    ),
+    (
+        "mail/confirmation_instructions.txt",
+        include_str!("templates/mail/confirmation_instructions.txt"),
+    ),
+    (
+        "mail/confirmation_instructions.html",
+        include_str!("templates/mail/confirmation_instructions.html"),
+    ),
+    (
+        "mail/reset_instructions.txt",
+        include_str!("templates/mail/reset_instructions.txt"),
+    ),
+    (
+        "mail/reset_instructions.html",
+        include_str!("templates/mail/reset_instructions.html"),
+    ),
+    (
+        "mail/reset_notice.txt",
+        include_str!("templates/mail/reset_notice.txt"),
+    ),
+    (
+        "mail/reset_notice.html",
+        include_str!("templates/mail/reset_notice.html"),
+    ),
+    (
+        "mail/change_notice.txt",
+        include_str!("templates/mail/change_notice.txt"),
+    ),
+    (
+        "mail/change_notice.html",
+        include_str!("templates/mail/change_notice.html"),
+    ),
+    (
+        "mail/change_email_instructions.txt",
+        include_str!("templates/mail/change_email_instructions.txt"),
+    ),
+    (
+        "mail/change_email_instructions.html",
+        include_str!("templates/mail/change_email_instructions.html"),
+    ),
+    (
+        "mail/username_recovery.txt",
+        include_str!("templates/mail/username_recovery.txt"),
+    ),
+    (
+        "mail/username_recovery.html",
+        include_str!("templates/mail/username_recovery.html"),
+    ),
+    (
+        "mail/change_username_notice.txt",
+        include_str!("templates/mail/change_username_notice.txt"),
+    ),
+    (
+        "mail/change_username_notice.html",
+        include_str!("templates/mail/change_username_notice.html"),
+    ),
 ];
 
 /// The template set.
@@ -18,10 +124,22 @@ pub(crate) struct Templates {
 }
 
 impl Templates {
-    pub(crate) fn new() -> Result<Self, minijinja::Error> {
+    /// The built-in templates; a file of the same name (relative path) under `dir` replaces one
+    /// (pages `login.html`, …; mails `mail/welcome.txt`, …), so an application can restyle and
+    /// reword everything without forking.
+    pub(crate) fn new(dir: Option<&std::path::Path>) -> Result<Self, String> {
         let mut env = Environment::new();
         for (name, source) in TEMPLATES {
-            env.add_template(name, source)?;
+            let custom = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            match custom {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    env.add_template_owned(*name, text)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                None => env.add_template(name, source).map_err(|e| e.to_string())?,
+            }
         }
         Ok(Self { env })
     }

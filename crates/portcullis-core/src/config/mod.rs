@@ -79,6 +79,21 @@ pub struct Config {
     /// Lifetime of CSRF tokens (Flask-WTF's WTF_CSRF_TIME_LIMIT).
     pub csrf_time_limit: Duration,
 
+    // ---- mail ----
+    /// SMTP server for outgoing mail: `smtp://host:port` (no TLS; for loopback),
+    /// `smtp://host:587?tls=required` (STARTTLS), `smtp://host:587?tls=opportunistic`,
+    /// `smtps://user:password@host:465` (implicit TLS). None: the library logs mails and the
+    /// server writes them to `mail_outbox`. Env: PORTCULLIS_SMTP_URL.
+    pub smtp_url: Option<String>,
+    /// `From` of every mail (`Name <address>` or `address`). Env: PORTCULLIS_MAIL_FROM.
+    pub mail_from: String,
+    /// Directory where `portcullis serve` writes mails (one JSON file each) while no
+    /// `smtp_url` is set. Env: PORTCULLIS_MAIL_OUTBOX.
+    pub mail_outbox: String,
+    /// Longest time a mail may take to send (connection and every SMTP command, and the whole
+    /// send). Env: PORTCULLIS_MAIL_TIMEOUT.
+    pub mail_timeout: Duration,
+
     // ---- feature flags ----
     /// Enable `/register`.
     pub registerable: bool,
@@ -233,6 +248,90 @@ pub struct Config {
     pub change_url: String,
     /// Re-authentication URL.
     pub verify_url: String,
+
+    // ---- email-driven flows ----
+    /// How long a confirmation link is valid.
+    pub confirm_email_within: Duration,
+    /// How long a password-reset link is valid.
+    pub reset_password_within: Duration,
+    /// How long a change-email link is valid.
+    pub change_email_within: Duration,
+    /// Sign the user in when a confirmation link is followed.
+    pub auto_login_after_confirm: bool,
+    /// Mail a welcome (with the confirmation link when confirmable) at registration.
+    pub send_register_email: bool,
+    /// Mail a notice when the password is changed.
+    pub send_password_change_email: bool,
+    /// Mail the reset link (off: the application sends it, from the event).
+    pub send_password_reset_email: bool,
+    /// Mail a notice when the password was reset.
+    pub send_password_reset_notice_email: bool,
+    /// Mail a notice when the username changes.
+    pub send_username_change_email: bool,
+    /// `/change-email` (SECURITY_CHANGE_EMAIL).
+    pub change_email: bool,
+    /// `/change-username` (SECURITY_CHANGE_USERNAME).
+    pub change_username: bool,
+    /// `/recover-username` (SECURITY_USERNAME_RECOVERY).
+    pub username_recovery: bool,
+    /// Mails carry a text part.
+    pub email_plaintext: bool,
+    /// Mails carry an HTML part.
+    pub email_html: bool,
+    /// `spa`: email links redirect to the single-page app's views with query parameters.
+    pub redirect_behavior: Option<String>,
+    /// Host (`host:port`) of the SPA redirect views.
+    pub redirect_host: Option<String>,
+    /// SPA/form view for confirmation errors.
+    pub confirm_error_view: Option<String>,
+    /// Where a followed confirmation link goes.
+    pub post_confirm_view: Option<String>,
+    /// SPA view that shows the reset form (`?token=`).
+    pub reset_view: Option<String>,
+    /// SPA/form view for reset-link errors.
+    pub reset_error_view: Option<String>,
+    /// Where a completed reset goes (forms; default the login page).
+    pub post_reset_view: Option<String>,
+    /// SPA/form view for change-email link errors.
+    pub change_email_error_view: Option<String>,
+    /// Where a followed change-email link goes.
+    pub post_change_email_view: Option<String>,
+    /// Where a form username change goes.
+    pub post_change_username_view: Option<String>,
+    /// Confirmation URL.
+    pub confirm_url: String,
+    /// Password-reset URL.
+    pub reset_url: String,
+    /// Change-email URL.
+    pub change_email_url: String,
+    /// Change-username URL.
+    pub change_username_url: String,
+    /// Username-recovery URL.
+    pub username_recovery_url: String,
+    /// Subject of the welcome mail.
+    pub email_subject_register: String,
+    /// Subject of the confirmation mail.
+    pub email_subject_confirm: String,
+    /// Subject of the reset mail.
+    pub email_subject_password_reset: String,
+    /// Subject of the reset notice.
+    pub email_subject_password_notice: String,
+    /// Subject of the change notice.
+    pub email_subject_password_change_notice: String,
+    /// Subject of the username notice.
+    pub email_subject_username_change_notice: String,
+    /// Subject of the username-recovery mail.
+    pub email_subject_username_recovery: String,
+    /// Subject of the change-email mail.
+    pub change_email_subject: String,
+    /// The public base URL links in mails start with (`https://auth.example.com`); default `http://<bind>` with a warning. Never taken from the request's Host header. Env: PORTCULLIS_EXTERNAL_URL.
+    pub external_url: Option<String>,
+    /// In generic-response mode, the least time the forgot/confirm/recover/register answers
+    /// take, so timing does not tell known addresses from unknown ones. Env:
+    /// PORTCULLIS_GENERIC_RESPONSE_FLOOR.
+    pub generic_response_floor: Duration,
+    /// A directory whose templates (pages `*.html`, mails `mail/*.txt`/`*.html`) replace the built-in ones of the same name. Env: PORTCULLIS_TEMPLATE_DIR.
+    pub template_dir: Option<String>,
 }
 
 impl Default for Config {
@@ -253,6 +352,10 @@ impl Default for Config {
             hashing_pool_size: 0,
             cache_ttl: Duration::secs(1),
             csrf_time_limit: Duration::hours(1),
+            smtp_url: None,
+            mail_from: "portcullis <no-reply@localhost>".into(),
+            mail_outbox: "outbox/mail".into(),
+            mail_timeout: Duration::secs(10),
             registerable: false,
             confirmable: false,
             recoverable: false,
@@ -329,7 +432,67 @@ impl Default for Config {
             register_url: "/register".into(),
             change_url: "/change".into(),
             verify_url: "/verify".into(),
+            confirm_email_within: Duration::days(2),
+            reset_password_within: Duration::days(1),
+            change_email_within: Duration::hours(2),
+            auto_login_after_confirm: false,
+            send_register_email: true,
+            send_password_change_email: true,
+            send_password_reset_email: true,
+            send_password_reset_notice_email: true,
+            send_username_change_email: true,
+            change_email: false,
+            change_username: false,
+            username_recovery: false,
+            email_plaintext: true,
+            email_html: true,
+            redirect_behavior: None,
+            redirect_host: None,
+            confirm_error_view: None,
+            post_confirm_view: None,
+            reset_view: None,
+            reset_error_view: None,
+            post_reset_view: None,
+            change_email_error_view: None,
+            post_change_email_view: None,
+            post_change_username_view: None,
+            confirm_url: "/confirm".into(),
+            reset_url: "/reset".into(),
+            change_email_url: "/change-email".into(),
+            change_username_url: "/change-username".into(),
+            username_recovery_url: "/recover-username".into(),
+            email_subject_register: "Welcome".into(),
+            email_subject_confirm: "Please confirm your email".into(),
+            email_subject_password_reset: "Password reset instructions".into(),
+            email_subject_password_notice: "Your password has been reset".into(),
+            email_subject_password_change_notice: "Your password has been changed".into(),
+            email_subject_username_change_notice: "Your username has been changed".into(),
+            email_subject_username_recovery: "Your requested username".into(),
+            change_email_subject: "Confirm your new email address".into(),
+            external_url: None,
+            generic_response_floor: Duration::secs(1),
+            template_dir: None,
         }
+    }
+}
+
+/// A plausible `From`: `local@domain` or `Name <local@domain>`, one line. The SMTP mailer
+/// checks it fully when it is built.
+fn is_mailbox(text: &str) -> bool {
+    let t = text.trim();
+    let address = match (t.rfind('<'), t.strip_suffix('>')) {
+        (Some(open), Some(inner)) => &inner[open + 1..],
+        (None, None) => t,
+        _ => return false,
+    };
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !t.chars().any(char::is_control)
+        }
+        None => false,
     }
 }
 
@@ -413,6 +576,30 @@ impl Config {
                 "expected redis://[:password@]host:port/db (TLS to Redis, rediss://, is not supported yet)".into(),
             );
         }
+        if let Some(url) = &self.smtp_url {
+            let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+            if !matches!(scheme.as_deref(), Some("smtp" | "smtps")) {
+                return bad(
+                    "smtp_url",
+                    "expected smtp://host:port, smtp://host:587?tls=required or smtps://user:password@host:465".into(),
+                );
+            }
+        }
+        if !is_mailbox(&self.mail_from) {
+            return bad(
+                "mail_from",
+                format!(
+                    "expected an address or \"Name <address>\", got {:?}",
+                    self.mail_from
+                ),
+            );
+        }
+        if self.mail_outbox.trim().is_empty() {
+            return bad("mail_outbox", "must not be empty".into());
+        }
+        if self.mail_timeout.as_secs() <= 0 {
+            return bad("mail_timeout", "must be positive".into());
+        }
         if self.cache_ttl.as_secs() < 0 {
             return bad("cache_ttl", "must not be negative".into());
         }
@@ -465,6 +652,44 @@ impl Config {
             if !matches!(m.as_str(), "GET" | "POST") {
                 return bad("logout_methods", format!("unsupported method {m:?}"));
             }
+        }
+        for (key, d) in [
+            ("confirm_email_within", self.confirm_email_within),
+            ("reset_password_within", self.reset_password_within),
+            ("change_email_within", self.change_email_within),
+        ] {
+            if d.as_secs() <= 0 {
+                return bad(key, "must be positive".into());
+            }
+        }
+        if let Some(b) = &self.redirect_behavior
+            && b != "spa"
+        {
+            return bad(
+                "redirect_behavior",
+                format!("expected \"spa\" or nothing, got {b:?}"),
+            );
+        }
+        if let Some(u) = &self.external_url
+            && !((u.starts_with("http://") || u.starts_with("https://"))
+                && u.split_once("://")
+                    .is_some_and(|(_, rest)| !rest.is_empty()))
+        {
+            return bad(
+                "external_url",
+                format!("expected http(s)://host[:port][/path], got {u:?}"),
+            );
+        }
+        if (self.change_username || self.username_recovery) && !self.username_enable {
+            let key = if self.change_username {
+                "change_username"
+            } else {
+                "username_recovery"
+            };
+            return bad(key, "needs username_enable".into());
+        }
+        if !self.email_plaintext && !self.email_html {
+            return bad("email_html", "mails need a text or an HTML part".into());
         }
         Ok(())
     }

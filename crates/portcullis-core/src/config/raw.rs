@@ -89,6 +89,10 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("hashing_pool_size", KeyKind::Int),
     ("cache_ttl", KeyKind::Duration),
     ("csrf_time_limit", KeyKind::Duration),
+    ("smtp_url", KeyKind::OptStr),
+    ("mail_from", KeyKind::Str),
+    ("mail_outbox", KeyKind::Str),
+    ("mail_timeout", KeyKind::Duration),
     ("registerable", KeyKind::Bool),
     ("confirmable", KeyKind::Bool),
     ("recoverable", KeyKind::Bool),
@@ -156,6 +160,46 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("register_url", KeyKind::Str),
     ("change_url", KeyKind::Str),
     ("verify_url", KeyKind::Str),
+    ("confirm_email_within", KeyKind::Duration),
+    ("reset_password_within", KeyKind::Duration),
+    ("change_email_within", KeyKind::Duration),
+    ("auto_login_after_confirm", KeyKind::Bool),
+    ("send_register_email", KeyKind::Bool),
+    ("send_password_change_email", KeyKind::Bool),
+    ("send_password_reset_email", KeyKind::Bool),
+    ("send_password_reset_notice_email", KeyKind::Bool),
+    ("send_username_change_email", KeyKind::Bool),
+    ("change_email", KeyKind::Bool),
+    ("change_username", KeyKind::Bool),
+    ("username_recovery", KeyKind::Bool),
+    ("email_plaintext", KeyKind::Bool),
+    ("email_html", KeyKind::Bool),
+    ("redirect_behavior", KeyKind::OptStr),
+    ("redirect_host", KeyKind::OptStr),
+    ("confirm_error_view", KeyKind::OptStr),
+    ("post_confirm_view", KeyKind::OptStr),
+    ("reset_view", KeyKind::OptStr),
+    ("reset_error_view", KeyKind::OptStr),
+    ("post_reset_view", KeyKind::OptStr),
+    ("change_email_error_view", KeyKind::OptStr),
+    ("post_change_email_view", KeyKind::OptStr),
+    ("post_change_username_view", KeyKind::OptStr),
+    ("confirm_url", KeyKind::Str),
+    ("reset_url", KeyKind::Str),
+    ("change_email_url", KeyKind::Str),
+    ("change_username_url", KeyKind::Str),
+    ("username_recovery_url", KeyKind::Str),
+    ("email_subject_register", KeyKind::Str),
+    ("email_subject_confirm", KeyKind::Str),
+    ("email_subject_password_reset", KeyKind::Str),
+    ("email_subject_password_notice", KeyKind::Str),
+    ("email_subject_password_change_notice", KeyKind::Str),
+    ("email_subject_username_change_notice", KeyKind::Str),
+    ("email_subject_username_recovery", KeyKind::Str),
+    ("change_email_subject", KeyKind::Str),
+    ("external_url", KeyKind::OptStr),
+    ("generic_response_floor", KeyKind::Duration),
+    ("template_dir", KeyKind::OptStr),
 ];
 
 /// The environment variable that sets `key`.
@@ -178,7 +222,14 @@ pub fn env_name(key: &str) -> String {
         | "password_breached_list"
         | "password_breached_timeout"
         | "csrf_time_limit"
-        | "csrf_cookie_secure" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
+        | "csrf_cookie_secure"
+        | "smtp_url"
+        | "mail_from"
+        | "mail_outbox"
+        | "mail_timeout"
+        | "external_url"
+        | "template_dir"
+        | "generic_response_floor" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),
     }
 }
@@ -468,5 +519,58 @@ mod tests {
             e.to_string().contains("config") || e.to_string().contains("api_enabled_methods"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn mail_settings() {
+        let c = load(None, env(&[])).unwrap();
+        assert_eq!(c.smtp_url, None);
+        assert_eq!(c.mail_outbox, "outbox/mail");
+        assert_eq!(c.mail_timeout, Duration::secs(10));
+        assert!(c.mail_from.contains("@"));
+
+        let c = load(
+            None,
+            env(&[
+                (
+                    "PORTCULLIS_SMTP_URL",
+                    "smtps://u:p%40ss@mail.example.com:465",
+                ),
+                ("PORTCULLIS_MAIL_FROM", "Example <auth@example.com>"),
+                ("PORTCULLIS_MAIL_OUTBOX", "/tmp/mails"),
+                ("PORTCULLIS_MAIL_TIMEOUT", "30s"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.smtp_url.as_deref(),
+            Some("smtps://u:p%40ss@mail.example.com:465")
+        );
+        assert_eq!(c.mail_from, "Example <auth@example.com>");
+        assert_eq!(c.mail_outbox, "/tmp/mails");
+        assert_eq!(c.mail_timeout, Duration::secs(30));
+        load(
+            None,
+            env(&[("PORTCULLIS_SMTP_URL", "SMTP://127.0.0.1:2525")]),
+        )
+        .unwrap();
+        load(None, env(&[("PORTCULLIS_MAIL_FROM", "auth@example.com")])).unwrap();
+
+        for (name, value, key) in [
+            ("PORTCULLIS_SMTP_URL", "http://mail.example.com", "smtp_url"),
+            ("PORTCULLIS_SMTP_URL", "mail.example.com:25", "smtp_url"),
+            ("PORTCULLIS_MAIL_FROM", "nobody", "mail_from"),
+            ("PORTCULLIS_MAIL_FROM", "Name <nobody>", "mail_from"),
+            ("PORTCULLIS_MAIL_FROM", "a@b\r\nBcc: x@y", "mail_from"),
+            ("PORTCULLIS_MAIL_OUTBOX", " ", "mail_outbox"),
+            ("PORTCULLIS_MAIL_TIMEOUT", "0", "mail_timeout"),
+            ("PORTCULLIS_MAIL_TIMEOUT", "-5", "mail_timeout"),
+        ] {
+            let e = load(None, env(&[(name, value)])).unwrap_err();
+            assert!(e.to_string().contains(key), "{name}={value:?}: {e}");
+        }
+        // The secret part of a URL is not repeated in the error.
+        let e = load(None, env(&[("PORTCULLIS_SMTP_URL", "imap://u:hunter2@h")])).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 }

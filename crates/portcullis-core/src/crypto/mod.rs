@@ -1,6 +1,7 @@
 //! Cryptographic building blocks: secrets that never leak through `Debug`, constant-time
 //! comparison, OS randomness and passlib/Flask-Security compatible password hashing.
 
+pub mod hash_data;
 pub mod password;
 pub mod random;
 

@@ -190,6 +190,33 @@ impl UserStore for CachedStore {
     async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
         self.inner.user_by_phone(e164).await
     }
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        // Cached users carry the email and `confirmed_at`: drop them all, as every user write
+        // does (the generation bump keeps a lookup already in flight from putting the old
+        // user back).
+        let r = self
+            .inner
+            .set_email(user_id, email, confirmed_at, now)
+            .await;
+        self.users_changed();
+        r
+    }
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let r = self.inner.set_username(user_id, username, now).await;
+        self.users_changed();
+        r
+    }
     async fn set_phone(
         &self,
         user_id: i64,

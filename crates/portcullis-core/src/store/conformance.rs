@@ -57,6 +57,9 @@ macro_rules! store_conformance_tests {
             user_rotate_to_taken_uniquifier_conflict,
             user_set_active_reports_change,
             user_confirmed_at_round_trip,
+            user_set_email,
+            user_set_username,
+            user_set_email_concurrent,
             user_record_login_tracking,
             user_record_login_concurrent,
             user_clear_mfa,
@@ -766,6 +769,389 @@ pub async fn user_confirmed_at_round_trip(store: Arc<dyn Store>, prefix: &str) {
     assert_eq!(reload(&store, user.id).await.confirmed_at, None);
 }
 
+/// `set_email` replaces the address and `confirmed_at`: lookups by the old address miss, by the
+/// new one hit in any case; another user's address (in any case) is `Conflict("email")` and
+/// changes nothing; one's own address in another case is fine; an unknown id is `NotFound`.
+pub async fn user_set_email(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "se-a")).await;
+    let b = create(
+        &store,
+        NewUser {
+            confirmed_at: Some(T0),
+            ..new_user(prefix, "se-b")
+        },
+    )
+    .await;
+    let new = format!("New-{prefix}@Example.com");
+    let proven = datetime!(2026-02-03 04:05:06.789012 UTC);
+    let later = T0 + Duration::seconds(5);
+    // Looked up first, so that a caching store has the user cached when it changes.
+    let cached = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(cached.map(|u| u.email.clone()), Some(a.email.clone()));
+
+    ok(
+        store.set_email(a.id, &new, Some(proven), later).await,
+        "set_email",
+    );
+    let read = reload(&store, a.id).await;
+    let expected = User {
+        email: new.clone(),
+        confirmed_at: Some(proven),
+        update_datetime: later,
+        ..a.clone()
+    };
+    assert_eq!(
+        read, expected,
+        "set_email changes email, confirmed_at, update_datetime only"
+    );
+    assert!(read.is_confirmed());
+    assert_eq!(
+        ok(store.user_by_email(&a.email).await, "user_by_email(old)"),
+        None,
+        "the old address finds nobody"
+    );
+    for spelling in [new.clone(), new.to_lowercase(), new.to_uppercase()] {
+        let found = ok(store.user_by_email(&spelling).await, "user_by_email(new)");
+        assert_eq!(found.map(|u| u.id), Some(a.id), "user_by_email({spelling})");
+    }
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| (u.email.clone(), u.confirmed_at)),
+        Some((new.clone(), Some(proven))),
+        "a uniquifier lookup sees the new address at once"
+    );
+    assert_eq!(reload(&store, b.id).await, b, "other users untouched");
+
+    // Another user's address, in another case and in the same case.
+    for taken in [new.to_uppercase(), new.to_lowercase(), new.clone()] {
+        expect_conflict(
+            store.set_email(b.id, &taken, Some(later), later).await,
+            "email",
+            &format!("set_email to another user's address {taken}"),
+        );
+    }
+    assert_eq!(
+        reload(&store, b.id).await,
+        b,
+        "a conflicting set_email changes nothing"
+    );
+    assert_eq!(reload(&store, a.id).await, expected);
+
+    // One's own address in another case; `confirmed_at` is set as given (here: cleared).
+    let even_later = later + Duration::seconds(1);
+    ok(
+        store
+            .set_email(a.id, &new.to_lowercase(), None, even_later)
+            .await,
+        "set_email to own address in another case",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(read.email, new.to_lowercase());
+    assert_eq!(read.confirmed_at, None);
+    assert_eq!(read.update_datetime, even_later);
+    // Same address again, same case: fine too.
+    ok(
+        store
+            .set_email(a.id, &new.to_lowercase(), Some(proven), even_later)
+            .await,
+        "set_email to own address unchanged",
+    );
+    assert_eq!(reload(&store, a.id).await.confirmed_at, Some(proven));
+
+    // The address `a` gave up is free again, in any case.
+    ok(
+        store
+            .set_email(b.id, &a.email.to_uppercase(), Some(later), later)
+            .await,
+        "set_email to a released address",
+    );
+    let found = ok(store.user_by_email(&a.email).await, "user_by_email");
+    assert_eq!(found.map(|u| u.id), Some(b.id));
+
+    // Unknown ids: `NotFound`, whatever the address (free or taken), and nothing is created.
+    let missing = a.id.max(b.id) + 10_000;
+    let fresh = format!("fresh-{prefix}@example.com");
+    let before = ok(store.count_users().await, "count_users");
+    expect_not_found(
+        store.set_email(missing, &fresh, Some(T0), T0).await,
+        "set_email unknown id",
+    );
+    expect_not_found(
+        store.set_email(missing, &new, Some(T0), T0).await,
+        "set_email unknown id, taken address",
+    );
+    expect_not_found(
+        store.set_email(i64::MAX, &fresh, None, T0).await,
+        "set_email id i64::MAX",
+    );
+    assert_eq!(ok(store.user_by_email(&fresh).await, "user_by_email"), None);
+    assert_eq!(ok(store.count_users().await, "count_users"), before);
+
+    // A registration cannot take the new address either.
+    let dup = NewUser {
+        email: new.to_uppercase(),
+        ..new_user(prefix, "se-c")
+    };
+    expect_conflict(
+        store.create_user(dup).await,
+        "email",
+        "create_user with an address taken by set_email",
+    );
+}
+
+/// `set_username` sets, changes and clears the username; another user's (in any case) is
+/// `Conflict("username")`; one's own in another case is fine; an unknown id is `NotFound`.
+pub async fn user_set_username(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "su-a")).await;
+    let bob = format!("Bob_{prefix}");
+    let b = create(
+        &store,
+        NewUser {
+            username: Some(bob.clone()),
+            ..new_user(prefix, "su-b")
+        },
+    )
+    .await;
+    let t1 = T0 + Duration::seconds(1);
+    let t2 = T0 + Duration::seconds(2);
+    // Looked up first, so that a caching store has the user cached when it changes.
+    let cached = ok(
+        store
+            .user_by_token_uniquifier_shared(&a.fs_uniquifier)
+            .await,
+        "user_by_token_uniquifier_shared",
+    );
+    assert_eq!(cached.map(|u| u.username.clone()), Some(None));
+
+    // Set.
+    let ann = format!("Ann_{prefix}");
+    ok(
+        store.set_username(a.id, Some(&ann), t1).await,
+        "set_username",
+    );
+    let read = reload(&store, a.id).await;
+    let expected = User {
+        username: Some(ann.clone()),
+        update_datetime: t1,
+        ..a.clone()
+    };
+    assert_eq!(
+        read, expected,
+        "set_username changes username and update_datetime only"
+    );
+    let found = ok(
+        store.user_by_username(&ann.to_lowercase()).await,
+        "user_by_username",
+    );
+    assert_eq!(found.map(|u| u.id), Some(a.id));
+
+    // Change.
+    let anna = format!("Anna_{prefix}");
+    ok(
+        store.set_username(a.id, Some(&anna), t2).await,
+        "set_username change",
+    );
+    assert_eq!(
+        ok(store.user_by_username(&ann).await, "user_by_username(old)"),
+        None,
+        "the old username finds nobody"
+    );
+    let found = ok(
+        store.user_by_username(&anna.to_uppercase()).await,
+        "user_by_username(new)",
+    );
+    assert_eq!(found.map(|u| u.id), Some(a.id));
+    let by_uniquifier = ok(
+        store
+            .user_by_token_uniquifier_shared(&a.fs_uniquifier)
+            .await,
+        "user_by_token_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.and_then(|u| u.username.clone()),
+        Some(anna.clone()),
+        "a token uniquifier lookup sees the new username at once"
+    );
+
+    // One's own username in another case.
+    ok(
+        store
+            .set_username(a.id, Some(&anna.to_uppercase()), t2)
+            .await,
+        "set_username to own username in another case",
+    );
+    assert_eq!(
+        reload(&store, a.id).await.username,
+        Some(anna.to_uppercase())
+    );
+
+    // Another user's, in another case and in the same case.
+    for taken in [bob.to_lowercase(), bob.to_uppercase(), bob.clone()] {
+        expect_conflict(
+            store.set_username(a.id, Some(&taken), t2).await,
+            "username",
+            &format!("set_username to another user's username {taken}"),
+        );
+    }
+    assert_eq!(
+        reload(&store, a.id).await.username,
+        Some(anna.to_uppercase()),
+        "a conflicting set_username changes nothing"
+    );
+    assert_eq!(reload(&store, b.id).await, b, "other users untouched");
+
+    // Clear; several users without a username are fine.
+    ok(
+        store.set_username(a.id, None, t2).await,
+        "set_username(None)",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(read.username, None);
+    assert_eq!(
+        ok(store.user_by_username(&anna).await, "user_by_username"),
+        None
+    );
+    ok(
+        store.set_username(b.id, None, t2).await,
+        "set_username(None)",
+    );
+    ok(
+        store.set_username(a.id, None, t2).await,
+        "set_username(None) again",
+    );
+    assert_eq!(reload(&store, b.id).await.username, None);
+
+    // A released username is free again.
+    ok(
+        store
+            .set_username(a.id, Some(&bob.to_uppercase()), t2)
+            .await,
+        "set_username to a released username",
+    );
+    let found = ok(store.user_by_username(&bob).await, "user_by_username");
+    assert_eq!(found.map(|u| u.id), Some(a.id));
+    let dup = NewUser {
+        username: Some(bob.to_lowercase()),
+        ..new_user(prefix, "su-c")
+    };
+    expect_conflict(
+        store.create_user(dup).await,
+        "username",
+        "create_user with a username taken by set_username",
+    );
+
+    // Unknown ids.
+    let missing = a.id.max(b.id) + 10_000;
+    expect_not_found(
+        store
+            .set_username(missing, Some(&format!("fresh_{prefix}")), T0)
+            .await,
+        "set_username unknown id",
+    );
+    expect_not_found(
+        store.set_username(missing, Some(&bob), T0).await,
+        "set_username unknown id, taken username",
+    );
+    expect_not_found(
+        store.set_username(missing, None, T0).await,
+        "set_username(None) unknown id",
+    );
+    expect_not_found(
+        store.set_username(i64::MAX, None, T0).await,
+        "set_username id i64::MAX",
+    );
+}
+
+/// Ten users race to change to one address (alternating its case) while a registration races
+/// for it too: exactly one wins, the others get `Conflict("email")`, and exactly one user has
+/// the address afterwards. Repeated for a few addresses to give a race a chance to show.
+pub async fn user_set_email_concurrent(store: Arc<dyn Store>, prefix: &str) {
+    const USERS: usize = 10;
+    let mut users = Vec::new();
+    for i in 0..USERS {
+        users.push(create(&store, new_user(prefix, &format!("sec{i}"))).await);
+    }
+    for round in 0..3 {
+        let address = format!("Race{round}-{prefix}@Example.com");
+        let mut tasks = Vec::new();
+        for (i, user) in users.iter().enumerate() {
+            let store = store.clone();
+            let id = user.id;
+            let email = if i % 2 == 0 {
+                address.to_uppercase()
+            } else {
+                address.to_lowercase()
+            };
+            let at = T0 + Duration::seconds(round + 1);
+            tasks.push(tokio::spawn(async move {
+                store.set_email(id, &email, Some(at), at).await.map(|()| id)
+            }));
+        }
+        let registration = NewUser {
+            email: address.clone(),
+            ..new_user(prefix, &format!("sec-new{round}"))
+        };
+        let registering = {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_user(registration).await.map(|u| u.id) })
+        };
+        tasks.push(registering);
+
+        let mut winners = Vec::new();
+        for task in tasks {
+            match task.await.expect("set_email task panicked") {
+                Ok(id) => winners.push(id),
+                Err(StoreError::Conflict("email")) => {}
+                Err(other) => {
+                    panic!("round {round}: the losers get Conflict(\"email\"), got {other:?}")
+                }
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one success, got {winners:?}"
+        );
+        let winner = winners[0];
+        let found = ok(store.user_by_email(&address).await, "user_by_email");
+        assert_eq!(
+            found.map(|u| u.id),
+            Some(winner),
+            "round {round}: the winner has the address"
+        );
+        let mut holders = 0;
+        for user in &mut users {
+            let read = reload(&store, user.id).await;
+            if read.email.to_lowercase() == address.to_lowercase() {
+                holders += 1;
+                assert_eq!(read.id, winner, "round {round}: only the winner has it");
+            } else {
+                assert_eq!(
+                    read.email, user.email,
+                    "round {round}: a loser keeps its address"
+                );
+            }
+            *user = read;
+        }
+        if users.iter().all(|u| u.id != winner) {
+            // The registration won.
+            holders += 1;
+            let created = reload(&store, winner).await;
+            assert_eq!(created.email, address);
+        }
+        assert_eq!(
+            holders, 1,
+            "round {round}: exactly one user has the address"
+        );
+    }
+}
+
 /// Login tracking: last := current (or the new value the first time), count += 1.
 pub async fn user_record_login_tracking(store: Arc<dyn Store>, prefix: &str) {
     let user = create(&store, new_user(prefix, "login")).await;
@@ -952,6 +1338,18 @@ pub async fn user_updates_unknown_id_not_found(store: Arc<dyn Store>, prefix: &s
         "record_login",
     );
     expect_not_found(store.clear_mfa(missing, T0).await, "clear_mfa");
+    expect_not_found(
+        store
+            .set_email(missing, &format!("m3-{prefix}@example.com"), Some(T0), T0)
+            .await,
+        "set_email",
+    );
+    expect_not_found(
+        store
+            .set_username(missing, Some(&format!("m4_{prefix}")), T0)
+            .await,
+        "set_username",
+    );
     assert_eq!(
         reload(&store, user.id).await,
         user,

@@ -145,6 +145,51 @@ impl UserStore for MemoryStore {
         })
     }
 
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            s.user_mut(user_id)?;
+            if s.users
+                .iter()
+                .any(|u| u.id != user_id && eq_ci(&u.email, email))
+            {
+                return Err(StoreError::Conflict("email"));
+            }
+            let u = s.user_mut(user_id)?;
+            u.email = email.to_owned();
+            u.confirmed_at = confirmed_at;
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            s.user_mut(user_id)?;
+            if let Some(name) = username
+                && s.users.iter().any(|u| {
+                    u.id != user_id && u.username.as_deref().is_some_and(|n| eq_ci(n, name))
+                })
+            {
+                return Err(StoreError::Conflict("username"));
+            }
+            let u = s.user_mut(user_id)?;
+            u.username = username.map(str::to_owned);
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
     async fn set_phone(
         &self,
         user_id: i64,

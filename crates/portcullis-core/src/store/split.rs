@@ -73,6 +73,23 @@ impl UserStore for SplitStore {
     async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
         self.data.user_by_phone(e164).await
     }
+    async fn set_email(
+        &self,
+        id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data.set_email(id, email, confirmed_at, now).await
+    }
+    async fn set_username(
+        &self,
+        id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data.set_username(id, username, now).await
+    }
     async fn set_phone(&self, id: i64, e164: Option<&str>, now: OffsetDateTime) -> StoreResult<()> {
         self.data.set_phone(id, e164, now).await
     }

@@ -14,6 +14,7 @@
 //! differ from Python's. Both forms verify either way.
 
 pub mod auth;
+pub mod links;
 
 use std::fmt;
 use std::io::{Read as _, Write as _};

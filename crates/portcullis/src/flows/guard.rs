@@ -74,3 +74,18 @@ pub(crate) fn anonymous_required(req: &FlowRequest) -> Result<(), Response> {
         respond::redirect(&req.auth.security().config().post_login_view)
     })
 }
+
+/// `@auth_required(within=FRESHNESS)`: the caller, signed in recently enough, or the 401 /
+/// re-authentication response.
+pub(crate) async fn require_fresh_user(req: &FlowRequest) -> Result<Identity, Response> {
+    let identity = require_user(req).await?;
+    let within = req.auth.security().config().freshness.as_secs();
+    if !crate::authz::is_fresh(&req.auth, &identity, within) {
+        return Err(crate::authz::reauth_required_for(
+            &req.auth,
+            &req.headers,
+            &req.uri,
+        ));
+    }
+    Ok(identity)
+}

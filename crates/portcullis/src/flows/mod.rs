@@ -5,13 +5,19 @@
 
 mod account;
 mod change;
+mod change_email;
 mod check;
+mod confirm;
 mod guard;
 mod login;
 mod logout;
+mod notify;
+mod pace;
 mod register;
 mod reply;
 mod request;
+mod reset;
+mod username;
 mod verify;
 
 use axum::Router;
@@ -48,6 +54,45 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(security: Security) -> Ro
     }
     if c.changeable {
         r = r.route(&c.change_url, get(change::get).post(change::post));
+    }
+    if c.confirmable {
+        r = r
+            .route(&c.confirm_url, get(confirm::get).post(confirm::post))
+            .route(
+                &format!("{}/{{token}}", c.confirm_url),
+                get(confirm::link).post(confirm::link),
+            );
+    }
+    if c.change_email {
+        r = r
+            .route(
+                &c.change_email_url,
+                get(change_email::get).post(change_email::post),
+            )
+            .route(
+                &format!("{}/{{token}}", c.change_email_url),
+                get(change_email::link),
+            );
+    }
+    if c.username_recovery {
+        r = r.route(
+            &c.username_recovery_url,
+            get(username::recover_page).post(username::recover),
+        );
+    }
+    if c.change_username {
+        r = r.route(
+            &c.change_username_url,
+            get(username::change_page).post(username::change),
+        );
+    }
+    if c.recoverable {
+        r = r
+            .route(&c.reset_url, get(reset::forgot_page).post(reset::forgot))
+            .route(
+                &format!("{}/{{token}}", c.reset_url),
+                get(reset::link).post(reset::link),
+            );
     }
     r.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(security)

@@ -45,6 +45,19 @@ pub(crate) enum Reply {
     },
     /// Invalid input: JSON 400 `errors`/`field_errors`, or the page again (200) with errors.
     Invalid { errors: FieldErrors, page: Page },
+    /// A request accepted (a mail sent): JSON 200 with `csrf_token`, or the page again with
+    /// its `messages` (no redirect: the page says what happened).
+    Accepted {
+        json: Map<String, Value>,
+        page: Page,
+    },
+    /// The end of a mailed link when no view is configured to redirect to: JSON 200 `{}` or
+    /// 400 `errors`, or a small HTML page saying it.
+    Notice {
+        ok: bool,
+        message: String,
+        title: &'static str,
+    },
     /// A redirect for everyone.
     Redirect(String),
     /// A response built elsewhere (401, CSRF failure, server error).
@@ -100,6 +113,31 @@ impl Reply {
                     respond::field_errors(&errors)
                 } else {
                     render_page(req, page, &errors)
+                }
+            }
+            Self::Accepted { mut json, page } => {
+                if req.json {
+                    json.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
+                    respond::envelope(StatusCode::OK, json)
+                } else {
+                    render_page(req, page, &FieldErrors::new())
+                }
+            }
+            Self::Notice { ok, message, title } => {
+                if req.json {
+                    if ok {
+                        respond::envelope(StatusCode::OK, Map::new())
+                    } else {
+                        respond::errors(StatusCode::BAD_REQUEST, vec![message])
+                    }
+                } else {
+                    let key = if ok { "messages" } else { "notice_errors" };
+                    let page = Page::new("message.html", title).with(key, json!([message]));
+                    let mut r = render_page(req, page, &FieldErrors::new());
+                    if !ok {
+                        *r.status_mut() = StatusCode::BAD_REQUEST;
+                    }
+                    r
                 }
             }
             Self::Redirect(to) => respond::redirect(&to),

@@ -10,6 +10,7 @@ use super::form::ChangeForm;
 use crate::Security;
 use crate::error::Result;
 use crate::flows::account::{self, Blocked};
+use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -97,6 +98,27 @@ pub(super) async fn change(
         tracing::error!(error = %e, "could not delete sessions after password change");
     }
     security.emit(Event::PasswordChanged { user_id: user.id });
+    let c = security.config();
+    if c.send_password_change_email {
+        let reset_link = c
+            .recoverable
+            .then(|| crate::links::absolute(c, &c.reset_url));
+        let ctx = serde_json::json!({
+            "user": notify::user_ctx(user),
+            "reset_link": reset_link,
+        });
+        if let Err(e) = notify::send(
+            security,
+            &user.email,
+            &c.email_subject_password_change_notice,
+            "change_notice",
+            ctx,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "password change notice not sent");
+        }
+    }
     let updated = store
         .user_by_id(user.id)
         .await?

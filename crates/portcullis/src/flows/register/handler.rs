@@ -23,7 +23,10 @@ pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRe
 }
 
 pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
-    finish(&req, handle(&security, &req).await)
+    let pace = crate::flows::pace::Pace::start(&security);
+    let reply = handle(&security, &req).await;
+    pace.finish().await;
+    finish(&req, reply)
 }
 
 async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {

@@ -2,11 +2,14 @@
 
 use portcullis_core::events::Event;
 use portcullis_core::{NewUser, StoreError, User};
+use serde_json::json;
 
 use super::form::RegisterForm;
 use crate::Security;
 use crate::error::Result;
 use crate::flows::account;
+use crate::flows::confirm::service as confirm;
+use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -49,22 +52,30 @@ pub(super) async fn register(
         && let Some(u) = store.user_by_email(e).await?
     {
         errors.add("email", associated(e));
-        existing = Some(u.id);
+        existing = Some((u, Taken::Email));
     }
     if let Some(n) = &form.username
         && let Some(u) = store.user_by_username(n).await?
     {
         errors.add("username", associated(n));
-        existing = existing.or(Some(u.id));
+        if existing.is_none() {
+            existing = Some((u, Taken::Username(n.clone())));
+        }
     }
     if !errors.is_empty() {
         if c.return_generic_responses && !input_errors {
             security.emit(Event::UserNotRegistered {
-                existing_user_id: existing,
+                existing_user_id: existing.as_ref().map(|(u, _)| u.id),
             });
-            // Spend the hash a real registration would.
+            // Spend the hash a real registration would (and the link's, when confirmable).
             if let Some(pw) = form.password {
                 security.hash_pool().hash(pw).await?;
+            }
+            if c.confirmable {
+                security.hash_pool().hash_data(String::new()).await?;
+            }
+            if let Some((user, taken)) = existing {
+                tell_existing(security, &user, taken);
             }
             return Ok(Outcome::Hidden);
         }
@@ -90,6 +101,7 @@ pub(super) async fn register(
     match created {
         Ok(user) => {
             security.emit(Event::UserRegistered { user_id: user.id });
+            welcome(security, &user).await?;
             Ok(Outcome::Created(Box::new(user)))
         }
         // Lost a race with a concurrent registration of the same identity.
@@ -107,4 +119,73 @@ pub(super) async fn register(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Which identity of an existing account a registration asked for.
+enum Taken {
+    Email,
+    Username(String),
+}
+
+/// The welcome mail, with the confirmation link when confirmation is on (sent after the user
+/// row is committed; a failed delivery is logged — the user can ask for the link again at
+/// `/confirm`).
+async fn welcome(security: &Security, user: &User) -> Result<()> {
+    let c = security.config();
+    if !c.send_register_email {
+        return Ok(());
+    }
+    let link = if c.confirmable {
+        let link = confirm::link_for(security, user).await?;
+        security.emit(Event::ConfirmInstructionsSent { user_id: user.id });
+        Some(link)
+    } else {
+        None
+    };
+    let ctx = json!({
+        "user": notify::user_ctx(user),
+        "confirmation_link": link,
+        "within": confirm::within(security),
+    });
+    if let Err(e) = notify::deliver(
+        security,
+        &user.email,
+        &c.email_subject_register,
+        "welcome",
+        ctx,
+    )
+    .await
+    {
+        tracing::warn!(error = %e, user_id = user.id, "welcome mail not sent");
+    }
+    Ok(())
+}
+
+/// Generic mode: the owner of the address (or username) hears that someone tried to register
+/// with it — the answer to the requester is the same as for a new account.
+fn tell_existing(security: &Security, user: &User, taken: Taken) {
+    let c = security.config();
+    if !c.send_register_email {
+        return;
+    }
+    let recovery_link = c
+        .recoverable
+        .then(|| crate::links::absolute(c, &c.reset_url));
+    let (template, ctx) = match taken {
+        Taken::Email => (
+            "welcome_existing",
+            json!({"user": notify::user_ctx(user), "recovery_link": recovery_link}),
+        ),
+        Taken::Username(username) => (
+            "welcome_existing_username",
+            json!({"user": notify::user_ctx(user), "username": username}),
+        ),
+    };
+    notify::send_later(
+        security,
+        &user.email,
+        &c.email_subject_register,
+        template,
+        ctx,
+    );
 }

@@ -1,0 +1,98 @@
+//! HTTP glue for `/change-email` and `/change-email/<token>`.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde_json::json;
+
+use super::service::{self, Followed, Request};
+use super::view;
+use crate::Security;
+use crate::flows::confirm::form as address;
+use crate::flows::guard;
+use crate::flows::reply::{Reply, finish, user_payload};
+use crate::flows::request::FlowRequest;
+use crate::links;
+use crate::messages as msg;
+
+pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
+    let shown = async {
+        let identity = guard::require_fresh_user(&req).await?;
+        let user = user_payload(&req, &identity.user, identity.fs_paa);
+        Ok(Reply::Show {
+            json: view::info(&identity, user),
+            page: view::page(&req, &identity),
+        })
+    };
+    finish(&req, shown.await)
+}
+
+pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRequest) -> Response {
+    finish(&req, handle(&security, &req).await)
+}
+
+async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
+    let identity = guard::require_fresh_user(req).await?;
+    guard::authed_csrf(req, identity.via)?;
+    let (email, errors) = address::email(req);
+    match service::request(security, &identity.user, email, errors).await? {
+        Request::Invalid(errors) => Ok(Reply::Invalid {
+            errors,
+            page: view::page(req, &identity),
+        }),
+        Request::MailFailed => Err(crate::error::Error::Mail.into()),
+        Request::Sent => {
+            let user = user_payload(req, &identity.user, identity.fs_paa);
+            Ok(Reply::Accepted {
+                json: view::info(&identity, user),
+                page: view::page(req, &identity).with("messages", json!([msg::CHANGE_EMAIL_SENT])),
+            })
+        }
+    }
+}
+
+/// `GET /change-email/<token>`.
+pub(in crate::flows) async fn link(
+    State(security): State<Security>,
+    Path(token): Path<String>,
+    req: FlowRequest,
+) -> Response {
+    finish(&req, follow(&security, &token).await)
+}
+
+async fn follow(security: &Security, token: &str) -> Result<Reply, Reply> {
+    let c = security.config();
+    let problem = match service::follow(security, token).await? {
+        Followed::Invalid => msg::API_ERROR.to_owned(),
+        Followed::Expired => msg::CHANGE_EMAIL_EXPIRED.to_owned(),
+        Followed::Taken => msg::API_ERROR.to_owned(),
+        Followed::Changed(user) => {
+            if let Some(view) = c.post_change_email_view.clone().filter(|_| links::spa(c)) {
+                return Ok(Reply::Redirect(links::with_query(
+                    c,
+                    &view,
+                    &[
+                        ("success", msg::CHANGE_EMAIL_CONFIRMED),
+                        ("email", &user.email),
+                        ("identity", &user.email),
+                    ],
+                )));
+            }
+            return Ok(match &c.post_change_email_view {
+                Some(view) => Reply::Redirect(view.clone()),
+                None => Reply::Notice {
+                    ok: true,
+                    message: msg::CHANGE_EMAIL_CONFIRMED.to_owned(),
+                    title: "Change email address",
+                },
+            });
+        }
+    };
+    Ok(match &c.change_email_error_view {
+        Some(view) => Reply::Redirect(links::with_query(c, view, &[("error", &problem)])),
+        None => Reply::Notice {
+            ok: false,
+            message: problem,
+            title: "Change email address",
+        },
+    })
+}

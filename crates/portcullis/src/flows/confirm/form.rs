@@ -1,0 +1,27 @@
+//! The address a link is asked for (`/confirm`, `/reset`, `/recover-username`).
+
+use super::super::request::FlowRequest;
+use crate::flows::account;
+use crate::form::FieldErrors;
+use crate::messages as msg;
+
+/// The normalised address, or the field errors.
+pub(crate) fn email(req: &FlowRequest) -> (Option<String>, FieldErrors) {
+    let mut errors = FieldErrors::new();
+    let email = match req.string("email", &mut errors) {
+        None => {
+            if !errors.has("email") {
+                errors.add("email", msg::EMAIL_NOT_PROVIDED);
+            }
+            None
+        }
+        Some(raw) => {
+            let e = account::normalize_email(&raw);
+            if e.is_none() {
+                errors.add("email", msg::INVALID_EMAIL_ADDRESS);
+            }
+            e
+        }
+    };
+    (email, errors)
+}

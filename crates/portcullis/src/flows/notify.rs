@@ -1,0 +1,103 @@
+//! The mails of the flows: rendered from the `mail/<name>.txt` and `.html` templates (each
+//! replaceable through `template_dir`), sent through the configured [`crate::mail::Mailer`].
+//!
+//! Callers send after their database writes are committed. A failure is logged (never with the
+//! message body, which carries secret links) and returned, so the code-send endpoints can answer
+//! 500 while other flows carry on.
+
+use portcullis_core::User;
+use serde_json::{Value, json};
+
+use crate::Security;
+use crate::mail::{MailError, Message};
+
+/// Why a mail did not go out.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NotifyError {
+    /// A template failed to render.
+    #[error("mail template: {0}")]
+    Template(String),
+    /// The transport refused or timed out.
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+/// The user as mail templates see it (no secrets: no hashes, no uniquifier).
+pub(crate) fn user_ctx(user: &User) -> Value {
+    json!({"email": user.email, "username": user.username})
+}
+
+/// Render `mail/<template>.txt|html` with `ctx` into a message to `to`.
+pub(crate) fn compose(
+    security: &Security,
+    to: &str,
+    subject: &str,
+    template: &str,
+    ctx: &Value,
+) -> Result<Message, NotifyError> {
+    let c = security.config();
+    let templates = &security.inner.templates;
+    let render = |ext: &str| -> Result<String, NotifyError> {
+        templates
+            .render(&format!("mail/{template}.{ext}"), ctx)
+            .map_err(|e| NotifyError::Template(e.to_string()))
+    };
+    Ok(Message {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: if c.email_plaintext {
+            render("txt")?
+        } else {
+            String::new()
+        },
+        html: if c.email_html {
+            render("html")?
+        } else {
+            String::new()
+        },
+    })
+}
+
+/// Compose and send now (the caller waits, bounded by the mailer's timeout).
+pub(crate) async fn send(
+    security: &Security,
+    to: &str,
+    subject: &str,
+    template: &str,
+    ctx: Value,
+) -> Result<(), NotifyError> {
+    let message = compose(security, to, subject, template, &ctx)?;
+    security.send_mail(message).await?;
+    Ok(())
+}
+
+/// Compose now, send in the background: for generic-response mode, where the answer must not
+/// wait for (or reveal) a delivery that only happens for existing accounts.
+pub(crate) fn send_later(security: &Security, to: &str, subject: &str, template: &str, ctx: Value) {
+    match compose(security, to, subject, template, &ctx) {
+        Ok(message) => {
+            let security = security.clone();
+            tokio::spawn(async move {
+                // send_mail logs the failure itself.
+                let _ = security.send_mail(message).await;
+            });
+        }
+        Err(e) => tracing::error!(error = %e, template, "mail not sent"),
+    }
+}
+
+/// Send now in normal mode, later in generic mode; a failure is logged and returned.
+pub(crate) async fn deliver(
+    security: &Security,
+    to: &str,
+    subject: &str,
+    template: &str,
+    ctx: Value,
+) -> Result<(), NotifyError> {
+    if security.config().return_generic_responses {
+        send_later(security, to, subject, template, ctx);
+        Ok(())
+    } else {
+        send(security, to, subject, template, ctx).await
+    }
+}

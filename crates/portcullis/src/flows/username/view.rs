@@ -1,0 +1,27 @@
+//! What the username endpoints show.
+
+use serde_json::{Map, Value, json};
+
+use super::super::reply::Page;
+use super::super::request::FlowRequest;
+use crate::layer::Identity;
+
+pub(super) fn recover_page(req: &FlowRequest) -> Page {
+    let c = req.auth.security().config();
+    Page::new("recover_username.html", "Recover your username")
+        .with("login_url", json!(c.login_url))
+        .with("values", json!({"email": req.text("email")}))
+}
+
+pub(super) fn change_page(req: &FlowRequest, identity: &Identity) -> Page {
+    Page::new("change_username.html", "Change username")
+        .with("current_username", json!(identity.user.username))
+        .with("values", json!({"username": req.text("username")}))
+}
+
+pub(super) fn info(identity: &Identity, user: Value) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("user".into(), user);
+    body.insert("current_username".into(), json!(identity.user.username));
+    body
+}
