@@ -140,6 +140,14 @@ impl SecurityBuilder {
         } else {
             self.store
         };
+        let c = &self.config;
+        let mails_links = c.confirmable || c.recoverable || c.change_email;
+        if mails_links && c.external_url.is_none() {
+            tracing::warn!(
+                base = %crate::links::base_url(c),
+                "PORTCULLIS_EXTERNAL_URL is not set: links in mails use the bind address; set it to the public URL users reach"
+            );
+        }
         let trusted_proxies = self.config.trusted_proxy_ranges();
         let password_policy = self.config.password_policy();
         let breach = self.config.breach_checker()?;

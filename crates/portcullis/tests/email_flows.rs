@@ -126,6 +126,23 @@ async fn confirmation_by_mailed_link() {
         r.text
     );
 
+    // A confirmation link dies when the address changes before it is used.
+    register(&t, "cat@example.com").await;
+    let cat_link = link_path(&mails(&sink, 2).await[1]);
+    let cat = t
+        .store
+        .user_by_email("cat@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    t.store
+        .set_email(cat.id, "cat2@example.com", None, t.security.clock().now())
+        .await
+        .unwrap();
+    let r = browser.get_json(&cat_link).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.errors(), vec!["Invalid confirmation token."]);
+
     // A tampered link: invalid.
     let mut bad = path.clone();
     bad.push('x');
@@ -430,11 +447,16 @@ async fn links_never_follow_the_host_header() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generic_responses_hide_existence_in_body_and_work() {
-    let (t, sink) = app_with_mail(|c| c.return_generic_responses = true).await;
+    let (t, sink) = app_with_mail(|c| {
+        c.return_generic_responses = true;
+        c.username_enable = true;
+        c.username_recovery = true;
+    })
+    .await;
     t.user("ann@example.com", PW).await;
     t.user_with("new@example.com", PW, true, false).await;
     let pool = t.security.hash_pool().clone();
-    for uri in ["/reset", "/confirm"] {
+    for uri in ["/reset", "/confirm", "/recover-username"] {
         let mut answers = Vec::new();
         for email in ["ann@example.com", "nobody@example.com", "new@example.com"] {
             let before = pool.operations();
@@ -459,8 +481,9 @@ async fn generic_responses_hide_existence_in_body_and_work() {
             "{uri}: answers or work differ: {answers:?}"
         );
     }
-    // Mail went only where an account could use it: a reset to ann, a confirmation to new.
-    let got = mails(&sink, 2).await;
+    // Mail went only where an account could use it: a reset and a username reminder to ann, a
+    // confirmation to new.
+    let got = mails(&sink, 3).await;
     let mut to: Vec<(String, String)> = got
         .iter()
         .map(|m| (m.to[0].clone(), m.subject.clone()))
@@ -473,6 +496,7 @@ async fn generic_responses_hide_existence_in_body_and_work() {
                 "ann@example.com".into(),
                 "Password reset instructions".into()
             ),
+            ("ann@example.com".into(), "Your requested username".into()),
             ("new@example.com".into(), "Please confirm your email".into()),
         ]
     );
@@ -482,7 +506,7 @@ async fn generic_responses_hide_existence_in_body_and_work() {
     assert_eq!(r.status, StatusCode::OK);
     let fresh = register(&t, "fresh@example.com").await;
     assert_eq!(r.response().get("user"), fresh.response().get("user"));
-    let got = mails(&sink, 4).await;
+    let got = mails(&sink, 5).await;
     assert!(
         got.iter().any(|m| m.to == vec!["ann@example.com"]
             && m.text
