@@ -326,6 +326,61 @@ pub struct Config {
     pub change_email_subject: String,
     /// The public base URL links in mails start with (`https://auth.example.com`); default `http://<bind>` with a warning. Never taken from the request's Host header. Env: PORTCULLIS_EXTERNAL_URL.
     pub external_url: Option<String>,
+    // ---- two-factor ----
+    /// Two-factor authentication (SECURITY_TWO_FACTOR).
+    pub two_factor: bool,
+    /// Every user must set up a second factor.
+    pub two_factor_required: bool,
+    /// Second-factor methods offered (`email`, `authenticator`, `sms`).
+    pub two_factor_enabled_methods: Vec<String>,
+    /// Always ask for the second factor (false: a `tf_validity` cookie skips it on a remembered browser).
+    pub two_factor_always_validate: bool,
+    /// How long the `tf_validity` cookie lasts.
+    pub two_factor_login_validity: Duration,
+    /// Window (seconds, ±) for authenticator codes.
+    pub two_factor_authenticator_validity: i64,
+    /// Window (seconds, ±) for mailed codes.
+    pub two_factor_mail_validity: i64,
+    /// Window (seconds, ±) for SMS codes.
+    pub two_factor_sms_validity: i64,
+    /// How long a setup (or a half-done sign-in) may take.
+    pub two_factor_setup_within: Duration,
+    /// Offer mailing a code to the account's address in `/tf-rescue`.
+    pub two_factor_rescue_email: bool,
+    /// Where `/tf-rescue` help requests go.
+    pub two_factor_rescue_mail: String,
+    /// Name of the remembered-browser cookie.
+    pub two_factor_validity_cookie_name: String,
+    /// Subject of the mailed code.
+    pub email_subject_two_factor: String,
+    /// Subject of the help-desk mail.
+    pub email_subject_two_factor_rescue: String,
+    /// Keys that encrypt TOTP secrets at rest, by tag (`{"1": "…"}`); the highest tag encrypts, all decrypt.
+    pub totp_secrets: serde_json::Map<String, serde_json::Value>,
+    /// Issuer shown by authenticator apps.
+    pub totp_issuer: Option<String>,
+    /// Recovery codes (`/mf-recovery-codes`, `/mf-recovery`).
+    pub multi_factor_recovery_codes: bool,
+    /// How many recovery codes are made at a time.
+    pub multi_factor_recovery_codes_n: u64,
+    /// SMS sender: `outbox` (files), `twilio` (a Twilio-style REST API), `log`.
+    pub sms_service: String,
+    /// Sender settings: `ACCOUNT_SID`, `AUTH_TOKEN`, `PHONE_NUMBER`, `BASE_URL` (twilio).
+    pub sms_service_config: serde_json::Map<String, serde_json::Value>,
+    /// Directory of the outbox SMS sender. Env: PORTCULLIS_SMS_OUTBOX.
+    pub sms_outbox: String,
+    /// Two-factor setup URL.
+    pub two_factor_setup_url: String,
+    /// Two-factor code URL.
+    pub two_factor_token_validation_url: String,
+    /// Two-factor rescue URL.
+    pub two_factor_rescue_url: String,
+    /// Two-factor method choice URL.
+    pub two_factor_select_url: String,
+    /// Recovery codes URL.
+    pub multi_factor_recovery_codes_url: String,
+    /// Recovery code sign-in URL.
+    pub multi_factor_recovery_url: String,
     /// In generic-response mode, the least time the forgot/confirm/recover/register answers
     /// take, so timing does not tell known addresses from unknown ones. Env:
     /// PORTCULLIS_GENERIC_RESPONSE_FLOOR.
@@ -470,6 +525,33 @@ impl Default for Config {
             email_subject_username_recovery: "Your requested username".into(),
             change_email_subject: "Confirm your new email address".into(),
             external_url: None,
+            two_factor: false,
+            two_factor_required: false,
+            two_factor_enabled_methods: vec!["email".into(), "authenticator".into(), "sms".into()],
+            two_factor_always_validate: true,
+            two_factor_login_validity: Duration::days(30),
+            two_factor_authenticator_validity: 120,
+            two_factor_mail_validity: 300,
+            two_factor_sms_validity: 120,
+            two_factor_setup_within: Duration::mins(30),
+            two_factor_rescue_email: true,
+            two_factor_rescue_mail: "no-reply@localhost".into(),
+            two_factor_validity_cookie_name: "tf_validity".into(),
+            email_subject_two_factor: "Two-Factor Login".into(),
+            email_subject_two_factor_rescue: "Two-Factor Rescue".into(),
+            totp_secrets: serde_json::Map::new(),
+            totp_issuer: None,
+            multi_factor_recovery_codes: false,
+            multi_factor_recovery_codes_n: 5,
+            sms_service: "outbox".into(),
+            sms_service_config: serde_json::Map::new(),
+            sms_outbox: "outbox/sms".into(),
+            two_factor_setup_url: "/tf-setup".into(),
+            two_factor_token_validation_url: "/tf-validate".into(),
+            two_factor_rescue_url: "/tf-rescue".into(),
+            two_factor_select_url: "/tf-select".into(),
+            multi_factor_recovery_codes_url: "/mf-recovery-codes".into(),
+            multi_factor_recovery_url: "/mf-recovery".into(),
             generic_response_floor: Duration::secs(1),
             template_dir: None,
         }
@@ -679,6 +761,61 @@ impl Config {
                 "external_url",
                 format!("expected http(s)://host[:port][/path], got {u:?}"),
             );
+        }
+        for m in &self.two_factor_enabled_methods {
+            if !matches!(m.as_str(), "email" | "authenticator" | "sms") {
+                return bad(
+                    "two_factor_enabled_methods",
+                    format!("unknown method {m:?} (email, authenticator, sms)"),
+                );
+            }
+        }
+        if self.two_factor && self.two_factor_enabled_methods.is_empty() {
+            return bad(
+                "two_factor_enabled_methods",
+                "needs at least one method".into(),
+            );
+        }
+        if (self.two_factor || self.multi_factor_recovery_codes) && self.totp_secrets.is_empty() {
+            return bad(
+                "totp_secrets",
+                "two-factor needs SECURITY_TOTP_SECRETS ({\"1\": \"a long random secret\"}) to encrypt secrets at rest".into(),
+            );
+        }
+        for (tag, v) in &self.totp_secrets {
+            if !v.as_str().is_some_and(|s| !s.is_empty()) || tag.is_empty() {
+                return bad(
+                    "totp_secrets",
+                    format!("tag {tag:?} needs a non-empty text secret"),
+                );
+            }
+        }
+        if !matches!(
+            self.sms_service.to_ascii_lowercase().as_str(),
+            "outbox" | "twilio" | "log"
+        ) {
+            return bad(
+                "sms_service",
+                format!(
+                    "unknown sender {:?} (outbox, twilio, log)",
+                    self.sms_service
+                ),
+            );
+        }
+        for (key, v) in [
+            (
+                "two_factor_authenticator_validity",
+                self.two_factor_authenticator_validity,
+            ),
+            ("two_factor_mail_validity", self.two_factor_mail_validity),
+            ("two_factor_sms_validity", self.two_factor_sms_validity),
+        ] {
+            if !(0..=3600).contains(&v) {
+                return bad(key, "must be 0 to 3600 seconds".into());
+            }
+        }
+        if self.multi_factor_recovery_codes_n == 0 || self.multi_factor_recovery_codes_n > 50 {
+            return bad("multi_factor_recovery_codes_n", "must be 1 to 50".into());
         }
         if (self.change_username || self.username_recovery) && !self.username_enable {
             let key = if self.change_username {

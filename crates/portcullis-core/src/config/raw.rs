@@ -198,6 +198,33 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("email_subject_username_recovery", KeyKind::Str),
     ("change_email_subject", KeyKind::Str),
     ("external_url", KeyKind::OptStr),
+    ("two_factor", KeyKind::Bool),
+    ("two_factor_required", KeyKind::Bool),
+    ("two_factor_enabled_methods", KeyKind::List),
+    ("two_factor_always_validate", KeyKind::Bool),
+    ("two_factor_login_validity", KeyKind::Duration),
+    ("two_factor_authenticator_validity", KeyKind::Int),
+    ("two_factor_mail_validity", KeyKind::Int),
+    ("two_factor_sms_validity", KeyKind::Int),
+    ("two_factor_setup_within", KeyKind::Duration),
+    ("two_factor_rescue_email", KeyKind::Bool),
+    ("two_factor_rescue_mail", KeyKind::Str),
+    ("two_factor_validity_cookie_name", KeyKind::Str),
+    ("email_subject_two_factor", KeyKind::Str),
+    ("email_subject_two_factor_rescue", KeyKind::Str),
+    ("totp_secrets", KeyKind::Map),
+    ("totp_issuer", KeyKind::OptStr),
+    ("multi_factor_recovery_codes", KeyKind::Bool),
+    ("multi_factor_recovery_codes_n", KeyKind::Int),
+    ("sms_service", KeyKind::Str),
+    ("sms_service_config", KeyKind::Map),
+    ("sms_outbox", KeyKind::Str),
+    ("two_factor_setup_url", KeyKind::Str),
+    ("two_factor_token_validation_url", KeyKind::Str),
+    ("two_factor_rescue_url", KeyKind::Str),
+    ("two_factor_select_url", KeyKind::Str),
+    ("multi_factor_recovery_codes_url", KeyKind::Str),
+    ("multi_factor_recovery_url", KeyKind::Str),
     ("generic_response_floor", KeyKind::Duration),
     ("template_dir", KeyKind::OptStr),
 ];
@@ -229,7 +256,8 @@ pub fn env_name(key: &str) -> String {
         | "mail_timeout"
         | "external_url"
         | "template_dir"
-        | "generic_response_floor" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
+        | "generic_response_floor"
+        | "sms_outbox" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),
     }
 }
