@@ -96,6 +96,30 @@ pub enum Event {
         /// User id.
         user_id: i64,
     },
+    /// A second-factor code was accepted (`tf_code_confirmed`).
+    TwoFactorCodeConfirmed {
+        /// User id.
+        user_id: i64,
+        /// `email`, `authenticator` or `sms`.
+        method: String,
+    },
+    /// A user set up or changed their second factor (`tf_profile_changed`).
+    TwoFactorChanged {
+        /// User id.
+        user_id: i64,
+        /// The new method.
+        method: String,
+    },
+    /// A user removed their second factor (`tf_disabled`).
+    TwoFactorDisabled {
+        /// User id.
+        user_id: i64,
+    },
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesGenerated {
+        /// User id.
+        user_id: i64,
+    },
     /// A stored hash was upgraded to the current scheme.
     PasswordRehashed {
         /// User id.

@@ -9,11 +9,13 @@ pub mod crypto;
 pub mod events;
 pub mod model;
 pub mod policy;
+pub mod recovery;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;
 pub mod tokens;
+pub mod totp;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use model::{NewUser, Role, SessionData, SessionRecord, User};

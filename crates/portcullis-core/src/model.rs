@@ -67,6 +67,15 @@ impl User {
     pub fn is_confirmed(&self) -> bool {
         self.confirmed_at.is_some()
     }
+
+    /// The stored recovery codes, read as Flask-Security's `AsaList` reads
+    /// `mf_recovery_codes`: comma separated; NULL or empty is no codes.
+    pub fn recovery_codes(&self) -> Vec<String> {
+        match self.mf_recovery_codes.as_deref() {
+            Some(text) if !text.is_empty() => text.split(',').map(str::to_owned).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -160,4 +169,38 @@ pub struct SessionData {
     /// Whether the user asked to be remembered (longer lifetime).
     #[serde(default)]
     pub remember: bool,
+    /// A sign-in (or a setup) waiting for its second factor. Server-side only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tf: Option<TwoFactorState>,
+}
+
+/// Flask-Security's two-factor session keys (`tf_user_id`, `tf_state`, `tf_primary_method`,
+/// `tf_remember_login`, `tf_totp_secret`), kept in the server-side session record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactorState {
+    /// `fs_uniquifier` of the user signing in (or setting up).
+    pub uniquifier: String,
+    /// `setup_from_login`, `ready`, `validating_profile` or `select`.
+    pub state: String,
+    /// The method being used or set up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The sign-in asked to be remembered.
+    #[serde(default)]
+    pub remember: bool,
+    /// During setup: the new secret, encrypted as it will be stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_secret: Option<String>,
+    /// During SMS setup: the phone number (E.164).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_phone: Option<String>,
+    /// Whether the first factor was already passed (a sign-in), as opposed to a signed-in user
+    /// changing their method.
+    #[serde(default)]
+    pub signing_in: bool,
+    /// How the first factor was passed (`password`, `register`, …), for the events.
+    #[serde(default)]
+    pub via: String,
+    /// When this started (unix seconds): it expires after `two_factor_setup_within`.
+    pub started: i64,
 }

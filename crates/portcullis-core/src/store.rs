@@ -95,6 +95,30 @@ pub trait UserStore: Send + Sync {
         username: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Set the two-factor fields together (Flask-Security's `tf_primary_method`,
+    /// `tf_totp_secret`, `tf_phone_number`); `None` clears a field. `NotFound` for an unknown
+    /// id.
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Replace the recovery codes (`mf_recovery_codes`, Flask-Security's comma-joined AsaList;
+    /// an empty list is stored as NULL; codes must be non-empty and contain no comma). With
+    /// `expected`, only if the stored list is still exactly that (compare-and-set, so a code
+    /// used by two requests at once is accepted once; a stored empty string counts as the
+    /// empty list, as Flask-Security reads it); returns whether it was replaced. `NotFound` for
+    /// an unknown id. Read them back with [`User::recovery_codes`].
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Set or clear the unified sign-in phone number (an identity: unique, `Conflict`).
     async fn set_phone(
         &self,

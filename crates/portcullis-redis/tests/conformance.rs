@@ -72,6 +72,7 @@ mod shared {
                 fs_paa: Some(1_767_323_045.5),
                 fs_gexp: None,
                 remember: true,
+                tf: None,
             },
             expires_at,
         }

@@ -88,14 +88,19 @@ pub async fn run(args: Cli) -> Result<(), CliError> {
     match args.command {
         Command::Serve => {
             let (outbox, mail_line) = crate::serve::mail_destination(&config);
+            let (sms_outbox, sms_line) = crate::serve::sms_destination(&config);
             let mut builder = Security::builder_arc(config, store);
             if let Some(outbox) = outbox {
                 builder = builder.mailer(outbox);
+            }
+            if let Some(outbox) = sms_outbox {
+                builder = builder.sms_sender(outbox);
             }
             let security = builder
                 .build()
                 .map_err(|e| CliError::Config(e.to_string()))?;
             tracing::info!("{mail_line}");
+            tracing::info!("{sms_line}");
             crate::serve::serve(security).await
         }
         Command::Users(cmd) => users(&config, store.as_ref(), cmd).await,

@@ -30,6 +30,42 @@ pub fn mail_destination(
     (Some(portcullis::mail::OutboxMailer::new(dir)), line)
 }
 
+/// Where `serve` sends text messages: with `sms_service = "outbox"` (the default) the
+/// `sms_outbox` directory, so a development server needs no SMS account and its one-time codes
+/// can be read from the files; else Security's default sender (`twilio`: the API, `log`: the
+/// log). Returns the outbox sender to give the builder (none otherwise) and the line to log at
+/// startup (no token in it).
+pub fn sms_destination(
+    config: &portcullis::Config,
+) -> (Option<portcullis::sms::OutboxSms>, String) {
+    if config.sms_service.eq_ignore_ascii_case("twilio") {
+        let base = config
+            .sms_service_config
+            .expose()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("BASE_URL"))
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or(portcullis::sms::TwilioSms::DEFAULT_BASE_URL);
+        return (
+            None,
+            format!("SMS go to {}", portcullis::mail::redact_url(base)),
+        );
+    }
+    if config.sms_service.eq_ignore_ascii_case("log") {
+        return (
+            None,
+            "SMS are logged, not sent (SECURITY_SMS_SERVICE = log)".to_owned(),
+        );
+    }
+    let dir = std::path::absolute(&config.sms_outbox)
+        .unwrap_or_else(|_| std::path::PathBuf::from(&config.sms_outbox));
+    let line = format!(
+        "SMS go to the outbox directory {} until SECURITY_SMS_SERVICE is set",
+        dir.display()
+    );
+    (Some(portcullis::sms::OutboxSms::new(dir)), line)
+}
+
 pub async fn serve(security: Security) -> Result<(), CliError> {
     let config = security.config().clone();
     let app: Router = Router::new()
@@ -101,5 +137,41 @@ mod tests {
         let (outbox, line) = mail_destination(&config);
         assert!(outbox.is_none());
         assert_eq!(line, "mail goes to smtps://me:***@mail.example.com");
+    }
+
+    #[test]
+    fn sms_go_to_the_outbox_until_a_service_is_set() {
+        let config = portcullis::Config::default();
+        let (outbox, line) = sms_destination(&config);
+        let outbox = outbox.unwrap();
+        assert!(outbox.dir().is_absolute());
+        assert!(outbox.dir().ends_with("outbox/sms"));
+        assert_eq!(
+            line,
+            format!(
+                "SMS go to the outbox directory {} until SECURITY_SMS_SERVICE is set",
+                outbox.dir().display()
+            )
+        );
+
+        let config = portcullis::Config {
+            sms_service: "log".into(),
+            ..portcullis::Config::default()
+        };
+        let (outbox, line) = sms_destination(&config);
+        assert!(outbox.is_none());
+        assert!(line.contains("logged"), "{line}");
+
+        let mut sms_service_config = serde_json::Map::new();
+        sms_service_config.insert("AUTH_TOKEN".into(), "tok-s3cret".into());
+        let config = portcullis::Config {
+            sms_service: "Twilio".into(),
+            sms_service_config: sms_service_config.into(),
+            ..portcullis::Config::default()
+        };
+        let (outbox, line) = sms_destination(&config);
+        assert!(outbox.is_none());
+        assert_eq!(line, "SMS go to https://api.twilio.com");
+        assert!(!line.contains("tok-s3cret"));
     }
 }

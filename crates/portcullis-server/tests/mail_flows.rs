@@ -202,6 +202,14 @@ async fn without_smtp_mail_goes_to_the_outbox() {
             .any(|l| l.contains("outbox") && l.contains("PORTCULLIS_SMTP_URL")),
         "the log says where mail goes"
     );
+    assert!(
+        server.log.lock().unwrap().iter().any(|l| {
+            l.contains("SMS go to the outbox directory")
+                && l.contains("outbox/sms")
+                && l.contains("SECURITY_SMS_SERVICE")
+        }),
+        "the log says where SMS go"
+    );
     let body =
         format!(r#"{{"email":"box@example.com","password":"{PW}","password_confirm":"{PW}"}}"#);
     assert_eq!(http(&addr, "POST", "/register", &[], &body).status, 200);

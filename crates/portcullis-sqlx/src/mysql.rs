@@ -501,6 +501,74 @@ impl UserStore for MySqlStore {
         tx.commit().await.map_err(map_sqlx)
     }
 
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update_user(
+            user_id,
+            sqlx::query(
+                "UPDATE `user` SET tf_primary_method = ?, tf_totp_secret = ?, \
+                 tf_phone_number = ?, update_datetime = ? WHERE id = ?",
+            )
+            .bind(method)
+            .bind(totp_secret)
+            .bind(phone)
+            .bind(to_naive_utc(now)?)
+            .bind(user_id),
+        )
+        .await
+    }
+
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let stored = asa_list_to_db(codes)?;
+        let now = to_naive_utc(now)?;
+        let result = match expected {
+            None => {
+                sqlx::query(
+                    "UPDATE `user` SET mf_recovery_codes = ?, update_datetime = ? WHERE id = ?",
+                )
+                .bind(stored)
+                .bind(now)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await
+            }
+            Some(expected) => {
+                // One statement: InnoDB evaluates an UPDATE's WHERE against the latest committed
+                // row, under its lock, so two requests using the same code cannot both replace
+                // the list. Compared byte for byte (the table's collation ignores case, and
+                // codes are case-sensitive); NULL and '' are both the empty list
+                // (Flask-Security writes '' for it).
+                let expected = asa_list_to_db(expected)?.unwrap_or_default();
+                sqlx::query(concat!(
+                    "UPDATE `user` SET mf_recovery_codes = ?, update_datetime = ? \
+                     WHERE id = ? AND ",
+                    exact!("COALESCE(mf_recovery_codes, '')")
+                ))
+                .bind(stored)
+                .bind(now)
+                .bind(user_id)
+                .bind(expected)
+                .execute(&self.pool)
+                .await
+            }
+        }
+        .map_err(map_sqlx)?;
+        // CLIENT_FOUND_ROWS: a matched row counts even when the values did not change.
+        self.changed(result.rows_affected(), user_id).await
+    }
+
     async fn set_phone(
         &self,
         user_id: i64,

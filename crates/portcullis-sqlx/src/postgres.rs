@@ -426,6 +426,71 @@ impl UserStore for PgStore {
         tx.commit().await.map_err(map_sqlx)
     }
 
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update_user(
+            sqlx::query(
+                "UPDATE \"user\" SET tf_primary_method = $2, tf_totp_secret = $3, \
+                 tf_phone_number = $4, update_datetime = $5 WHERE id = $1",
+            )
+            .bind(int4(user_id))
+            .bind(method)
+            .bind(totp_secret)
+            .bind(phone)
+            .bind(to_naive_utc(now)?),
+        )
+        .await
+    }
+
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let stored = asa_list_to_db(codes)?;
+        let now = to_naive_utc(now)?;
+        let result = match expected {
+            None => {
+                sqlx::query(
+                    "UPDATE \"user\" SET mf_recovery_codes = $2, update_datetime = $3 \
+                     WHERE id = $1",
+                )
+                .bind(int4(user_id))
+                .bind(stored)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+            }
+            Some(expected) => {
+                // One statement: under READ COMMITTED an UPDATE that waited for a concurrent
+                // one re-checks its WHERE against the row that one committed, so two requests
+                // using the same code cannot both replace the list. NULL and '' are both the
+                // empty list (Flask-Security writes '' for it).
+                let expected = asa_list_to_db(expected)?.unwrap_or_default();
+                sqlx::query(
+                    "UPDATE \"user\" SET mf_recovery_codes = $2, update_datetime = $3 \
+                     WHERE id = $1 AND COALESCE(mf_recovery_codes, '') = $4::text",
+                )
+                .bind(int4(user_id))
+                .bind(stored)
+                .bind(now)
+                .bind(expected)
+                .execute(&self.pool)
+                .await
+            }
+        }
+        .map_err(map_sqlx)?;
+        self.changed(result.rows_affected(), user_id).await
+    }
+
     async fn set_phone(
         &self,
         user_id: i64,

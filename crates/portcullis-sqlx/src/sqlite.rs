@@ -548,6 +548,79 @@ impl UserStore for SqliteStore {
         tx.commit().await.map_err(map_sqlx)
     }
 
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "UPDATE \"user\" SET tf_primary_method = ?2, tf_totp_secret = ?3, \
+             tf_phone_number = ?4, update_datetime = ?5 WHERE id = ?1",
+        )
+        .bind(user_id)
+        .bind(method)
+        .bind(totp_secret)
+        .bind(phone)
+        .bind(datetime_to_db(now)?)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Self::touched(result.rows_affected())
+    }
+
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let stored = asa_list_to_db(codes)?;
+        let now = datetime_to_db(now)?;
+        let result = match expected {
+            None => {
+                sqlx::query(
+                    "UPDATE \"user\" SET mf_recovery_codes = ?2, update_datetime = ?3 \
+                     WHERE id = ?1",
+                )
+                .bind(user_id)
+                .bind(&stored)
+                .bind(&now)
+                .execute(&self.pool)
+                .await
+            }
+            Some(expected) => {
+                // One statement, so two requests using the same code cannot both replace the
+                // list. NULL and '' are both the empty list (Flask-Security writes '' for it);
+                // `=` on the COALESCE result compares bytes (BINARY), whatever the column's
+                // collation.
+                let expected = asa_list_to_db(expected)?.unwrap_or_default();
+                sqlx::query(
+                    "UPDATE \"user\" SET mf_recovery_codes = ?2, update_datetime = ?3 \
+                     WHERE id = ?1 AND COALESCE(mf_recovery_codes, '') = ?4",
+                )
+                .bind(user_id)
+                .bind(&stored)
+                .bind(&now)
+                .bind(expected)
+                .execute(&self.pool)
+                .await
+            }
+        }
+        .map_err(map_sqlx)?;
+        if result.rows_affected() > 0 {
+            return Ok(true);
+        }
+        if self.user_exists(user_id).await? {
+            Ok(false)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
     async fn set_phone(
         &self,
         user_id: i64,

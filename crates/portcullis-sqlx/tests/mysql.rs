@@ -494,3 +494,48 @@ async fn concurrent_counters_on_neighbouring_keys() {
         );
     }
 }
+
+/// Flask-Security stores a used-up recovery code list as `''`, portcullis as NULL: both read as
+/// no codes and match a compare-and-set expecting none. The comparison is exact although the
+/// table's collation ignores case (and trailing spaces, with PAD SPACE collations).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_codes_compare_exactly() {
+    let Some(admin) = server() else { return };
+    let store = MySqlStore::connect_temporary(&admin).await.unwrap();
+    let user = store.create_user(new_user("rc")).await.unwrap();
+    sqlx::query("UPDATE `user` SET mf_recovery_codes = '' WHERE id = ?")
+        .bind(user.id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let read = store.user_by_id(user.id).await.unwrap().unwrap();
+    assert!(read.recovery_codes().is_empty());
+    let codes = vec!["AbCd-1".to_owned(), "eFgH-2".to_owned()];
+    assert!(
+        store
+            .set_recovery_codes(user.id, Some(&[]), &codes, T0)
+            .await
+            .unwrap(),
+        "'' is the empty list"
+    );
+    for stale in [
+        vec!["abcd-1".to_owned(), "efgh-2".to_owned()],
+        vec!["AbCd-1".to_owned(), "eFgH-2 ".to_owned()],
+    ] {
+        assert!(
+            !store
+                .set_recovery_codes(user.id, Some(&stale), &[], T0)
+                .await
+                .unwrap(),
+            "{stale:?} is not the stored list"
+        );
+    }
+    assert!(
+        store
+            .set_recovery_codes(user.id, Some(&codes), &[], T0)
+            .await
+            .unwrap()
+    );
+    let read = store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(read.mf_recovery_codes, None);
+}

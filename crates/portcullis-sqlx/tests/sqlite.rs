@@ -486,3 +486,51 @@ async fn temporary_database_is_removed_on_drop() {
     drop(clone);
     assert!(!Path::new(&file).exists(), "removed with the last clone");
 }
+
+/// Flask-Security stores a used-up recovery code list as `''` (`",".join([])`), portcullis as
+/// NULL: both read as no codes, and a compare-and-set expecting none matches both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_codes_emptied_by_flask_security() {
+    let store = SqliteStore::connect_temporary().await.unwrap();
+    let user = store.create_user(new_user("rc-empty")).await.unwrap();
+    exec(
+        &store,
+        "UPDATE user SET mf_recovery_codes = '' WHERE id = ?1",
+        user.id,
+    )
+    .await;
+    let read = store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(read.mf_recovery_codes.as_deref(), Some(""));
+    assert!(read.recovery_codes().is_empty());
+    let codes = vec!["aaaa-bbbb-cccc".to_owned()];
+    let stale = store
+        .set_recovery_codes(user.id, Some(&codes), &[], T0)
+        .await
+        .unwrap();
+    assert!(!stale, "'' is not a list of codes");
+    let replaced = store
+        .set_recovery_codes(user.id, Some(&[]), &codes, T0)
+        .await
+        .unwrap();
+    assert!(replaced, "'' is the empty list");
+    let read = store.user_by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(read.mf_recovery_codes.as_deref(), Some("aaaa-bbbb-cccc"));
+
+    // Codes that could not be read back are refused, and nothing changes.
+    for bad in [vec!["a,b".to_owned()], vec![String::new()]] {
+        let err = store
+            .set_recovery_codes(user.id, None, &bad, T0)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+    }
+    assert_eq!(
+        store
+            .user_by_id(user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .recovery_codes(),
+        codes
+    );
+}

@@ -73,6 +73,14 @@ impl HashPool {
         self.operations.load(Ordering::Relaxed)
     }
 
+    /// Any other slow computation (recovery-code hashing), off the runtime and in the pool.
+    pub(crate) async fn compute<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        self.run(move |_| f()).await
+    }
+
     /// Flask-Security's `hash_data` (for link tokens; slow, so it runs here).
     pub async fn hash_data(&self, value: String) -> Result<String> {
         self.run(move |_| portcullis_core::crypto::hash_data::hash_data(&value))

@@ -188,6 +188,10 @@ impl RequestAuth {
                 if !user.active || crate::flows::needs_confirmation(security, &user) {
                     return Ok(None);
                 }
+                // A password alone cannot stand in for a second factor.
+                if crate::flows::two_factor::needs_second_factor(security, &user) {
+                    return Ok(None);
+                }
                 if needs_update {
                     crate::flows::upgrade_hash(security, &user, &stored, password).await;
                 }
@@ -295,7 +299,7 @@ where
     }
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -24,10 +24,12 @@ pub mod layer;
 mod links;
 pub mod mail;
 pub mod messages;
+mod outbox_file;
 pub mod redirect;
 pub mod respond;
 mod security;
 mod session;
+pub mod sms;
 mod view;
 
 /// Guards (route layers): `guard::roles_required(["admin"])`, ...

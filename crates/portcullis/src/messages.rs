@@ -97,6 +97,32 @@ pub const USERNAME_RECOVERY_REQUEST: &str = "An email with your username has bee
 pub const USERNAME_CHANGE: &str = "Your username has been changed.";
 /// The new username is the current one.
 pub const USERNAME_IS_THE_SAME: &str = "The new username is the same as the current one.";
+/// Wrong, expired or reused code.
+pub const INVALID_CODE: &str = "Invalid code";
+/// No code.
+pub const CODE_NOT_PROVIDED: &str = "Code not provided";
+/// Unknown method.
+pub const TWO_FACTOR_METHOD_NOT_AVAILABLE: &str = "Marked method is not valid";
+/// Bad phone number.
+pub const PHONE_INVALID: &str = "Phone number not valid e.g. missing country code";
+/// Wrong recovery code.
+pub const INVALID_RECOVERY_CODE: &str = "Recovery code invalid";
+/// A two-factor endpoint reached without a pending sign-in.
+pub const TWO_FACTOR_NO_STATE: &str =
+    "Two-factor sign-in has not been started or has expired. Please sign in again.";
+/// Setup took too long.
+pub const TWO_FACTOR_SETUP_EXPIRED: &str =
+    "Setup must be completed within 30 minutes. Please start over.";
+/// Not one of the offered choices.
+pub const NOT_A_VALID_CHOICE: &str = "Not a valid choice.";
+/// Two-factor method removed.
+pub const TWO_FACTOR_DISABLED: &str = "You successfully disabled two factor authorization.";
+/// Rescue mail sent.
+pub const TWO_FACTOR_RESCUE_SENT: &str =
+    "The code for authentication was sent to your email address";
+/// Help desk asked.
+pub const TWO_FACTOR_HELP_SENT: &str =
+    "A mail was sent to us in order to reset your application account";
 /// Mail could not be sent.
 pub const MAIL_FAILED: &str = "The email could not be sent. Please try again later.";
 

@@ -14,6 +14,7 @@ use portcullis_core::tokens::Signer;
 use crate::hashing::HashPool;
 use crate::layer::AuthLayer;
 use crate::mail::{LogMailer, MailError, Mailer, Message, SmtpMailer};
+use crate::sms::{LogSms, SmsError, SmsMessage, SmsSender, TwilioSms};
 use crate::view::Templates;
 
 /// Errors building [`Security`].
@@ -35,11 +36,14 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) events: Arc<dyn EventSink>,
     pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) sms: Arc<dyn SmsSender>,
     pub(crate) templates: Templates,
     pub(crate) trusted_proxies: Vec<portcullis_core::config::IpRange>,
     pub(crate) password_policy: portcullis_core::policy::PasswordPolicy,
     pub(crate) breach: Option<Box<dyn portcullis_core::policy::breached::BreachChecker>>,
     pub(crate) deliverability: Option<portcullis_core::policy::DeliverabilityCheck>,
+    /// Keys of the encrypted TOTP secrets (two-factor on).
+    pub(crate) totp: Option<Arc<portcullis_core::totp::TotpSecrets>>,
 }
 
 /// The security layer of an application. Cheap to clone.
@@ -54,13 +58,14 @@ impl std::fmt::Debug for Security {
     }
 }
 
-/// Builds [`Security`]; mailer, clock and event sink are optional.
+/// Builds [`Security`]; mailer, SMS sender, clock and event sink are optional.
 pub struct SecurityBuilder {
     config: Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
     mailer: Option<Arc<dyn Mailer>>,
+    sms: Option<Arc<dyn SmsSender>>,
 }
 
 impl std::fmt::Debug for SecurityBuilder {
@@ -95,12 +100,30 @@ impl SecurityBuilder {
         self
     }
 
+    /// Send text messages with this sender. Without one, `sms_service` decides: a
+    /// [`TwilioSms`] for `twilio` (built from `sms_service_config`), else a [`LogSms`] (messages
+    /// are logged, not delivered; for `outbox` too, since the library never writes files an
+    /// application did not ask for — give it an [`OutboxSms`](crate::sms::OutboxSms) for that).
+    pub fn sms_sender(self, sender: impl SmsSender + 'static) -> Self {
+        self.sms_sender_arc(Arc::new(sender))
+    }
+
+    /// Like [`SecurityBuilder::sms_sender`] with a shared sender.
+    pub fn sms_sender_arc(mut self, sender: Arc<dyn SmsSender>) -> Self {
+        self.sms = Some(sender);
+        self
+    }
+
     /// Validate the configuration and build.
     pub fn build(self) -> Result<Security, BuildError> {
         self.config.validate()?;
         let mailer = match self.mailer {
             Some(m) => m,
             None => default_mailer(&self.config)?,
+        };
+        let sms = match self.sms {
+            Some(s) => s,
+            None => default_sms_sender(&self.config)?,
         };
         let secret = self
             .config
@@ -152,12 +175,24 @@ impl SecurityBuilder {
         let password_policy = self.config.password_policy();
         let breach = self.config.breach_checker()?;
         let deliverability = self.config.deliverability_check()?;
+        let totp = if self.config.totp_secrets.expose().is_empty() {
+            None
+        } else {
+            Some(Arc::new(
+                portcullis_core::totp::TotpSecrets::from_config(self.config.totp_secrets.expose())
+                    .map_err(|e| ConfigError::Invalid {
+                        key: "totp_secrets",
+                        message: e.to_string(),
+                    })?,
+            ))
+        };
         Ok(Security {
             inner: Arc::new(Inner {
                 trusted_proxies,
                 password_policy,
                 breach,
                 deliverability,
+                totp,
                 config: self.config,
                 store,
                 hash_pool,
@@ -165,6 +200,7 @@ impl SecurityBuilder {
                 clock: self.clock,
                 events: self.events,
                 mailer,
+                sms,
                 templates,
             }),
         })
@@ -191,6 +227,20 @@ fn default_mailer(config: &Config) -> Result<Arc<dyn Mailer>, ConfigError> {
     Ok(Arc::new(mailer))
 }
 
+/// The SMS sender when the application sets none: Twilio for `sms_service = "twilio"`, else the
+/// log (`log`, and `outbox`: the library writes no files on its own).
+fn default_sms_sender(config: &Config) -> Result<Arc<dyn SmsSender>, ConfigError> {
+    if !config.sms_service.eq_ignore_ascii_case("twilio") {
+        return Ok(Arc::new(LogSms::new()));
+    }
+    let sender =
+        TwilioSms::new(config.sms_service_config.expose()).map_err(|e| ConfigError::Invalid {
+            key: "sms_service_config",
+            message: e.to_string(),
+        })?;
+    Ok(Arc::new(sender))
+}
+
 impl Security {
     /// Start building from a configuration and a datastore.
     pub fn builder(config: Config, store: impl Store) -> SecurityBuilder {
@@ -205,6 +255,7 @@ impl Security {
             clock: Arc::new(SystemClock),
             events: Arc::new(TracingSink),
             mailer: None,
+            sms: None,
         }
     }
 
@@ -239,6 +290,21 @@ impl Security {
         let result = self.inner.mailer.send(&message).await;
         if let Err(e) = &result {
             tracing::error!(to = %message.to, subject = %message.subject, error = %e, "mail not sent");
+        }
+        result
+    }
+
+    /// The SMS sender.
+    pub fn sms_sender(&self) -> &Arc<dyn SmsSender> {
+        &self.inner.sms
+    }
+
+    /// Send a text message. A failure is logged (recipient and the error; never the body, which
+    /// carries a one-time code) and returned: the caller decides what the user sees.
+    pub async fn send_sms(&self, message: SmsMessage) -> Result<(), SmsError> {
+        let result = self.inner.sms.send(&message).await;
+        if let Err(e) = &result {
+            tracing::error!(to = %message.to, error = %e, "SMS not sent");
         }
         result
     }

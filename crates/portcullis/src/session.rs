@@ -93,6 +93,7 @@ impl SessionState {
             fs_paa: Some(fs_paa),
             fs_gexp: None,
             remember,
+            tf: None,
         };
         self.dirty = true;
         self.csrf_cookie = CsrfCookie::Set;

@@ -37,6 +37,37 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("message.html", include_str!("templates/message.html")),
     (
+        "tf_validate.html",
+        include_str!("templates/tf_validate.html"),
+    ),
+    ("tf_setup.html", include_str!("templates/tf_setup.html")),
+    ("tf_select.html", include_str!("templates/tf_select.html")),
+    ("tf_rescue.html", include_str!("templates/tf_rescue.html")),
+    (
+        "mf_recovery_codes.html",
+        include_str!("templates/mf_recovery_codes.html"),
+    ),
+    (
+        "mf_recovery.html",
+        include_str!("templates/mf_recovery.html"),
+    ),
+    (
+        "mail/two_factor_instructions.txt",
+        include_str!("templates/mail/two_factor_instructions.txt"),
+    ),
+    (
+        "mail/two_factor_instructions.html",
+        include_str!("templates/mail/two_factor_instructions.html"),
+    ),
+    (
+        "mail/two_factor_rescue.txt",
+        include_str!("templates/mail/two_factor_rescue.txt"),
+    ),
+    (
+        "mail/two_factor_rescue.html",
+        include_str!("templates/mail/two_factor_rescue.html"),
+    ),
+    (
         "mail/welcome.txt",
         include_str!("templates/mail/welcome.txt"),
     ),

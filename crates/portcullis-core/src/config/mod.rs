@@ -356,7 +356,7 @@ pub struct Config {
     /// Subject of the help-desk mail.
     pub email_subject_two_factor_rescue: String,
     /// Keys that encrypt TOTP secrets at rest, by tag (`{"1": "…"}`); the highest tag encrypts, all decrypt.
-    pub totp_secrets: serde_json::Map<String, serde_json::Value>,
+    pub totp_secrets: Secret<serde_json::Map<String, serde_json::Value>>,
     /// Issuer shown by authenticator apps.
     pub totp_issuer: Option<String>,
     /// Recovery codes (`/mf-recovery-codes`, `/mf-recovery`).
@@ -366,7 +366,7 @@ pub struct Config {
     /// SMS sender: `outbox` (files), `twilio` (a Twilio-style REST API), `log`.
     pub sms_service: String,
     /// Sender settings: `ACCOUNT_SID`, `AUTH_TOKEN`, `PHONE_NUMBER`, `BASE_URL` (twilio).
-    pub sms_service_config: serde_json::Map<String, serde_json::Value>,
+    pub sms_service_config: Secret<serde_json::Map<String, serde_json::Value>>,
     /// Directory of the outbox SMS sender. Env: PORTCULLIS_SMS_OUTBOX.
     pub sms_outbox: String,
     /// Two-factor setup URL.
@@ -539,12 +539,12 @@ impl Default for Config {
             two_factor_validity_cookie_name: "tf_validity".into(),
             email_subject_two_factor: "Two-Factor Login".into(),
             email_subject_two_factor_rescue: "Two-Factor Rescue".into(),
-            totp_secrets: serde_json::Map::new(),
+            totp_secrets: Secret::new(serde_json::Map::new()),
             totp_issuer: None,
             multi_factor_recovery_codes: false,
             multi_factor_recovery_codes_n: 5,
             sms_service: "outbox".into(),
-            sms_service_config: serde_json::Map::new(),
+            sms_service_config: Secret::new(serde_json::Map::new()),
             sms_outbox: "outbox/sms".into(),
             two_factor_setup_url: "/tf-setup".into(),
             two_factor_token_validation_url: "/tf-validate".into(),
@@ -776,14 +776,16 @@ impl Config {
                 "needs at least one method".into(),
             );
         }
-        if (self.two_factor || self.multi_factor_recovery_codes) && self.totp_secrets.is_empty() {
+        if (self.two_factor || self.multi_factor_recovery_codes)
+            && self.totp_secrets.expose().is_empty()
+        {
             return bad(
                 "totp_secrets",
                 "two-factor needs SECURITY_TOTP_SECRETS ({\"1\": \"a long random secret\"}) to encrypt secrets at rest".into(),
             );
         }
-        for (tag, v) in &self.totp_secrets {
-            if !v.as_str().is_some_and(|s| !s.is_empty()) || tag.is_empty() {
+        for (tag, v) in self.totp_secrets.expose() {
+            if v.as_str().is_none_or(str::is_empty) || tag.is_empty() {
                 return bad(
                     "totp_secrets",
                     format!("tag {tag:?} needs a non-empty text secret"),
@@ -1070,5 +1072,39 @@ impl Config {
             }
         }
         Ok(pc)
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
+
+    use super::*;
+
+    /// Printing the configuration (a `{config:?}` in a log line) never shows a secret.
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut c = Config::default();
+        c.secret_key = Some("the-secret-key".into());
+        c.password_salt = Some("the-salt".into());
+        c.totp_secrets = serde_json::json!({"1": "the-totp-secret"})
+            .as_object()
+            .cloned()
+            .unwrap()
+            .into();
+        c.sms_service_config = serde_json::json!({"AUTH_TOKEN": "the-auth-token"})
+            .as_object()
+            .cloned()
+            .unwrap()
+            .into();
+        let shown = format!("{c:?}");
+        for secret in [
+            "the-secret-key",
+            "the-salt",
+            "the-totp-secret",
+            "the-auth-token",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked");
+        }
     }
 }

@@ -39,6 +39,14 @@ impl<T> fmt::Debug for Secret<T> {
     }
 }
 
+impl From<serde_json::Map<String, serde_json::Value>>
+    for Secret<serde_json::Map<String, serde_json::Value>>
+{
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self(map)
+    }
+}
+
 impl From<String> for Secret<String> {
     fn from(value: String) -> Self {
         Self(value)

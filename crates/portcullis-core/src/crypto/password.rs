@@ -51,6 +51,12 @@ const ARGON2_SALT_LEN: usize = 16;
 const PBKDF2_SALT_LEN: usize = 16;
 /// pbkdf2_sha512 digest length used by passlib.
 const PBKDF2_HASH_LEN: usize = 64;
+/// pbkdf2_sha256 digest length used by passlib.
+const PBKDF2_SHA256_HASH_LEN: usize = 32;
+/// Prefix of passlib's `pbkdf2_sha512` hashes.
+const PBKDF2_SHA512_IDENT: &str = "$pbkdf2-sha512$";
+/// Prefix of passlib's `pbkdf2_sha256` hashes.
+const PBKDF2_SHA256_IDENT: &str = "$pbkdf2-sha256$";
 
 /// A password hashing scheme, named as passlib names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -588,12 +594,38 @@ fn ab64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 fn hash_pbkdf2_sha512(input: &[u8], rounds: u32) -> String {
+    hash_pbkdf2::<sha2::Sha512>(PBKDF2_SHA512_IDENT, input, rounds, PBKDF2_HASH_LEN)
+}
+
+/// passlib's `pbkdf2_sha256` hash of `input` (`$pbkdf2-sha256$<rounds>$<salt>$<hash>`, 16-byte
+/// salt, 32-byte digest), as used for values that are stored one-way outside the password
+/// column (recovery codes).
+pub(crate) fn hash_pbkdf2_sha256(input: &[u8], rounds: u32) -> String {
+    hash_pbkdf2::<sha2::Sha256>(PBKDF2_SHA256_IDENT, input, rounds, PBKDF2_SHA256_HASH_LEN)
+}
+
+/// Whether `stored` is a well-formed passlib `pbkdf2_sha256` hash of `input` with at most
+/// `max_rounds` rounds. Anything unreadable is `false`.
+pub(crate) fn verify_pbkdf2_sha256(input: &[u8], stored: &str, max_rounds: u32) -> bool {
+    Pbkdf2Hash::parse_with(PBKDF2_SHA256_IDENT, stored)
+        .filter(|parsed| parsed.rounds <= max_rounds)
+        .is_some_and(|parsed| parsed.verify_with::<sha2::Sha256>(input))
+}
+
+/// passlib's pbkdf2 layout, shared by its `pbkdf2_sha256` and `pbkdf2_sha512` schemes:
+/// `<ident><rounds>$<ab64 salt>$<ab64 digest>` with a fresh 16-byte salt.
+fn hash_pbkdf2<D: hmac::EagerHash>(
+    ident: &str,
+    input: &[u8],
+    rounds: u32,
+    out_len: usize,
+) -> String {
     let mut salt = [0u8; PBKDF2_SALT_LEN];
     random::fill(&mut salt);
-    let mut out = [0u8; PBKDF2_HASH_LEN];
-    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(input, &salt, rounds, &mut out);
+    let mut out = vec![0u8; out_len];
+    pbkdf2::pbkdf2_hmac::<D>(input, &salt, rounds, &mut out);
     format!(
-        "$pbkdf2-sha512${rounds}${}${}",
+        "{ident}{rounds}${}${}",
         ab64_encode(&salt),
         ab64_encode(&out)
     )
@@ -608,7 +640,12 @@ struct Pbkdf2Hash {
 
 impl Pbkdf2Hash {
     fn parse(s: &str) -> Option<Self> {
-        let rest = s.strip_prefix("$pbkdf2-sha512$")?;
+        Self::parse_with(PBKDF2_SHA512_IDENT, s)
+    }
+
+    /// Parses `<ident><rounds>$<salt>$<hash>`.
+    fn parse_with(ident: &str, s: &str) -> Option<Self> {
+        let rest = s.strip_prefix(ident)?;
         let mut parts = rest.split('$');
         let rounds = parse_decimal(parts.next()?)?;
         let salt = ab64_decode(parts.next()?)?;
@@ -625,8 +662,12 @@ impl Pbkdf2Hash {
     }
 
     fn verify(&self, input: &[u8]) -> bool {
+        self.verify_with::<sha2::Sha512>(input)
+    }
+
+    fn verify_with<D: hmac::EagerHash>(&self, input: &[u8]) -> bool {
         let mut out = vec![0u8; self.hash.len()];
-        pbkdf2::pbkdf2_hmac::<sha2::Sha512>(input, &self.salt, self.rounds, &mut out);
+        pbkdf2::pbkdf2_hmac::<D>(input, &self.salt, self.rounds, &mut out);
         constant_time_eq(&out, &self.hash)
     }
 }

@@ -217,6 +217,38 @@ impl UserStore for CachedStore {
         self.users_changed();
         r
     }
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        // Cached users carry the two-factor fields (the login flow reads them from the user).
+        let r = self
+            .inner
+            .set_two_factor(user_id, method, totp_secret, phone, now)
+            .await;
+        self.users_changed();
+        r
+    }
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        // Invalidated whatever the outcome: a failed compare-and-set means the cached codes
+        // may be stale too.
+        let r = self
+            .inner
+            .set_recovery_codes(user_id, expected, codes, now)
+            .await;
+        self.users_changed();
+        r
+    }
     async fn set_phone(
         &self,
         user_id: i64,

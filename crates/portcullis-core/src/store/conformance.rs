@@ -60,6 +60,9 @@ macro_rules! store_conformance_tests {
             user_set_email,
             user_set_username,
             user_set_email_concurrent,
+            user_set_two_factor,
+            user_recovery_codes,
+            user_recovery_codes_concurrent,
             user_record_login_tracking,
             user_record_login_concurrent,
             user_clear_mfa,
@@ -185,6 +188,7 @@ fn session(prefix: &str, tag: &str, user: Option<&str>, expires_at: i64) -> Sess
             fs_paa: Some(1_767_323_045.5),
             fs_gexp: Some(NOW_UNIX + 300),
             remember: true,
+            tf: None,
         },
         expires_at,
     }
@@ -1152,6 +1156,415 @@ pub async fn user_set_email_concurrent(store: Arc<dyn Store>, prefix: &str) {
     }
 }
 
+/// `set_two_factor` sets, changes and clears the three two-factor fields together and touches
+/// nothing else (not the unified sign-in phone); a two-factor phone is no identity (two users
+/// may share one); caching stores show the change at once; an unknown id is `NotFound`.
+pub async fn user_set_two_factor(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "tf-a")).await;
+    let b = create(&store, new_user(prefix, "tf-b")).await;
+    let t1 = T0 + Duration::seconds(1);
+    let t2 = T0 + Duration::seconds(2);
+    let t3 = T0 + Duration::seconds(3);
+    // Passlib-encrypted JSON, as Flask-Security stores it: case matters.
+    let secret = format!(r#"{{"enc": "gAAAAABmXyZ-{prefix}-QwErTy==", "v": 1}}"#);
+    let phone = "+15551234567";
+    // Looked up first, so that a caching store has the user cached when it changes.
+    let cached = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        cached.map(|u| u.tf_primary_method.clone()),
+        Some(None),
+        "a new user has no two-factor method"
+    );
+
+    // Set all three.
+    ok(
+        store
+            .set_two_factor(a.id, Some("authenticator"), Some(&secret), Some(phone), t1)
+            .await,
+        "set_two_factor",
+    );
+    let read = reload(&store, a.id).await;
+    let expected = User {
+        tf_primary_method: Some("authenticator".into()),
+        tf_totp_secret: Some(secret.clone()),
+        tf_phone_number: Some(phone.into()),
+        update_datetime: t1,
+        ..a.clone()
+    };
+    assert_eq!(
+        read, expected,
+        "set_two_factor changes the two-factor fields and update_datetime only"
+    );
+    assert_eq!(read.us_phone_number, None, "not the unified sign-in phone");
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| (
+            u.tf_primary_method.clone(),
+            u.tf_totp_secret.clone(),
+            u.tf_phone_number.clone()
+        )),
+        Some((
+            Some("authenticator".to_owned()),
+            Some(secret.clone()),
+            Some(phone.to_owned())
+        )),
+        "a uniquifier lookup sees the two-factor fields at once"
+    );
+
+    // Change the method (the secret stays as given).
+    ok(
+        store
+            .set_two_factor(a.id, Some("sms"), Some(&secret), Some(phone), t2)
+            .await,
+        "set_two_factor change method",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(read.tf_primary_method.as_deref(), Some("sms"));
+    assert_eq!(read.tf_totp_secret.as_deref(), Some(secret.as_str()));
+    assert_eq!(read.tf_phone_number.as_deref(), Some(phone));
+    assert_eq!(read.update_datetime, t2);
+    let by_token = ok(
+        store
+            .user_by_token_uniquifier_shared(&a.fs_uniquifier)
+            .await,
+        "user_by_token_uniquifier_shared",
+    );
+    assert_eq!(
+        by_token
+            .and_then(|u| u.tf_primary_method.clone())
+            .as_deref(),
+        Some("sms"),
+        "a token uniquifier lookup sees the new method at once"
+    );
+
+    // Another user may have the same two-factor phone.
+    ok(
+        store
+            .set_two_factor(b.id, Some("sms"), Some("other-secret"), Some(phone), t2)
+            .await,
+        "set_two_factor with another user's two-factor phone",
+    );
+    assert_eq!(
+        reload(&store, a.id).await.tf_phone_number.as_deref(),
+        Some(phone)
+    );
+    assert_eq!(
+        reload(&store, b.id).await.tf_phone_number.as_deref(),
+        Some(phone)
+    );
+
+    // Clear all with None.
+    ok(
+        store.set_two_factor(a.id, None, None, None, t3).await,
+        "set_two_factor(None, None, None)",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(
+        read,
+        User {
+            update_datetime: t3,
+            ..a.clone()
+        },
+        "clearing the two-factor fields leaves the user as created"
+    );
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| u.tf_primary_method.clone()),
+        Some(None),
+        "a uniquifier lookup sees the cleared method at once"
+    );
+    // Twice is fine.
+    ok(
+        store.set_two_factor(a.id, None, None, None, t3).await,
+        "set_two_factor(None, None, None) again",
+    );
+    let b_read = reload(&store, b.id).await;
+    assert_eq!(b_read.tf_totp_secret.as_deref(), Some("other-secret"));
+    assert_eq!(b_read.email, b.email, "other users otherwise untouched");
+
+    // Unknown ids.
+    let missing = a.id.max(b.id) + 10_000;
+    expect_not_found(
+        store
+            .set_two_factor(missing, Some("authenticator"), Some(&secret), None, T0)
+            .await,
+        "set_two_factor unknown id",
+    );
+    expect_not_found(
+        store.set_two_factor(missing, None, None, None, T0).await,
+        "set_two_factor(None) unknown id",
+    );
+    expect_not_found(
+        store.set_two_factor(i64::MAX, None, None, None, T0).await,
+        "set_two_factor id i64::MAX",
+    );
+}
+
+/// `set_recovery_codes` stores the codes comma joined (`[]` as NULL), [`User::recovery_codes`]
+/// reads them back; with `expected` it replaces them only while the stored list is exactly
+/// that (case included) and says whether it did; caching stores show the change at once; an
+/// unknown id is `NotFound`.
+pub async fn user_recovery_codes(store: Arc<dyn Store>, prefix: &str) {
+    let user = create(&store, new_user(prefix, "rc")).await;
+    let other = create(&store, new_user(prefix, "rc-other")).await;
+    assert_eq!(user.recovery_codes(), Vec::<String>::new());
+    let t1 = T0 + Duration::seconds(1);
+    let t2 = T0 + Duration::seconds(2);
+    let t3 = T0 + Duration::seconds(3);
+    let t4 = T0 + Duration::seconds(4);
+    // Mixed case (Fernet tokens, when Flask-Security encrypts the codes): compared exactly.
+    let codes = perms(&["gAAAAAB-Abc1=", "gAAAAAB-dEf2=", "gAAAAAB-GhI3="]);
+    // Looked up first, so that a caching store has the user cached when it changes.
+    let cached = ok(
+        store.user_by_uniquifier_shared(&user.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(cached.map(|u| u.recovery_codes()), Some(Vec::new()));
+
+    // Set three codes.
+    let replaced = ok(
+        store.set_recovery_codes(user.id, None, &codes, t1).await,
+        "set_recovery_codes",
+    );
+    assert!(replaced, "set_recovery_codes without `expected` replaces");
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.recovery_codes(), codes);
+    assert_eq!(
+        read.mf_recovery_codes.as_deref(),
+        Some("gAAAAAB-Abc1=,gAAAAAB-dEf2=,gAAAAAB-GhI3="),
+        "stored comma joined, as Flask-Security's AsaList"
+    );
+    assert_eq!(
+        read,
+        User {
+            mf_recovery_codes: read.mf_recovery_codes.clone(),
+            update_datetime: t1,
+            ..user.clone()
+        },
+        "set_recovery_codes changes mf_recovery_codes and update_datetime only"
+    );
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&user.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| u.recovery_codes()),
+        Some(codes.clone()),
+        "a uniquifier lookup sees the codes at once"
+    );
+
+    // Compare-and-set with the stored list: one code used.
+    let fewer = vec![codes[0].clone(), codes[2].clone()];
+    let replaced = ok(
+        store
+            .set_recovery_codes(user.id, Some(&codes), &fewer, t2)
+            .await,
+        "set_recovery_codes (current expected)",
+    );
+    assert!(
+        replaced,
+        "a compare-and-set with the stored list replaces it"
+    );
+    let read = reload(&store, user.id).await;
+    assert_eq!(read.recovery_codes(), fewer);
+    assert_eq!(read.update_datetime, t2);
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&user.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| u.recovery_codes()),
+        Some(fewer.clone()),
+        "a uniquifier lookup sees the used code gone at once"
+    );
+
+    // Stale expectations change nothing: the old list, another case, a part, a superset, none.
+    let upper: Vec<String> = fewer.iter().map(|c| c.to_uppercase()).collect();
+    let lower: Vec<String> = fewer.iter().map(|c| c.to_lowercase()).collect();
+    let part = vec![codes[0].clone()];
+    let reversed = vec![codes[2].clone(), codes[0].clone()];
+    let superset = vec![
+        codes[0].clone(),
+        codes[2].clone(),
+        "gAAAAAB-JkL4=".to_owned(),
+    ];
+    let stale: [(&str, &[String]); 7] = [
+        ("the previous list", &codes),
+        ("upper case", &upper),
+        ("lower case", &lower),
+        ("a part", &part),
+        ("another order", &reversed),
+        ("a superset", &superset),
+        ("the empty list", &[]),
+    ];
+    for (what, expected) in stale {
+        let replaced = ok(
+            store
+                .set_recovery_codes(user.id, Some(expected), &part, t3)
+                .await,
+            &format!("set_recovery_codes (stale: {what})"),
+        );
+        assert!(
+            !replaced,
+            "a compare-and-set expecting {what} reports false"
+        );
+    }
+    let read = reload(&store, user.id).await;
+    assert_eq!(
+        read.recovery_codes(),
+        fewer,
+        "a stale compare-and-set changes nothing"
+    );
+    assert_eq!(
+        read.update_datetime, t2,
+        "a stale compare-and-set changes nothing"
+    );
+
+    // Writing the same list back is a success.
+    let replaced = ok(
+        store
+            .set_recovery_codes(user.id, Some(&fewer), &fewer, t2)
+            .await,
+        "set_recovery_codes (same list)",
+    );
+    assert!(
+        replaced,
+        "a compare-and-set writing the same list reports true"
+    );
+
+    // The last codes used: `[]` is stored as NULL.
+    let replaced = ok(
+        store
+            .set_recovery_codes(user.id, Some(&fewer), &[], t3)
+            .await,
+        "set_recovery_codes to []",
+    );
+    assert!(replaced);
+    let read = reload(&store, user.id).await;
+    assert_eq!(
+        read.mf_recovery_codes, None,
+        "an empty list is stored as NULL"
+    );
+    assert_eq!(read.recovery_codes(), Vec::<String>::new());
+    assert_eq!(read.update_datetime, t3);
+    // An empty list is expected as such.
+    let replaced = ok(
+        store
+            .set_recovery_codes(user.id, Some(&codes), &codes, t4)
+            .await,
+        "set_recovery_codes (stale, none stored)",
+    );
+    assert!(
+        !replaced,
+        "no codes stored: a non-empty expectation is stale"
+    );
+    let replaced = ok(
+        store
+            .set_recovery_codes(user.id, Some(&[]), &codes, t4)
+            .await,
+        "set_recovery_codes (expecting none)",
+    );
+    assert!(replaced, "no codes stored: expecting [] replaces");
+    assert_eq!(reload(&store, user.id).await.recovery_codes(), codes);
+    // Without `expected`, clearing always works.
+    let replaced = ok(
+        store.set_recovery_codes(user.id, None, &[], t4).await,
+        "set_recovery_codes(None, [])",
+    );
+    assert!(replaced);
+    assert_eq!(reload(&store, user.id).await.mf_recovery_codes, None);
+
+    assert_eq!(
+        reload(&store, other.id).await,
+        other,
+        "other users untouched"
+    );
+
+    // Unknown ids.
+    let missing = user.id.max(other.id) + 10_000;
+    expect_not_found(
+        store.set_recovery_codes(missing, None, &codes, T0).await,
+        "set_recovery_codes unknown id",
+    );
+    expect_not_found(
+        store
+            .set_recovery_codes(missing, Some(&codes), &[], T0)
+            .await,
+        "set_recovery_codes unknown id, expected",
+    );
+    expect_not_found(
+        store.set_recovery_codes(missing, Some(&[]), &[], T0).await,
+        "set_recovery_codes unknown id, expected []",
+    );
+    expect_not_found(
+        store.set_recovery_codes(i64::MAX, None, &[], T0).await,
+        "set_recovery_codes id i64::MAX",
+    );
+}
+
+/// Ten requests use the same recovery code at once, each replacing the list it read with that
+/// list less the code: exactly one succeeds, the others are told `false`, and exactly that one
+/// code is gone. Repeated for a few codes to give a race a chance to show.
+pub async fn user_recovery_codes_concurrent(store: Arc<dyn Store>, prefix: &str) {
+    const TASKS: usize = 10;
+    let user = create(&store, new_user(prefix, "rcc")).await;
+    let codes: Vec<String> = (1..=5).map(|i| format!("code{i}-{prefix}")).collect();
+    assert!(ok(
+        store.set_recovery_codes(user.id, None, &codes, T0).await,
+        "set_recovery_codes",
+    ));
+    for (round, used) in [2usize, 0, 2].into_iter().enumerate() {
+        let snapshot = reload(&store, user.id).await.recovery_codes();
+        assert_eq!(snapshot.len(), codes.len() - round);
+        let mut remaining = snapshot.clone();
+        let code = remaining.remove(used);
+        let remaining = Arc::new(remaining);
+        let snapshot = Arc::new(snapshot);
+        let mut tasks = Vec::new();
+        for i in 0..TASKS {
+            let store = store.clone();
+            let (snapshot, remaining) = (snapshot.clone(), remaining.clone());
+            let at = T0 + Duration::seconds(i64::try_from(round * TASKS + i + 1).unwrap());
+            tasks.push(tokio::spawn(async move {
+                store
+                    .set_recovery_codes(user.id, Some(&snapshot), &remaining, at)
+                    .await
+            }));
+        }
+        let mut accepted = 0;
+        for task in tasks {
+            if ok(
+                task.await.expect("set_recovery_codes task panicked"),
+                "concurrent set_recovery_codes",
+            ) {
+                accepted += 1;
+            }
+        }
+        assert_eq!(
+            accepted, 1,
+            "round {round}: code {code} is accepted exactly once"
+        );
+        let read = reload(&store, user.id).await;
+        assert_eq!(
+            read.recovery_codes(),
+            *remaining,
+            "round {round}: exactly the used code is gone"
+        );
+        if round == 0 {
+            assert_eq!(read.recovery_codes().len(), 4, "four codes remain");
+        }
+    }
+}
+
 /// Login tracking: last := current (or the new value the first time), count += 1.
 pub async fn user_record_login_tracking(store: Arc<dyn Store>, prefix: &str) {
     let user = create(&store, new_user(prefix, "login")).await;
@@ -1256,8 +1669,7 @@ pub async fn user_record_login_concurrent(store: Arc<dyn Store>, prefix: &str) {
 
 /// `clear_mfa` clears second-factor state and keeps the rest.
 pub async fn user_clear_mfa(store: Arc<dyn Store>, prefix: &str) {
-    // The traits have no setter for second-factor fields yet: check that clearing keeps
-    // everything else and is harmless on a user without any.
+    // Clearing keeps everything else, and is harmless on a user without any.
     let user = create(
         &store,
         NewUser {
@@ -1272,6 +1684,28 @@ pub async fn user_clear_mfa(store: Arc<dyn Store>, prefix: &str) {
         "record_login",
     );
     let before = reload(&store, user.id).await;
+    let set_at = T0 + Duration::hours(1);
+    ok(
+        store
+            .set_two_factor(
+                user.id,
+                Some("sms"),
+                Some("secret"),
+                Some("+15550001111"),
+                set_at,
+            )
+            .await,
+        "set_two_factor",
+    );
+    assert!(ok(
+        store
+            .set_recovery_codes(user.id, None, &perms(&["one", "two"]), set_at)
+            .await,
+        "set_recovery_codes",
+    ));
+    let set = reload(&store, user.id).await;
+    assert_eq!(set.tf_primary_method.as_deref(), Some("sms"));
+    assert_eq!(set.recovery_codes(), perms(&["one", "two"]));
     let later = T0 + Duration::hours(2);
     ok(store.clear_mfa(user.id, later).await, "clear_mfa");
     let read = reload(&store, user.id).await;
@@ -1349,6 +1783,24 @@ pub async fn user_updates_unknown_id_not_found(store: Arc<dyn Store>, prefix: &s
             .set_username(missing, Some(&format!("m4_{prefix}")), T0)
             .await,
         "set_username",
+    );
+    expect_not_found(
+        store
+            .set_two_factor(missing, Some("authenticator"), Some("s"), None, T0)
+            .await,
+        "set_two_factor",
+    );
+    expect_not_found(
+        store
+            .set_recovery_codes(missing, None, &perms(&["c1"]), T0)
+            .await,
+        "set_recovery_codes",
+    );
+    expect_not_found(
+        store
+            .set_recovery_codes(missing, Some(&perms(&["c1"])), &[], T0)
+            .await,
+        "set_recovery_codes with expected",
     );
     assert_eq!(
         reload(&store, user.id).await,
@@ -1765,6 +2217,7 @@ pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
             fs_paa: Some(1_767_323_100.25),
             fs_gexp: None,
             remember: false,
+            tf: None,
         },
         expires_at: NOW_UNIX + 600,
         ..record.clone()

@@ -45,6 +45,20 @@ fn eq_ci(a: &str, b: &str) -> bool {
     a.to_lowercase() == b.to_lowercase()
 }
 
+/// A list as Flask-Security's `AsaList` stores it (as the SQL stores do): comma joined, `[]` as
+/// NULL; items that could not be read back (empty, or containing a comma) are refused.
+fn asa_list(items: &[String]) -> StoreResult<Option<String>> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    if items.iter().any(|i| i.is_empty() || i.contains(',')) {
+        return Err(StoreError::Backend(
+            "list items must be non-empty and contain no comma".into(),
+        ));
+    }
+    Ok(Some(items.join(",")))
+}
+
 impl Inner {
     fn user_mut(&mut self, id: i64) -> StoreResult<&mut User> {
         self.users
@@ -187,6 +201,48 @@ impl UserStore for MemoryStore {
             u.username = username.map(str::to_owned);
             u.update_datetime = now;
             Ok(())
+        })?
+    }
+
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.tf_primary_method = method.map(str::to_owned);
+            u.tf_totp_secret = totp_secret.map(str::to_owned);
+            u.tf_phone_number = phone.map(str::to_owned);
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let stored = asa_list(codes)?;
+        if let Some(expected) = expected {
+            asa_list(expected)?;
+        }
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            if let Some(expected) = expected
+                && u.recovery_codes() != expected
+            {
+                return Ok(false);
+            }
+            u.mf_recovery_codes = stored;
+            u.update_datetime = now;
+            Ok(true)
         })?
     }
 

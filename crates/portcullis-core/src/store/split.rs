@@ -90,6 +90,27 @@ impl UserStore for SplitStore {
     ) -> StoreResult<()> {
         self.data.set_username(id, username, now).await
     }
+    async fn set_two_factor(
+        &self,
+        id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data
+            .set_two_factor(id, method, totp_secret, phone, now)
+            .await
+    }
+    async fn set_recovery_codes(
+        &self,
+        id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.data.set_recovery_codes(id, expected, codes, now).await
+    }
     async fn set_phone(&self, id: i64, e164: Option<&str>, now: OffsetDateTime) -> StoreResult<()> {
         self.data.set_phone(id, e164, now).await
     }

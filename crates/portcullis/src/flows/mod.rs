@@ -17,6 +17,7 @@ mod register;
 mod reply;
 mod request;
 mod reset;
+pub(crate) mod two_factor;
 mod username;
 mod verify;
 
@@ -85,6 +86,40 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(security: Security) -> Ro
             &c.change_username_url,
             get(username::change_page).post(username::change),
         );
+    }
+    if c.two_factor {
+        r = r
+            .route(
+                &c.two_factor_setup_url,
+                get(two_factor::setup_page).post(two_factor::setup),
+            )
+            .route(
+                &format!("{}/{{token}}", c.two_factor_setup_url),
+                post(two_factor::setup_token),
+            )
+            .route(
+                &c.two_factor_token_validation_url,
+                get(two_factor::validate_page).post(two_factor::validate),
+            )
+            .route(
+                &c.two_factor_select_url,
+                get(two_factor::select_page).post(two_factor::select),
+            )
+            .route(
+                &c.two_factor_rescue_url,
+                get(two_factor::rescue_page).post(two_factor::rescue),
+            );
+        if c.multi_factor_recovery_codes {
+            r = r
+                .route(
+                    &c.multi_factor_recovery_codes_url,
+                    get(two_factor::recovery_codes_page).post(two_factor::recovery_codes),
+                )
+                .route(
+                    &c.multi_factor_recovery_url,
+                    get(two_factor::recovery_page).post(two_factor::recovery),
+                );
+        }
     }
     if c.recoverable {
         r = r

@@ -11,6 +11,7 @@ use crate::flows::guard;
 use crate::flows::pace::Pace;
 use crate::flows::reply::{Reply, finish, login_user};
 use crate::flows::request::FlowRequest;
+use crate::flows::two_factor::{self, Entered};
 use crate::links;
 use crate::messages as msg;
 
@@ -75,7 +76,13 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                 req.auth.with_session(|s| s.logout());
             }
             if c.auto_login_after_confirm {
-                login_user(req, &user, false, "confirm").await?;
+                match two_factor::enter(req, &user, false, "confirm").await? {
+                    Entered::NotRequired => {
+                        login_user(req, &user, false, "confirm").await?;
+                    }
+                    // The second factor first; the link did its part (confirmed).
+                    Entered::Pending(_, next) => return Ok(Reply::Redirect(next)),
+                }
             }
             let spa_view = c.post_confirm_view.clone().filter(|_| links::spa(c));
             if let Some(view) = spa_view {

@@ -10,6 +10,7 @@ use crate::Security;
 use crate::flows::guard;
 use crate::flows::reply::{Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
+use crate::flows::two_factor::{self, Entered};
 use crate::session::CsrfCookie;
 
 pub(in crate::flows) async fn get(State(security): State<Security>, req: FlowRequest) -> Response {
@@ -54,6 +55,16 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             page: view::page(req),
         }),
         Outcome::Authenticated { user, remember } => {
+            if let Entered::Pending(json, next) =
+                two_factor::enter(req, &user, remember, "password").await?
+            {
+                // Not signed in yet: the second factor decides.
+                return Ok(Reply::Done {
+                    json,
+                    csrf: true,
+                    redirect: next,
+                });
+            }
             let fs_paa = login_user(req, &user, remember, "password").await?;
             let mut json = Map::new();
             json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));

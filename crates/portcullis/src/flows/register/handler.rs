@@ -10,6 +10,7 @@ use crate::Security;
 use crate::flows::guard;
 use crate::flows::reply::{Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
+use crate::flows::two_factor::{self, Entered};
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
     if let Err(r) = guard::anonymous_required(&req) {
@@ -60,6 +61,17 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         Outcome::Created(user) => {
             if needs_confirmation {
                 json.insert("user".into(), json!({}));
+            } else if let Entered::Pending(tf, next) =
+                two_factor::enter(req, &user, false, "register").await?
+            {
+                // Signed in only after the second factor (set up now when required).
+                json.insert("user".into(), json!({}));
+                json.extend(tf);
+                return Ok(Reply::Done {
+                    json,
+                    csrf: true,
+                    redirect: next,
+                });
             } else {
                 let fs_paa = login_user(req, &user, false, "register").await?;
                 json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));

@@ -1,0 +1,158 @@
+//! The one-time-code primitives the two-factor flows use, on top of `portcullis_core::totp`
+//! (RFC 6238, passlib's encrypted secrets) and `portcullis_core::recovery`.
+
+use portcullis_core::tokens::{TokenError, TokenPurpose};
+use portcullis_core::{recovery, totp};
+use serde_json::{Map, Value, json};
+
+use crate::Security;
+use crate::error::{Error, Result};
+
+fn secrets(security: &Security) -> Result<std::sync::Arc<totp::TotpSecrets>> {
+    security
+        .inner
+        .totp
+        .clone()
+        .ok_or_else(|| Error::Task("SECURITY_TOTP_SECRETS is not configured".into()))
+}
+
+/// A new key and its stored (encrypted) form (2^14 PBKDF2 rounds: off the runtime).
+pub(super) async fn new_secret(security: &Security) -> Result<(Vec<u8>, String)> {
+    let secrets = secrets(security)?;
+    security
+        .hash_pool()
+        .compute(move || {
+            let key = totp::generate_key();
+            let stored = secrets.encrypt(&key);
+            (key, stored)
+        })
+        .await
+}
+
+/// The key of a stored secret. Decrypting costs 2^14 PBKDF2 rounds: off the runtime.
+pub(super) async fn key(security: &Security, stored: &str) -> Result<Option<Vec<u8>>> {
+    let Some(secrets) = security.inner.totp.clone() else {
+        return Ok(None);
+    };
+    let stored = stored.to_owned();
+    security
+        .hash_pool()
+        .compute(move || secrets.decrypt(&stored).ok())
+        .await
+}
+
+/// The code at `now`.
+pub(super) fn code(key: &[u8], now: i64) -> String {
+    totp::code_at(key, now)
+}
+
+/// The time step `code` matches within `window` seconds, after `last`.
+pub(super) fn check(
+    key: &[u8],
+    code: &str,
+    now: i64,
+    window: i64,
+    last: Option<i64>,
+) -> Option<i64> {
+    totp::verify(key, code, now, window, last)
+}
+
+/// The `tf_authr_*` fields of an authenticator setup, and the `otpauth://` URI.
+pub(super) fn authenticator_fields(
+    security: &Security,
+    key: &[u8],
+    username: &str,
+) -> (Map<String, Value>, String) {
+    let issuer = security.config().totp_issuer.clone();
+    let uri = totp::otpauth_uri(key, issuer.as_deref(), username);
+    let mut m = Map::new();
+    m.insert("tf_authr_key".into(), json!(totp::pretty_key(key)));
+    m.insert("tf_authr_b32key".into(), json!(totp::b32(key)));
+    m.insert("tf_authr_username".into(), json!(username));
+    m.insert("tf_authr_issuer".into(), json!(issuer));
+    m.insert("tf_authr_uri".into(), json!(uri));
+    (m, uri)
+}
+
+/// The QR code of an `otpauth://` URI as a data URI for an `<img>`.
+pub(super) fn qr(uri: &str) -> String {
+    totp::qr_data_uri(uri).unwrap_or_default()
+}
+
+/// Flask-Security's `tf_state_token` for a signed-in user changing method:
+/// `{"totp_secret": <stored>, "method": m, "phone": p}` signed with `tf-setup-salt`.
+pub(super) fn setup_token(
+    security: &Security,
+    stored: &str,
+    method: &str,
+    phone: Option<&str>,
+) -> String {
+    let payload = json!({"totp_secret": stored, "method": method, "phone": phone}).to_string();
+    security.signer().sign_timed(
+        TokenPurpose::TwoFactorSetup.salt(),
+        &payload,
+        security.clock().unix(),
+    )
+}
+
+pub(super) enum SetupToken {
+    Valid {
+        secret: String,
+        method: String,
+        phone: Option<String>,
+    },
+    Expired,
+    Invalid,
+}
+
+pub(super) fn read_setup_token(security: &Security, token: &str) -> SetupToken {
+    let c = security.config();
+    let read = security.signer().unsign_timed(
+        TokenPurpose::TwoFactorSetup.salt(),
+        token,
+        Some(c.two_factor_setup_within.as_secs()),
+        security.clock().unix(),
+    );
+    let value = match read {
+        Ok(p) => p.value,
+        Err(TokenError::Expired { .. }) => return SetupToken::Expired,
+        Err(_) => return SetupToken::Invalid,
+    };
+    let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+    match (text("totp_secret"), text("method")) {
+        (Some(secret), Some(method)) if c.two_factor_enabled_methods.contains(&method) => {
+            SetupToken::Valid {
+                secret,
+                method,
+                phone: text("phone"),
+            }
+        }
+        _ => SetupToken::Invalid,
+    }
+}
+
+/// `n` new recovery codes: (plain text to show once, hashed to store).
+pub(super) async fn new_codes(security: &Security, n: usize) -> Result<(Vec<String>, Vec<String>)> {
+    security
+        .hash_pool()
+        .compute(move || {
+            let plain = recovery::generate_codes(n);
+            let stored = plain.iter().map(|c| recovery::hash_code(c)).collect();
+            (plain, stored)
+        })
+        .await
+}
+
+/// Which stored recovery code `candidate` is.
+pub(super) async fn find_code(
+    security: &Security,
+    stored: &[String],
+    candidate: &str,
+) -> Result<Option<usize>> {
+    let stored = stored.to_vec();
+    let candidate = candidate.to_owned();
+    security
+        .hash_pool()
+        .compute(move || recovery::check_code(&stored, &candidate))
+        .await
+}

@@ -1,0 +1,474 @@
+//! Two-factor logic: entering the second step after a first factor, checking codes (once each,
+//! under the lockout), setting methods up, rescue and recovery codes. No axum here.
+
+use portcullis_core::User;
+use portcullis_core::events::Event;
+use portcullis_core::model::TwoFactorState;
+use portcullis_core::policy::{Gate, account_key};
+use serde_json::{Map, Value, json};
+
+use super::{otp, state};
+use crate::Security;
+use crate::error::{Error, Result};
+use crate::flows::notify;
+use crate::flows::request::FlowRequest;
+use crate::form::FieldErrors;
+use crate::links;
+use crate::messages as msg;
+use crate::sms::SmsMessage;
+
+/// The method stored on a user, with Flask-Security's legacy names mapped.
+pub(crate) fn user_method(user: &User) -> Option<&'static str> {
+    user.tf_totp_secret.as_ref()?;
+    match user.tf_primary_method.as_deref()? {
+        "email" | "mail" => Some("email"),
+        "authenticator" | "google_authenticator" => Some("authenticator"),
+        "sms" => Some("sms"),
+        _ => None,
+    }
+}
+
+/// Whether a password alone must not sign this user in (HTTP Basic refuses such users).
+pub(crate) fn needs_second_factor(security: &Security, user: &User) -> bool {
+    let c = security.config();
+    c.two_factor && (c.two_factor_required || user_method(user).is_some())
+}
+
+/// The validity window of a method, in seconds.
+fn window(security: &Security, method: &str) -> i64 {
+    let c = security.config();
+    match method {
+        "email" => c.two_factor_mail_validity,
+        "sms" => c.two_factor_sms_validity,
+        _ => c.two_factor_authenticator_validity,
+    }
+}
+
+/// What a first factor leads to.
+pub(crate) enum Entered {
+    /// No second factor needed: sign in now.
+    NotRequired,
+    /// The sign-in waits: the JSON body to answer (`tf_required`, `tf_state`, …) and the page
+    /// a browser goes to.
+    Pending(Map<String, Value>, String),
+}
+
+/// Flask-Security's `tf_enter`: after a first factor, decide whether a second one is needed and,
+/// if so, park the sign-in in the session (sending the code for email and SMS).
+pub(crate) async fn enter(
+    req: &FlowRequest,
+    user: &User,
+    remember: bool,
+    via: &str,
+) -> Result<Entered> {
+    let security = req.auth.security();
+    let c = security.config();
+    if !needs_second_factor(security, user) {
+        return Ok(Entered::NotRequired);
+    }
+    if !c.two_factor_always_validate && remembered_browser(req, user) {
+        return Ok(Entered::NotRequired);
+    }
+    let cookieless = state::cookieless(req);
+    let now = security.clock().unix();
+    let mut st = TwoFactorState {
+        uniquifier: user.fs_uniquifier.clone(),
+        state: "setup_from_login".into(),
+        method: None,
+        remember,
+        pending_secret: None,
+        pending_phone: None,
+        signing_in: true,
+        via: via.to_owned(),
+        started: now,
+    };
+    let mut json = Map::new();
+    json.insert("tf_required".into(), json!(true));
+    let next = match user_method(user) {
+        None => {
+            json.insert("tf_state".into(), json!("setup_from_login"));
+            c.two_factor_setup_url.clone()
+        }
+        Some(m) => {
+            st.state = "ready".into();
+            st.method = Some(m.to_owned());
+            send_code(security, user, m, None, None).await?;
+            json.insert("tf_state".into(), json!("ready"));
+            json.insert("tf_primary_method".into(), json!(m));
+            json.insert("tf_method".into(), json!(m));
+            c.two_factor_token_validation_url.clone()
+        }
+    };
+    state::put(req, st, true);
+    if cookieless {
+        json.insert("tf_state_token".into(), json!(state::token(req)));
+    }
+    Ok(Entered::Pending(json, next))
+}
+
+/// A valid `tf_validity` cookie for this user (a browser remembered after a second factor).
+fn remembered_browser(req: &FlowRequest, user: &User) -> bool {
+    let security = req.auth.security();
+    let c = security.config();
+    let Some(value) = crate::layer::cookie_value(&req.headers, &c.two_factor_validity_cookie_name)
+    else {
+        return false;
+    };
+    security
+        .signer()
+        .unsign_timed(
+            portcullis_core::tokens::TokenPurpose::TwoFactorValidity.salt(),
+            &value,
+            Some(c.two_factor_login_validity.as_secs()),
+            security.clock().unix(),
+        )
+        .is_ok_and(|p| p.value.as_str() == Some(user.fs_uniquifier.as_str()))
+}
+
+/// The `tf_validity` cookie value for a user.
+pub(super) fn validity_token(security: &Security, user: &User) -> String {
+    let payload = Value::String(user.fs_uniquifier.clone()).to_string();
+    security.signer().sign_timed(
+        portcullis_core::tokens::TokenPurpose::TwoFactorValidity.salt(),
+        &payload,
+        security.clock().unix(),
+    )
+}
+
+/// Send the current code of `method` (email to the account's address, SMS to the phone). A
+/// pending secret or phone (during setup) replaces the stored ones.
+pub(super) async fn send_code(
+    security: &Security,
+    user: &User,
+    method: &str,
+    pending_secret: Option<&str>,
+    pending_phone: Option<&str>,
+) -> Result<()> {
+    if method == "authenticator" {
+        return Ok(());
+    }
+    let stored = pending_secret
+        .or(user.tf_totp_secret.as_deref())
+        .ok_or(Error::Mail)?;
+    let key = otp::key(security, stored).await?.ok_or_else(|| {
+        Error::Task(
+            "the stored two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into(),
+        )
+    })?;
+    let code = otp::code(&key, security.clock().unix());
+    let within = links::humanize(window(security, method));
+    if method == "email" {
+        let c = security.config();
+        notify::send(
+            security,
+            &user.email,
+            &c.email_subject_two_factor,
+            "two_factor_instructions",
+            json!({"user": notify::user_ctx(user), "token": code, "within": within}),
+        )
+        .await
+        .map_err(|_| Error::Mail)?;
+    } else {
+        let to = pending_phone
+            .or(user.tf_phone_number.as_deref())
+            .ok_or(Error::Mail)?;
+        security
+            .send_sms(SmsMessage {
+                to: to.to_owned(),
+                body: format!("Use this code to sign in: {code}"),
+            })
+            .await
+            .map_err(|_| Error::Mail)?;
+    }
+    Ok(())
+}
+
+/// How a code check ended.
+pub(super) enum Checked {
+    /// Accepted (and now used up).
+    Ok,
+    /// Wrong, expired or reused: the field error.
+    Invalid(FieldErrors),
+    /// Too many failures from this address.
+    RateLimited(i64),
+}
+
+/// Check a code against `stored` (an encrypted secret) for `user` and `method`: once only (the
+/// time step is remembered), under the account lockout and the address rate limit.
+pub(super) async fn check_code(
+    security: &Security,
+    user: &User,
+    method: &str,
+    stored: &str,
+    code: Option<String>,
+    address: Option<&str>,
+) -> Result<Checked> {
+    let mut errors = FieldErrors::new();
+    let Some(code) = code else {
+        errors.add("code", msg::CODE_NOT_PROVIDED);
+        return Ok(Checked::Invalid(errors));
+    };
+    let account = account_key(Some(user.id), &user.email);
+    let now = security.clock().unix();
+    let throttle = crate::flows::account::throttle(security);
+    match throttle.check(&account, address, now).await? {
+        Gate::Open => {}
+        Gate::AddressLimited { retry_after } => return Ok(Checked::RateLimited(retry_after)),
+        Gate::AccountLocked { retry_after } => {
+            errors.add("code", msg::account_locked(retry_after));
+            return Ok(Checked::Invalid(errors));
+        }
+    }
+    let key = otp::key(security, stored).await?.ok_or_else(|| {
+        Error::Task("the two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into())
+    })?;
+    let used_key = format!("tf-used:{}:{method}", user.id);
+    let store = security.store();
+    let last = store
+        .get_counter(&used_key, now)
+        .await?
+        .and_then(|(v, _)| i64::try_from(v).ok());
+    let window = window(security, method);
+    match otp::check(&key, &code, now, window, last) {
+        Some(step) => {
+            // Remembered a little longer than any code of that step can be valid.
+            store
+                .set_counter(
+                    &used_key,
+                    u64::try_from(step).unwrap_or(0),
+                    now + 2 * window + 60,
+                )
+                .await?;
+            throttle.success(&account).await?;
+            security.emit(Event::TwoFactorCodeConfirmed {
+                user_id: user.id,
+                method: method.to_owned(),
+            });
+            Ok(Checked::Ok)
+        }
+        None => {
+            security.emit(Event::FailedAuthentication {
+                user_id: user.id,
+                auth_type: "code".into(),
+            });
+            crate::flows::record_failure(security, &account, address).await?;
+            errors.add("code", msg::INVALID_CODE);
+            Ok(Checked::Invalid(errors))
+        }
+    }
+}
+
+/// The user a pending state belongs to (active), or `None`.
+pub(super) async fn state_user(security: &Security, st: &TwoFactorState) -> Result<Option<User>> {
+    Ok(security
+        .store()
+        .user_by_uniquifier(&st.uniquifier)
+        .await?
+        .filter(|u| u.active))
+}
+
+/// `GET /tf-setup`'s body.
+pub(super) fn setup_info(security: &Security, user: &User) -> Map<String, Value> {
+    let c = security.config();
+    let method = user_method(user);
+    let mut available: Vec<String> = Vec::new();
+    if !c.two_factor_required && method.is_some() {
+        available.push("disable".into());
+    }
+    available.extend(c.two_factor_enabled_methods.iter().cloned());
+    let mut m = Map::new();
+    m.insert("tf_required".into(), json!(c.two_factor_required));
+    m.insert("tf_primary_method".into(), json!(method));
+    m.insert("tf_method".into(), json!(method));
+    m.insert("tf_phone_number".into(), json!(user.tf_phone_number));
+    m.insert("tf_available_methods".into(), json!(available));
+    m
+}
+
+/// What `POST /tf-setup` decided.
+pub(super) enum Setup {
+    /// A new secret waits for its first code: the JSON body (and the QR code for the page).
+    Validating(Map<String, Value>, Option<String>),
+    /// The method was removed.
+    Disabled,
+    Invalid(FieldErrors),
+}
+
+/// `POST /tf-setup {setup, phone}`: make a new secret for the chosen method; it becomes the
+/// user's once a code from it is validated. `signing_in`: set up during a sign-in.
+pub(super) async fn setup(
+    req: &FlowRequest,
+    user: &User,
+    signing_in: bool,
+    remember: bool,
+) -> Result<Setup> {
+    let security = req.auth.security();
+    let c = security.config();
+    let mut errors = FieldErrors::new();
+    let choice = req
+        .string("setup", &mut errors)
+        .map(|m| if m == "mail" { "email".to_owned() } else { m });
+    let Some(choice) = choice else {
+        if !errors.has("setup") {
+            errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
+        }
+        return Ok(Setup::Invalid(errors));
+    };
+    if choice == "disable" {
+        if c.two_factor_required || signing_in || user_method(user).is_none() {
+            errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
+            return Ok(Setup::Invalid(errors));
+        }
+        let now = security.clock().now();
+        security
+            .store()
+            .set_two_factor(user.id, None, None, None, now)
+            .await?;
+        security.emit(Event::TwoFactorDisabled { user_id: user.id });
+        return Ok(Setup::Disabled);
+    }
+    if !c.two_factor_enabled_methods.contains(&choice) {
+        errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
+        return Ok(Setup::Invalid(errors));
+    }
+    let phone = if choice == "sms" {
+        let raw = req.string("phone", &mut errors);
+        match raw
+            .and_then(|p| portcullis_core::policy::normalize_phone(&p, &c.phone_region_default))
+        {
+            Some(p) => Some(p),
+            None => {
+                errors.add("phone", msg::PHONE_INVALID);
+                return Ok(Setup::Invalid(errors));
+            }
+        }
+    } else {
+        None
+    };
+    let (key, stored) = otp::new_secret(security).await?;
+    let st = TwoFactorState {
+        uniquifier: user.fs_uniquifier.clone(),
+        state: "validating_profile".into(),
+        method: Some(choice.clone()),
+        remember,
+        pending_secret: Some(stored.clone()),
+        pending_phone: phone.clone(),
+        signing_in,
+        via: if signing_in {
+            "password".into()
+        } else {
+            String::new()
+        },
+        started: security.clock().unix(),
+    };
+    send_code(security, user, &choice, Some(&stored), phone.as_deref()).await?;
+    let cookieless = state::cookieless(req);
+    state::put(req, st, false);
+    let mut json = Map::new();
+    json.insert("tf_state".into(), json!("validating_profile"));
+    json.insert("tf_primary_method".into(), json!(choice));
+    json.insert("tf_method".into(), json!(choice));
+    // Flask-Security's setup token (a signed-in user changing method can finish at
+    // `/tf-setup/<token>` without a session); during a sign-in, the session-state token for
+    // clients without cookies.
+    let token = if signing_in {
+        cookieless.then(|| state::token(req))
+    } else {
+        Some(otp::setup_token(
+            security,
+            &stored,
+            &choice,
+            phone.as_deref(),
+        ))
+    };
+    json.insert("tf_state_token".into(), json!(token));
+    let mut qr = None;
+    if choice == "authenticator" {
+        let username = user.username.clone().unwrap_or_else(|| user.email.clone());
+        let (fields, uri) = otp::authenticator_fields(security, &key, &username);
+        json.extend(fields);
+        qr = Some(otp::qr(&uri));
+    }
+    Ok(Setup::Validating(json, qr))
+}
+
+/// Store a validated method on the user.
+pub(super) async fn adopt_method(
+    security: &Security,
+    user: &User,
+    method: &str,
+    stored: &str,
+    phone: Option<&str>,
+) -> Result<()> {
+    let now = security.clock().now();
+    security
+        .store()
+        .set_two_factor(user.id, Some(method), Some(stored), phone, now)
+        .await?;
+    security.emit(Event::TwoFactorChanged {
+        user_id: user.id,
+        method: method.to_owned(),
+    });
+    Ok(())
+}
+
+/// `POST /mf-recovery-codes`: new codes replace the old; returns them in plain text, once.
+pub(super) async fn new_recovery_codes(security: &Security, user: &User) -> Result<Vec<String>> {
+    let n = usize::try_from(security.config().multi_factor_recovery_codes_n).unwrap_or(5);
+    let (plain, stored) = otp::new_codes(security, n).await?;
+    security
+        .store()
+        .set_recovery_codes(user.id, None, &stored, security.clock().now())
+        .await?;
+    security.emit(Event::RecoveryCodesGenerated { user_id: user.id });
+    Ok(plain)
+}
+
+/// `POST /mf-recovery`: use up a recovery code (once, even with concurrent requests).
+pub(super) async fn use_recovery_code(
+    security: &Security,
+    user: &User,
+    code: Option<String>,
+    address: Option<&str>,
+) -> Result<Checked> {
+    let mut errors = FieldErrors::new();
+    let Some(code) = code else {
+        errors.add("code", msg::CODE_NOT_PROVIDED);
+        return Ok(Checked::Invalid(errors));
+    };
+    let account = account_key(Some(user.id), &user.email);
+    let now = security.clock().unix();
+    let throttle = crate::flows::account::throttle(security);
+    match throttle.check(&account, address, now).await? {
+        Gate::Open => {}
+        Gate::AddressLimited { retry_after } => return Ok(Checked::RateLimited(retry_after)),
+        Gate::AccountLocked { retry_after } => {
+            errors.add("code", msg::account_locked(retry_after));
+            return Ok(Checked::Invalid(errors));
+        }
+    }
+    let stored = user.recovery_codes();
+    let found = otp::find_code(security, &stored, &code).await?;
+    let taken = match found {
+        Some(i) => {
+            let mut left = stored.clone();
+            left.remove(i);
+            security
+                .store()
+                .set_recovery_codes(user.id, Some(&stored), &left, security.clock().now())
+                .await?
+        }
+        None => false,
+    };
+    if !taken {
+        security.emit(Event::FailedAuthentication {
+            user_id: user.id,
+            auth_type: "recovery_code".into(),
+        });
+        crate::flows::record_failure(security, &account, address).await?;
+        errors.add("code", msg::INVALID_RECOVERY_CODE);
+        return Ok(Checked::Invalid(errors));
+    }
+    throttle.success(&account).await?;
+    Ok(Checked::Ok)
+}

@@ -1,0 +1,39 @@
+//! What the two-factor endpoints show.
+
+use serde_json::{Value, json};
+
+use crate::Security;
+use crate::flows::reply::Page;
+use crate::flows::request::FlowRequest;
+
+pub(super) fn validate(req: &FlowRequest) -> Page {
+    let c = req.auth.security().config();
+    Page::new("tf_validate.html", "Two-factor authentication")
+        .with("rescue_url", json!(c.two_factor_rescue_url))
+}
+
+pub(super) fn setup(req: &FlowRequest, security: &Security, qr: Option<String>) -> Page {
+    let c = security.config();
+    Page::new("tf_setup.html", "Two-factor setup")
+        .with("methods", json!(c.two_factor_enabled_methods))
+        .with("required", json!(c.two_factor_required))
+        .with("qr", json!(qr))
+        .with("validate_url", json!(c.two_factor_token_validation_url))
+        .with("values", json!({"phone": req.text("phone")}))
+}
+
+pub(super) fn select(_req: &FlowRequest, methods: &[&str]) -> Page {
+    Page::new("tf_select.html", "Choose a second factor").with("methods", json!(methods))
+}
+
+pub(super) fn rescue(_req: &FlowRequest, options: &Value) -> Page {
+    Page::new("tf_rescue.html", "Trouble signing in?").with("options", options.clone())
+}
+
+pub(super) fn recovery_codes(_req: &FlowRequest, codes: &[String]) -> Page {
+    Page::new("mf_recovery_codes.html", "Recovery codes").with("codes", json!(codes))
+}
+
+pub(super) fn recovery(_req: &FlowRequest) -> Page {
+    Page::new("mf_recovery.html", "Use a recovery code")
+}
