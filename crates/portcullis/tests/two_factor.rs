@@ -648,3 +648,86 @@ async fn change_method_with_the_setup_token_and_html_pages() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("data:image/svg+xml;base64,"), "{}", r.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_goes_through_the_second_factor() {
+    let tf = app(|c| {
+        c.two_factor_required = true;
+        c.registerable = true;
+    })
+    .await;
+    let mut c = tf.t.client();
+    c.get_json("/register").await;
+    let r = c
+        .post_json(
+            "/register",
+            json!({"email": "new@example.com", "password": PW, "password_confirm": PW}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.response()["tf_required"], true);
+    assert_eq!(r.response()["tf_state"], "setup_from_login");
+    assert_eq!(r.response()["user"], json!({}));
+    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
+    let r = c.post_json("/tf-setup", json!({"setup": "authenticator"})).await;
+    let key = totp::b32_decode(r.response()["tf_authr_b32key"].as_str().unwrap()).unwrap();
+    let r = c
+        .post_json("/tf-validate", json!({"code": totp::code_at(&key, now(&tf.t))}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_forms_for_sign_in_with_a_code() {
+    let tf = app(|_| {}).await;
+    let mut c = signed_in(&tf, "joe@example.com").await;
+    let key = with_authenticator(&tf, &mut c).await;
+    tf.t.clock.advance(30);
+    let mut b = tf.t.client();
+    let page = b
+        .send(axum::http::Method::GET, "/login", &[], common::Payload::None)
+        .await;
+    let csrf = |html: &str| {
+        html.split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let token = csrf(&page.text);
+    let r = b
+        .send(
+            axum::http::Method::POST,
+            "/login",
+            &[],
+            common::Payload::Form(&[
+                ("email", "joe@example.com"),
+                ("password", PW),
+                ("csrf_token", &token),
+            ]),
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    assert_eq!(r.header("location"), Some("/tf-validate"));
+    let page = b
+        .send(axum::http::Method::GET, "/tf-validate", &[], common::Payload::None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("name=\"code\""));
+    let token = csrf(&page.text);
+    let code = totp::code_at(&key, now(&tf.t));
+    let r = b
+        .send(
+            axum::http::Method::POST,
+            "/tf-validate",
+            &[],
+            common::Payload::Form(&[("code", &code), ("csrf_token", &token)]),
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    assert_eq!(r.header("location"), Some("/"));
+    assert_eq!(b.get_json("/api/protected").await.status, StatusCode::OK);
+}
