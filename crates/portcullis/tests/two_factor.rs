@@ -668,11 +668,19 @@ async fn registration_goes_through_the_second_factor() {
     assert_eq!(r.response()["tf_required"], true);
     assert_eq!(r.response()["tf_state"], "setup_from_login");
     assert_eq!(r.response()["user"], json!({}));
-    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::UNAUTHORIZED);
-    let r = c.post_json("/tf-setup", json!({"setup": "authenticator"})).await;
+    assert_eq!(
+        c.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = c
+        .post_json("/tf-setup", json!({"setup": "authenticator"}))
+        .await;
     let key = totp::b32_decode(r.response()["tf_authr_b32key"].as_str().unwrap()).unwrap();
     let r = c
-        .post_json("/tf-validate", json!({"code": totp::code_at(&key, now(&tf.t))}))
+        .post_json(
+            "/tf-validate",
+            json!({"code": totp::code_at(&key, now(&tf.t))}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(c.get_json("/api/protected").await.status, StatusCode::OK);
@@ -686,7 +694,12 @@ async fn browser_forms_for_sign_in_with_a_code() {
     tf.t.clock.advance(30);
     let mut b = tf.t.client();
     let page = b
-        .send(axum::http::Method::GET, "/login", &[], common::Payload::None)
+        .send(
+            axum::http::Method::GET,
+            "/login",
+            &[],
+            common::Payload::None,
+        )
         .await;
     let csrf = |html: &str| {
         html.split("name=\"csrf_token\" value=\"")
@@ -713,7 +726,12 @@ async fn browser_forms_for_sign_in_with_a_code() {
     assert!(r.status.is_redirection(), "{}", r.text);
     assert_eq!(r.header("location"), Some("/tf-validate"));
     let page = b
-        .send(axum::http::Method::GET, "/tf-validate", &[], common::Payload::None)
+        .send(
+            axum::http::Method::GET,
+            "/tf-validate",
+            &[],
+            common::Payload::None,
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("name=\"code\""));
