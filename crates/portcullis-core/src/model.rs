@@ -76,6 +76,21 @@ impl User {
             _ => Vec::new(),
         }
     }
+
+    /// The stored unified sign-in secrets, read from `us_totp_secrets` (Flask-Security's JSON
+    /// text mapping a method — `email`, `authenticator`, `sms` — to its secret). NULL, empty,
+    /// unparsable text or JSON that is not an object read as no secrets.
+    pub fn us_secrets(&self) -> serde_json::Map<String, serde_json::Value> {
+        match self.us_totp_secrets.as_deref() {
+            Some(text) if !text.trim().is_empty() => {
+                match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => serde_json::Map::new(),
+                }
+            }
+            _ => serde_json::Map::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for User {

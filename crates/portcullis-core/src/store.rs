@@ -106,6 +106,15 @@ pub trait UserStore: Send + Sync {
         phone: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Set or clear the unified sign-in secrets (`us_totp_secrets`: Flask-Security's JSON text
+    /// `{"email": "<secret>", "authenticator": "…", "sms": "…"}`). `NotFound` for an unknown id.
+    /// Read them back with [`User::us_secrets`].
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Replace the recovery codes (`mf_recovery_codes`, Flask-Security's comma-joined AsaList;
     /// an empty list is stored as NULL; codes must be non-empty and contain no comma). With
     /// `expected`, only if the stored list is still exactly that (compare-and-set, so a code

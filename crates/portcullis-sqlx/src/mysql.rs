@@ -524,6 +524,22 @@ impl UserStore for MySqlStore {
         .await
     }
 
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update_user(
+            user_id,
+            sqlx::query("UPDATE `user` SET us_totp_secrets = ?, update_datetime = ? WHERE id = ?")
+                .bind(secrets)
+                .bind(to_naive_utc(now)?)
+                .bind(user_id),
+        )
+        .await
+    }
+
     async fn set_recovery_codes(
         &self,
         user_id: i64,

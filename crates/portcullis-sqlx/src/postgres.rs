@@ -448,6 +448,23 @@ impl UserStore for PgStore {
         .await
     }
 
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update_user(
+            sqlx::query(
+                "UPDATE \"user\" SET us_totp_secrets = $2, update_datetime = $3 WHERE id = $1",
+            )
+            .bind(int4(user_id))
+            .bind(secrets)
+            .bind(to_naive_utc(now)?),
+        )
+        .await
+    }
+
     async fn set_recovery_codes(
         &self,
         user_id: i64,

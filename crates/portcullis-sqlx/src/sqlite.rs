@@ -571,6 +571,24 @@ impl UserStore for SqliteStore {
         Self::touched(result.rows_affected())
     }
 
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "UPDATE \"user\" SET us_totp_secrets = ?2, update_datetime = ?3 WHERE id = ?1",
+        )
+        .bind(user_id)
+        .bind(secrets)
+        .bind(datetime_to_db(now)?)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Self::touched(result.rows_affected())
+    }
+
     async fn set_recovery_codes(
         &self,
         user_id: i64,

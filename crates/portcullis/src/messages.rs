@@ -123,6 +123,19 @@ pub const TWO_FACTOR_RESCUE_SENT: &str =
 /// Help desk asked.
 pub const TWO_FACTOR_HELP_SENT: &str =
     "A mail was sent to us in order to reset your application account";
+/// Unified sign-in: unknown identity.
+pub const US_SPECIFY_IDENTITY: &str = "You must specify a valid identity to sign in";
+/// Unified sign-in: neither the password nor a code.
+pub const INVALID_PASSWORD_CODE: &str = "Password or code submitted is not valid";
+/// Unified sign-in: method not enabled or not set up.
+pub const US_METHOD_NOT_AVAILABLE: &str = "Requested method is not valid";
+/// Unified sign-in setup took too long.
+pub const US_SETUP_EXPIRED: &str = "Setup must be completed within 30 minutes. Please start over.";
+/// Passwordless accounts have no password to change.
+pub const NO_PASSWORD_TO_CHANGE: &str =
+    "This account has no password. Use the password reset to set one.";
+/// A sign-in code was sent.
+pub const US_CODE_SENT: &str = "A code to sign in has been sent.";
 /// Mail could not be sent.
 pub const MAIL_FAILED: &str = "The email could not be sent. Please try again later.";
 

@@ -67,6 +67,17 @@ const TEMPLATES: &[(&str, &str)] = &[
         "mail/two_factor_rescue.html",
         include_str!("templates/mail/two_factor_rescue.html"),
     ),
+    ("us_signin.html", include_str!("templates/us_signin.html")),
+    ("us_setup.html", include_str!("templates/us_setup.html")),
+    ("us_verify.html", include_str!("templates/us_verify.html")),
+    (
+        "mail/us_instructions.txt",
+        include_str!("templates/mail/us_instructions.txt"),
+    ),
+    (
+        "mail/us_instructions.html",
+        include_str!("templates/mail/us_instructions.html"),
+    ),
     (
         "mail/welcome.txt",
         include_str!("templates/mail/welcome.txt"),

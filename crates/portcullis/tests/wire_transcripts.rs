@@ -91,13 +91,21 @@ async fn our_code(theirs: &str, outbox: &Value, peer: &Peer, b32: Option<&str>) 
                 || m["body"].as_str().and_then(six_digits).as_deref() == Some(theirs)
         })
         .map(|m| m["kind"].as_str().unwrap_or("").to_owned());
+    let subject = outbox
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["body"].as_str().and_then(six_digits).as_deref() == Some(theirs))
+        .and_then(|m| m["subject"].as_str())
+        .unwrap_or("Two-Factor Login")
+        .to_owned();
     match kind.as_deref() {
         Some("mail") => {
             let mails = peer.sink.messages();
             let last = mails
                 .iter()
                 .rev()
-                .find(|m| m.subject == "Two-Factor Login")
+                .find(|m| m.subject == subject)
                 .expect("we mailed a code");
             six_digits(last.text.as_deref().unwrap()).unwrap()
         }
@@ -219,6 +227,7 @@ async fn peer() -> Peer {
         .unwrap()
         .into();
     c.totp_issuer = Some("FS Peer".into());
+    c.unified_signin = true;
     let sms_dir = std::env::temp_dir().join(format!(
         "portcullis-transcript-sms-{}",
         portcullis::core::crypto::random::token_hex(6)
@@ -315,7 +324,10 @@ fn learn_tokens(theirs: &Value, ours: &Value, map: &mut HashMap<String, String>)
     };
     for (k, v) in a {
         let Some(w) = b.get(k) else { continue };
-        if (k == "authentication_token" || k == "csrf_token")
+        if (k == "authentication_token"
+            || k == "csrf_token"
+            || k == "state"
+            || k == "tf_state_token")
             && let (Some(x), Some(y)) = (v.as_str(), w.as_str())
         {
             map.insert(x.to_owned(), y.to_owned());
@@ -345,6 +357,12 @@ async fn replay(file: &str, peer: &Peer, skip: &[u64], before: impl AsyncFn(u64)
         let client = step["client"].as_str().unwrap().to_owned();
         let jar = jars.entry(client.clone()).or_default();
         let mut uri = our_link(step["path"].as_str().unwrap(), &doc["outbox"], &peer.sink).await;
+        // State tokens in paths (`/us-setup/<state>`): theirs → ours.
+        for (theirs, ours) in &tokens {
+            if theirs.len() > 20 && uri.contains(theirs.as_str()) {
+                uri = uri.replace(theirs.as_str(), ours);
+            }
+        }
         if let Some(q) = step["query"].as_str() {
             uri = format!("{uri}?{q}");
         }
@@ -379,13 +397,19 @@ async fn replay(file: &str, peer: &Peer, skip: &[u64], before: impl AsyncFn(u64)
             b = b.header("cookie", cookie.join("; "));
         }
         let mut request_json = step["request_json"].clone();
-        if let Some(code) = request_json
-            .get("code")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-        {
-            request_json["code"] =
-                json!(our_code(&code, &doc["outbox"], peer, b32.as_deref()).await);
+        for field in ["code", "passcode"] {
+            let Some(code) = request_json
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            // Passwords stay; six digits are a one-time code.
+            if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+                request_json[field] =
+                    json!(our_code(&code, &doc["outbox"], peer, b32.as_deref()).await);
+            }
         }
         let body = match &request_json {
             Value::Null => Body::empty(),
@@ -528,6 +552,44 @@ async fn transcript_05_two_factor_authenticator_sms() {
     let clock = p.clock.clone();
     replay("05-tf-authenticator-sms.json", &p, &[], async |n| {
         if n == 7 || n == 10 {
+            clock.advance(30);
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transcript_06_unified_signin_password() {
+    let p = peer().await;
+    replay("06-us-signin-password.json", &p, &[], async |_| {}).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transcript_07_unified_signin_code() {
+    let p = peer().await;
+    // 07 continues from 06's user (dave, confirmed, password "dave password 1").
+    let hash = p
+        .security
+        .hash_pool()
+        .hash("dave password 1".to_owned())
+        .await
+        .unwrap();
+    let now = p.security.clock().now();
+    p.store
+        .create_user(NewUser {
+            email: "dave-golden@example.com".into(),
+            username: Some("davegolden".into()),
+            password: Some(hash),
+            active: true,
+            confirmed_at: Some(now),
+            fs_uniquifier: portcullis::core::crypto::random::uniquifier(),
+            now,
+        })
+        .await
+        .unwrap();
+    let clock = p.clock.clone();
+    replay("07-us-signin-code.json", &p, &[], async |n| {
+        if n == 8 {
             clock.advance(30);
         }
     })

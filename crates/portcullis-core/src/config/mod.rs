@@ -381,6 +381,35 @@ pub struct Config {
     pub multi_factor_recovery_codes_url: String,
     /// Recovery code sign-in URL.
     pub multi_factor_recovery_url: String,
+    // ---- unified sign-in ----
+    /// Unified sign-in (`/us-signin`; SECURITY_UNIFIED_SIGNIN).
+    pub unified_signin: bool,
+    /// Unified sign-in methods (`password`, `email`, `authenticator`, `sms`).
+    pub us_enabled_methods: Vec<String>,
+    /// Sign-ins by these methods continue into two-factor (when it is on).
+    pub us_mfa_required: Vec<String>,
+    /// Window (seconds, ±) of unified sign-in codes.
+    pub us_token_validity: i64,
+    /// How long a unified sign-in setup may take.
+    pub us_setup_within: Duration,
+    /// `/login` is unified sign-in.
+    pub us_signin_replaces_login: bool,
+    /// Subject of the mailed sign-in code.
+    pub us_email_subject: String,
+    /// Unified sign-in URL.
+    pub us_signin_url: String,
+    /// Code request URL.
+    pub us_signin_send_code_url: String,
+    /// Unified sign-in setup URL.
+    pub us_setup_url: String,
+    /// Unified re-authentication URL.
+    pub us_verify_url: String,
+    /// Re-authentication code request URL.
+    pub us_verify_send_code_url: String,
+    /// Magic link URL.
+    pub us_verify_link_url: String,
+    /// SPA view for magic-link errors.
+    pub login_error_view: Option<String>,
     /// In generic-response mode, the least time the forgot/confirm/recover/register answers
     /// take, so timing does not tell known addresses from unknown ones. Env:
     /// PORTCULLIS_GENERIC_RESPONSE_FLOOR.
@@ -552,6 +581,25 @@ impl Default for Config {
             two_factor_select_url: "/tf-select".into(),
             multi_factor_recovery_codes_url: "/mf-recovery-codes".into(),
             multi_factor_recovery_url: "/mf-recovery".into(),
+            unified_signin: false,
+            us_enabled_methods: vec![
+                "password".into(),
+                "email".into(),
+                "authenticator".into(),
+                "sms".into(),
+            ],
+            us_mfa_required: vec!["password".into(), "email".into()],
+            us_token_validity: 120,
+            us_setup_within: Duration::mins(30),
+            us_signin_replaces_login: false,
+            us_email_subject: "Verification Code".into(),
+            us_signin_url: "/us-signin".into(),
+            us_signin_send_code_url: "/us-signin/send-code".into(),
+            us_setup_url: "/us-setup".into(),
+            us_verify_url: "/us-verify".into(),
+            us_verify_send_code_url: "/us-verify/send-code".into(),
+            us_verify_link_url: "/us-verify-link".into(),
+            login_error_view: None,
             generic_response_floor: Duration::secs(1),
             template_dir: None,
         }
@@ -818,6 +866,37 @@ impl Config {
         }
         if self.multi_factor_recovery_codes_n == 0 || self.multi_factor_recovery_codes_n > 50 {
             return bad("multi_factor_recovery_codes_n", "must be 1 to 50".into());
+        }
+        for (key, list) in [
+            ("us_enabled_methods", &self.us_enabled_methods),
+            ("us_mfa_required", &self.us_mfa_required),
+        ] {
+            for m in list {
+                if !matches!(m.as_str(), "password" | "email" | "authenticator" | "sms") {
+                    return bad(
+                        key,
+                        format!("unknown method {m:?} (password, email, authenticator, sms)"),
+                    );
+                }
+            }
+        }
+        if self.unified_signin && self.us_enabled_methods.is_empty() {
+            return bad("us_enabled_methods", "needs at least one method".into());
+        }
+        if self.unified_signin && self.totp_secrets.expose().is_empty() {
+            return bad(
+                "totp_secrets",
+                "unified sign-in needs SECURITY_TOTP_SECRETS to encrypt its code secrets".into(),
+            );
+        }
+        if !self.password_required && !self.unified_signin {
+            return bad(
+                "password_required",
+                "may be false only with unified sign-in (users then sign in by code)".into(),
+            );
+        }
+        if !(0..=3600).contains(&self.us_token_validity) {
+            return bad("us_token_validity", "must be 0 to 3600 seconds".into());
         }
         if (self.change_username || self.username_recovery) && !self.username_enable {
             let key = if self.change_username {

@@ -233,6 +233,18 @@ impl UserStore for CachedStore {
         self.users_changed();
         r
     }
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        // Cached users carry the unified sign-in secrets (the sign-in flow reads them from the
+        // user).
+        let r = self.inner.set_us_totp_secrets(user_id, secrets, now).await;
+        self.users_changed();
+        r
+    }
     async fn set_recovery_codes(
         &self,
         user_id: i64,

@@ -61,6 +61,7 @@ macro_rules! store_conformance_tests {
             user_set_username,
             user_set_email_concurrent,
             user_set_two_factor,
+            user_us_totp_secrets,
             user_recovery_codes,
             user_recovery_codes_concurrent,
             user_record_login_tracking,
@@ -1309,6 +1310,158 @@ pub async fn user_set_two_factor(store: Arc<dyn Store>, prefix: &str) {
     );
 }
 
+/// `set_us_totp_secrets` sets, replaces and clears `us_totp_secrets`, kept exactly as given
+/// (Flask-Security's JSON text), and touches nothing else; [`User::us_secrets`] reads it as a
+/// map (NULL, empty or unparsable text as an empty one); caching stores show the change at
+/// once; an unknown id is `NotFound`.
+pub async fn user_us_totp_secrets(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "us-a")).await;
+    let b = create(&store, new_user(prefix, "us-b")).await;
+    let t1 = T0 + Duration::seconds(1);
+    let t2 = T0 + Duration::seconds(2);
+    let t3 = T0 + Duration::seconds(3);
+    assert!(a.us_secrets().is_empty(), "a new user has no secrets");
+    // Looked up first, so that a caching store has the user cached when it changes.
+    let cached = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        cached.map(|u| u.us_totp_secrets.clone()),
+        Some(None),
+        "a new user has no unified sign-in secrets"
+    );
+
+    // Set: the text is kept byte for byte (spacing, key order, case, non-ASCII).
+    let email_secret = format!("gAAAAABmXyZ-{prefix}-QwErTy==");
+    let text = format!(r#"{{"email": "{email_secret}", "authenticator": "AbC+/é="}}"#);
+    ok(
+        store.set_us_totp_secrets(a.id, Some(&text), t1).await,
+        "set_us_totp_secrets",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(
+        read,
+        User {
+            us_totp_secrets: Some(text.clone()),
+            update_datetime: t1,
+            ..a.clone()
+        },
+        "set_us_totp_secrets changes us_totp_secrets and update_datetime only"
+    );
+    let secrets = read.us_secrets();
+    assert_eq!(secrets.len(), 2);
+    assert_eq!(
+        secrets.get("email").and_then(|v| v.as_str()),
+        Some(email_secret.as_str())
+    );
+    assert_eq!(
+        secrets.get("authenticator").and_then(|v| v.as_str()),
+        Some("AbC+/é=")
+    );
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| u.us_totp_secrets.clone()),
+        Some(Some(text.clone())),
+        "a uniquifier lookup sees the secrets at once"
+    );
+
+    // Replace.
+    let replaced = format!(r#"{{"sms": "{email_secret}-sms"}}"#);
+    ok(
+        store.set_us_totp_secrets(a.id, Some(&replaced), t2).await,
+        "set_us_totp_secrets replace",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(read.us_totp_secrets.as_deref(), Some(replaced.as_str()));
+    assert_eq!(read.update_datetime, t2);
+    let secrets = read.us_secrets();
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(
+        secrets.get("sms").and_then(|v| v.as_str()),
+        Some(format!("{email_secret}-sms").as_str())
+    );
+    let by_token = ok(
+        store
+            .user_by_token_uniquifier_shared(&a.fs_uniquifier)
+            .await,
+        "user_by_token_uniquifier_shared",
+    );
+    assert_eq!(
+        by_token.and_then(|u| u.us_totp_secrets.clone()),
+        Some(replaced.clone()),
+        "a token uniquifier lookup sees the replaced secrets at once"
+    );
+
+    // Another user may have the same text; theirs is independent.
+    ok(
+        store.set_us_totp_secrets(b.id, Some(&replaced), t2).await,
+        "set_us_totp_secrets other user",
+    );
+
+    // Whatever is stored is kept; what is no JSON object reads as no secrets.
+    for odd in ["", "   ", "not json", "[1, 2]", r#""email""#, "{"] {
+        ok(
+            store.set_us_totp_secrets(a.id, Some(odd), t2).await,
+            "set_us_totp_secrets odd text",
+        );
+        let read = reload(&store, a.id).await;
+        assert_eq!(read.us_totp_secrets.as_deref(), Some(odd), "{odd:?} kept");
+        assert!(read.us_secrets().is_empty(), "{odd:?} reads as no secrets");
+    }
+
+    // Clear with None.
+    ok(
+        store.set_us_totp_secrets(a.id, None, t3).await,
+        "set_us_totp_secrets(None)",
+    );
+    let read = reload(&store, a.id).await;
+    assert_eq!(
+        read,
+        User {
+            update_datetime: t3,
+            ..a.clone()
+        },
+        "clearing the secrets leaves the user as created"
+    );
+    assert!(read.us_secrets().is_empty());
+    let by_uniquifier = ok(
+        store.user_by_uniquifier_shared(&a.fs_uniquifier).await,
+        "user_by_uniquifier_shared",
+    );
+    assert_eq!(
+        by_uniquifier.map(|u| u.us_totp_secrets.clone()),
+        Some(None),
+        "a uniquifier lookup sees the cleared secrets at once"
+    );
+    // Twice is fine.
+    ok(
+        store.set_us_totp_secrets(a.id, None, t3).await,
+        "set_us_totp_secrets(None) again",
+    );
+    let b_read = reload(&store, b.id).await;
+    assert_eq!(b_read.us_totp_secrets.as_deref(), Some(replaced.as_str()));
+    assert_eq!(b_read.email, b.email, "other users otherwise untouched");
+
+    // Unknown ids.
+    let missing = a.id.max(b.id) + 10_000;
+    expect_not_found(
+        store.set_us_totp_secrets(missing, Some(&text), T0).await,
+        "set_us_totp_secrets unknown id",
+    );
+    expect_not_found(
+        store.set_us_totp_secrets(missing, None, T0).await,
+        "set_us_totp_secrets(None) unknown id",
+    );
+    expect_not_found(
+        store.set_us_totp_secrets(i64::MAX, None, T0).await,
+        "set_us_totp_secrets id i64::MAX",
+    );
+}
+
 /// `set_recovery_codes` stores the codes comma joined (`[]` as NULL), [`User::recovery_codes`]
 /// reads them back; with `expected` it replaces them only while the stored list is exactly
 /// that (case included) and says whether it did; caching stores show the change at once; an
@@ -1697,6 +1850,12 @@ pub async fn user_clear_mfa(store: Arc<dyn Store>, prefix: &str) {
             .await,
         "set_two_factor",
     );
+    ok(
+        store
+            .set_us_totp_secrets(user.id, Some(r#"{"email": "secret"}"#), set_at)
+            .await,
+        "set_us_totp_secrets",
+    );
     assert!(ok(
         store
             .set_recovery_codes(user.id, None, &perms(&["one", "two"]), set_at)
@@ -1706,6 +1865,10 @@ pub async fn user_clear_mfa(store: Arc<dyn Store>, prefix: &str) {
     let set = reload(&store, user.id).await;
     assert_eq!(set.tf_primary_method.as_deref(), Some("sms"));
     assert_eq!(set.recovery_codes(), perms(&["one", "two"]));
+    assert_eq!(
+        set.us_secrets().get("email").and_then(|v| v.as_str()),
+        Some("secret")
+    );
     let later = T0 + Duration::hours(2);
     ok(store.clear_mfa(user.id, later).await, "clear_mfa");
     let read = reload(&store, user.id).await;
@@ -1789,6 +1952,12 @@ pub async fn user_updates_unknown_id_not_found(store: Arc<dyn Store>, prefix: &s
             .set_two_factor(missing, Some("authenticator"), Some("s"), None, T0)
             .await,
         "set_two_factor",
+    );
+    expect_not_found(
+        store
+            .set_us_totp_secrets(missing, Some(r#"{"email": "s"}"#), T0)
+            .await,
+        "set_us_totp_secrets",
     );
     expect_not_found(
         store

@@ -222,6 +222,20 @@ impl UserStore for MemoryStore {
         })?
     }
 
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let u = s.user_mut(user_id)?;
+            u.us_totp_secrets = secrets.map(str::to_owned);
+            u.update_datetime = now;
+            Ok(())
+        })?
+    }
+
     async fn set_recovery_codes(
         &self,
         user_id: i64,

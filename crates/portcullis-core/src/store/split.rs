@@ -102,6 +102,14 @@ impl UserStore for SplitStore {
             .set_two_factor(id, method, totp_secret, phone, now)
             .await
     }
+    async fn set_us_totp_secrets(
+        &self,
+        id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.data.set_us_totp_secrets(id, secrets, now).await
+    }
     async fn set_recovery_codes(
         &self,
         id: i64,

@@ -18,6 +18,7 @@ mod reply;
 mod request;
 mod reset;
 pub(crate) mod two_factor;
+mod unified;
 mod username;
 mod verify;
 
@@ -36,9 +37,40 @@ const MAX_BODY: usize = 64 * 1024;
 /// Build the router of every enabled flow. Disabled flows are not mounted.
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(security: Security) -> Router<S> {
     let c = security.config().clone();
-    let mut r: Router<Security> = Router::new()
-        .route(&c.login_url, get(login::get).post(login::post))
-        .route("/auth/check", get(check::check));
+    let mut r: Router<Security> = Router::new().route("/auth/check", get(check::check));
+    if c.unified_signin && c.us_signin_replaces_login {
+        r = r.route(
+            &c.login_url,
+            get(unified::signin_page).post(unified::signin),
+        );
+    } else {
+        r = r.route(&c.login_url, get(login::get).post(login::post));
+    }
+    if c.unified_signin {
+        r = r
+            .route(
+                &c.us_signin_url,
+                get(unified::signin_page).post(unified::signin),
+            )
+            .route(&c.us_signin_send_code_url, post(unified::send_code))
+            .route(&c.us_verify_link_url, get(unified::verify_link))
+            .route(
+                &c.us_setup_url,
+                get(unified::setup_page).post(unified::setup),
+            )
+            .route(
+                &format!("{}/{{state}}", c.us_setup_url),
+                post(unified::setup_validate),
+            );
+        if c.freshness.as_secs() >= 0 {
+            r = r
+                .route(
+                    &c.us_verify_url,
+                    get(unified::verify_page).post(unified::verify),
+                )
+                .route(&c.us_verify_send_code_url, post(unified::verify_send_code));
+        }
+    }
     let logout_get = c.logout_methods.iter().any(|m| m == "GET");
     let logout_post = c.logout_methods.iter().any(|m| m == "POST");
     match (logout_get, logout_post) {

@@ -31,11 +31,14 @@ pub(in crate::flows) async fn post(State(security): State<Security>, req: FlowRe
 async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
     let identity = guard::require_user(req).await?;
     guard::authed_csrf(req, identity.via)?;
-    // A user without a password (passwordless) must have signed in recently.
-    if identity.user.password.is_none()
-        && !crate::authz::is_fresh(&req.auth, &identity, security.config().freshness.as_secs())
-    {
-        return Err(crate::authz::reauth_required_for(&req.auth, &req.headers, &req.uri).into());
+    // A passwordless account (unified sign-in) has nothing to change: the reset sets one.
+    if identity.user.password.is_none() {
+        let mut errors = crate::form::FieldErrors::new();
+        errors.add("password", crate::messages::NO_PASSWORD_TO_CHANGE);
+        return Ok(Reply::Invalid {
+            errors,
+            page: view::page(&identity),
+        });
     }
     let (form, errors) = form::parse(req);
     match service::change(security, &identity.user, form, errors, req.auth.client_ip()).await? {

@@ -81,17 +81,27 @@ pub(super) async fn register(
         }
         return Ok(Outcome::Invalid(errors));
     }
-    let (Some(email), Some(password)) = (form.email, form.password) else {
+    let Some(email) = form.email else {
         errors.add("", msg::API_ERROR);
         return Ok(Outcome::Invalid(errors));
     };
-    let hash = security.hash_pool().hash(password).await?;
+    // Without a password (SECURITY_PASSWORD_REQUIRED false, unified sign-in on) the account
+    // signs in by code: its email method is set up below.
+    let passwordless = form.password.is_none();
+    if passwordless && (c.password_required || !c.unified_signin) {
+        errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+        return Ok(Outcome::Invalid(errors));
+    }
+    let hash = match form.password {
+        Some(password) => Some(security.hash_pool().hash(password).await?),
+        None => None,
+    };
     let now = security.clock().now();
     let created = store
         .create_user(NewUser {
             email: email.clone(),
             username: form.username,
-            password: Some(hash),
+            password: hash,
             active: true,
             confirmed_at: None,
             fs_uniquifier: account::new_uniquifier(),
@@ -100,6 +110,9 @@ pub(super) async fn register(
         .await;
     match created {
         Ok(user) => {
+            if passwordless {
+                crate::flows::unified::service::email_method_for_new_user(security, &user).await?;
+            }
             security.emit(Event::UserRegistered { user_id: user.id });
             welcome(security, &user).await?;
             Ok(Outcome::Created(Box::new(user)))

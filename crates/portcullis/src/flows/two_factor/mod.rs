@@ -9,7 +9,7 @@
 //! back in the body of the next steps.
 
 mod handler;
-mod otp;
+pub(crate) mod otp;
 pub(crate) mod service;
 mod state;
 mod view;

@@ -17,7 +17,7 @@ fn secrets(security: &Security) -> Result<std::sync::Arc<totp::TotpSecrets>> {
 }
 
 /// A new key and its stored (encrypted) form (2^14 PBKDF2 rounds: off the runtime).
-pub(super) async fn new_secret(security: &Security) -> Result<(Vec<u8>, String)> {
+pub(crate) async fn new_secret(security: &Security) -> Result<(Vec<u8>, String)> {
     let secrets = secrets(security)?;
     security
         .hash_pool()
@@ -30,7 +30,7 @@ pub(super) async fn new_secret(security: &Security) -> Result<(Vec<u8>, String)>
 }
 
 /// The key of a stored secret. Decrypting costs 2^14 PBKDF2 rounds: off the runtime.
-pub(super) async fn key(security: &Security, stored: &str) -> Result<Option<Vec<u8>>> {
+pub(crate) async fn key(security: &Security, stored: &str) -> Result<Option<Vec<u8>>> {
     let Some(secrets) = security.inner.totp.clone() else {
         return Ok(None);
     };
@@ -42,12 +42,12 @@ pub(super) async fn key(security: &Security, stored: &str) -> Result<Option<Vec<
 }
 
 /// The code at `now`.
-pub(super) fn code(key: &[u8], now: i64) -> String {
+pub(crate) fn code(key: &[u8], now: i64) -> String {
     totp::code_at(key, now)
 }
 
 /// The time step `code` matches within `window` seconds, after `last`.
-pub(super) fn check(
+pub(crate) fn check(
     key: &[u8],
     code: &str,
     now: i64,
@@ -58,7 +58,7 @@ pub(super) fn check(
 }
 
 /// The `tf_authr_*` fields of an authenticator setup, and the `otpauth://` URI.
-pub(super) fn authenticator_fields(
+pub(crate) fn authenticator_fields(
     security: &Security,
     key: &[u8],
     username: &str,
@@ -75,13 +75,13 @@ pub(super) fn authenticator_fields(
 }
 
 /// The QR code of an `otpauth://` URI as a data URI for an `<img>`.
-pub(super) fn qr(uri: &str) -> String {
+pub(crate) fn qr(uri: &str) -> String {
     totp::qr_data_uri(uri).unwrap_or_default()
 }
 
 /// Flask-Security's `tf_state_token` for a signed-in user changing method:
 /// `{"totp_secret": <stored>, "method": m, "phone": p}` signed with `tf-setup-salt`.
-pub(super) fn setup_token(
+pub(crate) fn setup_token(
     security: &Security,
     stored: &str,
     method: &str,
@@ -95,7 +95,7 @@ pub(super) fn setup_token(
     )
 }
 
-pub(super) enum SetupToken {
+pub(crate) enum SetupToken {
     Valid {
         secret: String,
         method: String,
@@ -105,7 +105,7 @@ pub(super) enum SetupToken {
     Invalid,
 }
 
-pub(super) fn read_setup_token(security: &Security, token: &str) -> SetupToken {
+pub(crate) fn read_setup_token(security: &Security, token: &str) -> SetupToken {
     let c = security.config();
     let read = security.signer().unsign_timed(
         TokenPurpose::TwoFactorSetup.salt(),
@@ -132,7 +132,7 @@ pub(super) fn read_setup_token(security: &Security, token: &str) -> SetupToken {
 }
 
 /// `n` new recovery codes: (plain text to show once, hashed to store).
-pub(super) async fn new_codes(security: &Security, n: usize) -> Result<(Vec<String>, Vec<String>)> {
+pub(crate) async fn new_codes(security: &Security, n: usize) -> Result<(Vec<String>, Vec<String>)> {
     security
         .hash_pool()
         .compute(move || {
@@ -144,7 +144,7 @@ pub(super) async fn new_codes(security: &Security, n: usize) -> Result<(Vec<Stri
 }
 
 /// Which stored recovery code `candidate` is.
-pub(super) async fn find_code(
+pub(crate) async fn find_code(
     security: &Security,
     stored: &[String],
     candidate: &str,

@@ -1,0 +1,367 @@
+//! HTTP glue for `/us-signin`, `/us-signin/send-code`, `/us-verify-link`, `/us-setup`,
+//! `/us-setup/<state>`, `/us-verify` and `/us-verify/send-code`.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::service::{self, Link, Sent, SetupDone, SetupOutcome, Signin};
+use super::view;
+use crate::Security;
+use crate::flows::guard;
+use crate::flows::reply::{Reply, finish, login_user, user_payload};
+use crate::flows::request::FlowRequest;
+use crate::flows::two_factor::{self, Entered};
+use crate::form::FieldErrors;
+use crate::links;
+use crate::messages as msg;
+use crate::respond;
+
+pub(in crate::flows) async fn signin_page(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let mut json = service::signin_info(&security);
+    if let Some(id) = req.auth.identity_cheap() {
+        json.insert("user".into(), user_payload(&req, &id.user, id.fs_paa));
+    }
+    req.auth
+        .with_session(|s| s.csrf_cookie = crate::session::CsrfCookie::Set);
+    let page = view::signin(&req, &json);
+    Reply::Show { json, page }.render(&req)
+}
+
+/// The passcode as a string (a JSON number is a code too).
+fn passcode(req: &FlowRequest, errors: &mut FieldErrors) -> Option<String> {
+    match req.input.get("passcode") {
+        Some(Value::Number(n)) => n.as_u64().map(|n| format!("{n:06}")),
+        _ => req.string("passcode", errors),
+    }
+}
+
+pub(in crate::flows) async fn signin(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    finish(&req, handle_signin(&security, &req).await)
+}
+
+async fn handle_signin(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
+    guard::unauth_csrf(req)?;
+    if req.auth.identity_cheap().is_some() {
+        guard::anonymous_required(req)?;
+    }
+    let c = security.config();
+    let mut errors = FieldErrors::new();
+    let identity = req.string("identity", &mut errors);
+    let code = passcode(req, &mut errors);
+    let remember = req
+        .boolean("remember")
+        .or(req.boolean("remember_me"))
+        .unwrap_or(c.default_remember_me);
+    req.check_next(&mut errors);
+    let info = service::signin_info(security);
+    match service::signin(security, identity, code, errors, req.auth.client_ip()).await? {
+        Signin::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(
+            &req.headers,
+            retry,
+        ))),
+        Signin::Invalid(mut errors) => {
+            if c.return_generic_responses {
+                let next = errors.get("next").to_vec();
+                errors = FieldErrors::new();
+                errors.add("", msg::GENERIC_AUTHN_FAILED);
+                for m in next {
+                    errors.add("next", m);
+                }
+            }
+            Ok(Reply::Invalid {
+                errors,
+                page: view::signin(req, &info),
+            })
+        }
+        Signin::Passed(user, method) => {
+            if c.us_mfa_required.contains(&method)
+                && let Entered::Pending(json, next) =
+                    two_factor::enter(req, &user, remember, &method).await?
+            {
+                return Ok(Reply::Done {
+                    json,
+                    csrf: true,
+                    redirect: next,
+                });
+            }
+            let fs_paa = login_user(req, &user, remember, &method).await?;
+            let mut json = Map::new();
+            json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));
+            json.insert("tf_required".into(), json!(false));
+            Ok(Reply::Done {
+                json,
+                csrf: true,
+                redirect: req.safe_next().unwrap_or_else(|| c.post_login_view.clone()),
+            })
+        }
+    }
+}
+
+pub(in crate::flows) async fn send_code(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let reply = async {
+        guard::unauth_csrf(&req)?;
+        guard::anonymous_required(&req)?;
+        let pace = crate::flows::pace::Pace::start(&security);
+        let mut errors = FieldErrors::new();
+        let identity = req.string("identity", &mut errors);
+        let chosen = req.string("chosen_method", &mut errors);
+        let info = service::signin_info(&security);
+        let outcome =
+            service::send_code(&security, identity, chosen, errors, req.auth.client_ip()).await;
+        pace.finish().await;
+        Ok(match outcome? {
+            Sent::RateLimited(retry) => {
+                Reply::Response(respond::too_many_requests(&req.headers, retry))
+            }
+            Sent::Invalid(errors) => Reply::Invalid {
+                errors,
+                page: view::signin(&req, &info),
+            },
+            Sent::Delivered => Reply::Accepted {
+                json: Map::new(),
+                page: view::signin(&req, &info).with("messages", json!([msg::US_CODE_SENT])),
+            },
+        })
+    };
+    finish(&req, reply.await)
+}
+
+pub(in crate::flows) async fn verify_link(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let reply = async {
+        let c = security.config();
+        match service::verify_link(&security, req.query("id"), req.query("code")).await? {
+            Link::Invalid(problem) => {
+                Ok(match c.login_error_view.clone().filter(|_| links::spa(c)) {
+                    Some(view) => {
+                        Reply::Redirect(links::with_query(c, &view, &[("error", &problem)]))
+                    }
+                    None => Reply::Notice {
+                        ok: false,
+                        message: problem,
+                        title: "Sign in",
+                    },
+                })
+            }
+            Link::Passed(user) => {
+                if c.us_mfa_required.iter().any(|m| m == "email")
+                    && let Entered::Pending(_, next) =
+                        two_factor::enter(&req, &user, false, "email").await?
+                {
+                    return Ok(match c.login_error_view.clone().filter(|_| links::spa(c)) {
+                        Some(view) => Reply::Redirect(links::with_query(
+                            c,
+                            &view,
+                            &[
+                                ("tf_required", "1"),
+                                ("email", &user.email),
+                                ("identity", &user.email),
+                            ],
+                        )),
+                        None => Reply::Redirect(next),
+                    });
+                }
+                login_user(&req, &user, false, "email").await?;
+                Ok(Reply::Redirect(if links::spa(c) {
+                    links::with_query(
+                        c,
+                        &c.post_login_view,
+                        &[("email", &user.email), ("identity", &user.email)],
+                    )
+                } else {
+                    c.post_login_view.clone()
+                }))
+            }
+        }
+    };
+    finish(&req, reply.await)
+}
+
+pub(in crate::flows) async fn setup_page(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let shown = async {
+        let identity = guard::require_fresh_user(&req).await?;
+        let json = service::setup_info(&security, &identity.user);
+        let page = view::setup(&req, &json, None);
+        Ok(Reply::Show { json, page })
+    };
+    finish(&req, shown.await)
+}
+
+pub(in crate::flows) async fn setup(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let reply = async {
+        let identity = guard::require_fresh_user(&req).await?;
+        guard::authed_csrf(&req, identity.via)?;
+        let mut errors = FieldErrors::new();
+        let chosen = req.string("chosen_method", &mut errors);
+        let delete: Vec<String> = match req.input.get("delete_method") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        let phone = req.string("phone", &mut errors);
+        let info = service::setup_info(&security, &identity.user);
+        Ok(
+            match service::setup(&security, &identity.user, chosen, delete, phone, errors).await? {
+                SetupOutcome::Invalid(errors) => Reply::Invalid {
+                    errors,
+                    page: view::setup(&req, &info, None),
+                },
+                SetupOutcome::Deleted => Reply::Accepted {
+                    json: Map::new(),
+                    page: view::setup(&req, &info, None),
+                },
+                SetupOutcome::Started(json, qr) => Reply::Accepted {
+                    page: view::setup(&req, &info, qr).with("state", json["state"].clone()),
+                    json,
+                },
+            },
+        )
+    };
+    finish(&req, reply.await)
+}
+
+pub(in crate::flows) async fn setup_validate(
+    State(security): State<Security>,
+    Path(state): Path<String>,
+    req: FlowRequest,
+) -> Response {
+    let reply = async {
+        let identity = guard::require_user(&req).await?;
+        guard::authed_csrf(&req, identity.via)?;
+        let mut errors = FieldErrors::new();
+        let code = passcode(&req, &mut errors);
+        let info = service::setup_info(&security, &identity.user);
+        Ok(
+            match service::setup_validate(&security, &identity.user, &state, code, errors).await? {
+                SetupDone::Invalid(errors) => Reply::Invalid {
+                    errors,
+                    page: view::setup(&req, &info, None),
+                },
+                SetupDone::Done(json) => Reply::Done {
+                    json,
+                    csrf: true,
+                    redirect: security.config().us_setup_url.clone(),
+                },
+            },
+        )
+    };
+    finish(&req, reply.await)
+}
+
+pub(in crate::flows) async fn verify_page(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let shown = async {
+        let identity = guard::require_user(&req).await?;
+        let active = service::active_methods(&security, &identity.user);
+        let code_methods: Vec<String> = service::code_methods(&security)
+            .into_iter()
+            .filter(|m| active.contains(m))
+            .collect();
+        let mut json = Map::new();
+        json.insert("available_methods".into(), json!(active));
+        json.insert("code_methods".into(), json!(code_methods));
+        json.insert("has_webauthn_verify_credential".into(), json!(false));
+        json.insert("oauth_enabled".into(), json!(false));
+        json.insert("oauth_providers".into(), json!([]));
+        Ok(Reply::Show {
+            json,
+            page: view::verify(&req),
+        })
+    };
+    finish(&req, shown.await)
+}
+
+pub(in crate::flows) async fn verify(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let reply = async {
+        let identity = guard::require_user(&req).await?;
+        guard::authed_csrf(&req, identity.via)?;
+        let mut errors = FieldErrors::new();
+        let code = passcode(&req, &mut errors);
+        let ident = identity.user.email.clone();
+        match service::signin(&security, Some(ident), code, errors, req.auth.client_ip()).await? {
+            Signin::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(
+                &req.headers,
+                retry,
+            ))),
+            Signin::Invalid(errors) => Ok(Reply::Invalid {
+                errors,
+                page: view::verify(&req),
+            }),
+            Signin::Passed(user, _) => {
+                let now = security.clock().unix_f64();
+                req.auth.with_session(|s| {
+                    s.data.fs_paa = Some(now);
+                    s.rotate();
+                });
+                security.emit(portcullis_core::events::Event::Reauthenticated { user_id: user.id });
+                let mut json = Map::new();
+                json.insert("user".into(), user_payload(&req, &user, Some(now)));
+                Ok(Reply::Done {
+                    json,
+                    csrf: true,
+                    redirect: req
+                        .safe_next()
+                        .unwrap_or_else(|| security.config().post_login_view.clone()),
+                })
+            }
+        }
+    };
+    finish(&req, reply.await)
+}
+
+pub(in crate::flows) async fn verify_send_code(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let reply = async {
+        let identity = guard::require_user(&req).await?;
+        guard::authed_csrf(&req, identity.via)?;
+        let mut errors = FieldErrors::new();
+        let chosen = req.string("chosen_method", &mut errors);
+        let user = &identity.user;
+        let ok = chosen.as_deref().is_some_and(|m| {
+            service::code_methods(&security).iter().any(|c| c == m)
+                && user.us_secrets().contains_key(m)
+        });
+        let Some(method) = chosen.filter(|_| ok) else {
+            errors.add("chosen_method", msg::US_METHOD_NOT_AVAILABLE);
+            return Ok(Reply::Invalid {
+                errors,
+                page: view::verify(&req),
+            });
+        };
+        service::deliver_code(&security, user, &method, false).await?;
+        Ok(Reply::Accepted {
+            json: Map::new(),
+            page: view::verify(&req).with("messages", json!([msg::US_CODE_SENT])),
+        })
+    };
+    finish(&req, reply.await)
+}

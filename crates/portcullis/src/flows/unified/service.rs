@@ -1,0 +1,612 @@
+//! Unified sign-in logic (no axum).
+
+use portcullis_core::User;
+use portcullis_core::crypto::password::Verification;
+use portcullis_core::events::Event;
+use portcullis_core::policy::{Gate, account_key};
+use portcullis_core::tokens::{TokenError, TokenPurpose};
+use serde_json::{Map, Value, json};
+
+use crate::Security;
+use crate::error::{Error, Result};
+use crate::flows::account;
+use crate::flows::notify;
+use crate::flows::two_factor::otp;
+use crate::form::FieldErrors;
+use crate::links;
+use crate::messages as msg;
+use crate::sms::SmsMessage;
+
+/// Enabled methods that send a code.
+pub(crate) fn code_methods(security: &Security) -> Vec<String> {
+    security
+        .config()
+        .us_enabled_methods
+        .iter()
+        .filter(|m| m.as_str() == "email" || m.as_str() == "sms")
+        .cloned()
+        .collect()
+}
+
+/// Enabled methods that can be set up.
+pub(crate) fn setup_methods(security: &Security) -> Vec<String> {
+    security
+        .config()
+        .us_enabled_methods
+        .iter()
+        .filter(|m| m.as_str() != "password")
+        .cloned()
+        .collect()
+}
+
+/// The user's methods: enabled and set up (plus `password` when they have one).
+pub(crate) fn active_methods(security: &Security, user: &User) -> Vec<String> {
+    let secrets = user.us_secrets();
+    security
+        .config()
+        .us_enabled_methods
+        .iter()
+        .filter(|m| {
+            if m.as_str() == "password" {
+                user.password.is_some()
+            } else {
+                secrets.contains_key(m.as_str())
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+/// The answer of `GET /us-signin`.
+pub(crate) fn signin_info(security: &Security) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(
+        "available_methods".into(),
+        json!(security.config().us_enabled_methods),
+    );
+    m.insert("code_methods".into(), json!(code_methods(security)));
+    m.insert(
+        "identity_attributes".into(),
+        json!(security.config().identity_attributes()),
+    );
+    m
+}
+
+pub(crate) enum Signin {
+    /// First factor passed by `method` (`password`, `email`, …).
+    Passed(Box<User>, String),
+    Invalid(FieldErrors),
+    RateLimited(i64),
+}
+
+/// Check `passcode` for `user`: a password, or a code of one of the user's code methods
+/// (accepted once). Returns the method that matched.
+async fn match_passcode(
+    security: &Security,
+    user: &User,
+    passcode: &str,
+) -> Result<Option<String>> {
+    let c = security.config();
+    for method in active_methods(security, user) {
+        if method == "password" {
+            let Some(stored) = user.password.clone() else {
+                continue;
+            };
+            if let Verification::Valid { needs_update } = security
+                .hash_pool()
+                .verify(passcode.to_owned(), stored.clone())
+                .await?
+            {
+                if needs_update {
+                    account::upgrade_hash(security, user, &stored, passcode.to_owned()).await;
+                }
+                return Ok(Some(method));
+            }
+            continue;
+        }
+        if portcullis_core::totp::normalize_code(passcode).is_none() {
+            continue;
+        }
+        if accept_code(security, user, &method, passcode, c.us_token_validity).await? {
+            return Ok(Some(method));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `code` is the current code of the user's `method` secret; once only.
+pub(crate) async fn accept_code(
+    security: &Security,
+    user: &User,
+    method: &str,
+    code: &str,
+    window: i64,
+) -> Result<bool> {
+    let secrets = user.us_secrets();
+    let Some(stored) = secrets.get(method).and_then(Value::as_str) else {
+        return Ok(false);
+    };
+    let Some(key) = otp::key(security, stored).await? else {
+        return Ok(false);
+    };
+    let now = security.clock().unix();
+    let used_key = format!("us-used:{}:{method}", user.id);
+    let store = security.store();
+    let last = store
+        .get_counter(&used_key, now)
+        .await?
+        .and_then(|(v, _)| i64::try_from(v).ok());
+    match otp::check(&key, code, now, window, last) {
+        Some(step) => {
+            store
+                .set_counter(
+                    &used_key,
+                    u64::try_from(step).unwrap_or(0),
+                    now + 2 * window + 60,
+                )
+                .await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// `POST /us-signin`.
+pub(crate) async fn signin(
+    security: &Security,
+    identity: Option<String>,
+    passcode: Option<String>,
+    mut errors: FieldErrors,
+    address: Option<&str>,
+) -> Result<Signin> {
+    let Some(identity) = identity else {
+        errors.add("identity", msg::US_SPECIFY_IDENTITY);
+        return Ok(Signin::Invalid(errors));
+    };
+    let Some(passcode) = passcode else {
+        errors.add("passcode", msg::INVALID_PASSWORD_CODE);
+        return Ok(Signin::Invalid(errors));
+    };
+    let user = account::lookup_identity(security, &identity).await?;
+    let key = account_key(user.as_ref().map(|u| u.id), &identity);
+    let throttle = account::throttle(security);
+    match throttle
+        .check(&key, address, security.clock().unix())
+        .await?
+    {
+        Gate::Open => {}
+        Gate::AddressLimited { retry_after } => return Ok(Signin::RateLimited(retry_after)),
+        Gate::AccountLocked { retry_after } => {
+            security.hash_pool().dummy_verify(passcode).await?;
+            errors.add("identity", msg::account_locked(retry_after));
+            return Ok(Signin::Invalid(errors));
+        }
+    }
+    let Some(user) = user else {
+        security.hash_pool().dummy_verify(passcode).await?;
+        account::record_failure(security, &key, address).await?;
+        errors.add("identity", msg::US_SPECIFY_IDENTITY);
+        return Ok(Signin::Invalid(errors));
+    };
+    if !user.active {
+        security.hash_pool().dummy_verify(passcode).await?;
+        errors.add("identity", msg::DISABLED_ACCOUNT);
+        return Ok(Signin::Invalid(errors));
+    }
+    let Some(method) = match_passcode(security, &user, &passcode).await? else {
+        security.emit(Event::FailedAuthentication {
+            user_id: user.id,
+            auth_type: "passcode".into(),
+        });
+        account::record_failure(security, &key, address).await?;
+        errors.add("passcode", msg::INVALID_PASSWORD_CODE);
+        return Ok(Signin::Invalid(errors));
+    };
+    throttle.success(&key).await?;
+    if account::needs_confirmation(security, &user) {
+        errors.add("identity", msg::CONFIRMATION_REQUIRED);
+        return Ok(Signin::Invalid(errors));
+    }
+    Ok(Signin::Passed(Box::new(user), method))
+}
+
+/// At most this many codes per identity, and ten times as many per client address, per window.
+const SEND_LIMIT: u64 = 5;
+const SEND_WINDOW: i64 = 600;
+
+/// Rate limit of the code-sending endpoints: `Some(retry_after)` when over.
+async fn send_limited(
+    security: &Security,
+    identity: &str,
+    address: Option<&str>,
+) -> Result<Option<i64>> {
+    let store = security.store();
+    let now = security.clock().unix();
+    let (n, expires) = store
+        .incr_counter(
+            &format!("us-send:id:{}", identity.trim().to_lowercase()),
+            SEND_WINDOW,
+            now,
+        )
+        .await?;
+    if n > SEND_LIMIT {
+        return Ok(Some(expires - now));
+    }
+    if let Some(a) = address {
+        let (n, expires) = store
+            .incr_counter(&format!("us-send:ip:{a}"), SEND_WINDOW, now)
+            .await?;
+        if n > SEND_LIMIT * 10 {
+            return Ok(Some(expires - now));
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) enum Sent {
+    Delivered,
+    Invalid(FieldErrors),
+    RateLimited(i64),
+}
+
+/// Send the current code of `method` for `user`; with `link`, the mail carries the magic link.
+pub(crate) async fn deliver_code(
+    security: &Security,
+    user: &User,
+    method: &str,
+    link: bool,
+) -> Result<()> {
+    let c = security.config();
+    let secrets = user.us_secrets();
+    let stored = secrets
+        .get(method)
+        .and_then(Value::as_str)
+        .ok_or(Error::Mail)?;
+    let key = otp::key(security, stored).await?.ok_or(Error::Mail)?;
+    let code = otp::code(&key, security.clock().unix());
+    let within = links::humanize(c.us_token_validity);
+    if method == "email" {
+        let magic = link.then(|| {
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("id", &user.fs_uniquifier)
+                .append_pair("code", &code)
+                .finish();
+            links::absolute(c, &format!("{}?{q}", c.us_verify_link_url))
+        });
+        notify::send(
+            security,
+            &user.email,
+            &c.us_email_subject,
+            "us_instructions",
+            json!({"user": notify::user_ctx(user), "code": code, "login_link": magic, "within": within}),
+        )
+        .await
+        .map_err(|_| Error::Mail)
+    } else {
+        let to = user.us_phone_number.clone().ok_or(Error::Mail)?;
+        security
+            .send_sms(SmsMessage {
+                to,
+                body: format!("Use this code to sign in: {code}"),
+            })
+            .await
+            .map_err(|_| Error::Mail)
+    }
+}
+
+/// `POST /us-signin/send-code`.
+pub(crate) async fn send_code(
+    security: &Security,
+    identity: Option<String>,
+    chosen: Option<String>,
+    mut errors: FieldErrors,
+    address: Option<&str>,
+) -> Result<Sent> {
+    let generic = security.config().return_generic_responses;
+    let Some(identity) = identity else {
+        errors.add("identity", msg::US_SPECIFY_IDENTITY);
+        return Ok(Sent::Invalid(errors));
+    };
+    if let Some(retry) = send_limited(security, &identity, address).await? {
+        return Ok(Sent::RateLimited(retry));
+    }
+    let user = account::lookup_identity(security, &identity).await?;
+    let chosen = chosen.filter(|m| code_methods(security).contains(m));
+    let usable = match (&user, &chosen) {
+        (Some(u), Some(m)) => u.active && u.us_secrets().contains_key(m.as_str()),
+        _ => false,
+    };
+    let (Some(user), Some(method), true) = (user.clone(), chosen, usable) else {
+        if generic {
+            return Ok(Sent::Delivered);
+        }
+        if user.is_none() {
+            errors.add("identity", msg::US_SPECIFY_IDENTITY);
+        } else {
+            errors.add("chosen_method", msg::US_METHOD_NOT_AVAILABLE);
+        }
+        return Ok(Sent::Invalid(errors));
+    };
+    deliver_code(security, &user, &method, true).await?;
+    Ok(Sent::Delivered)
+}
+
+pub(crate) enum Link {
+    Passed(Box<User>),
+    Invalid(String),
+}
+
+/// `GET /us-verify-link?id=&code=`.
+pub(crate) async fn verify_link(
+    security: &Security,
+    id: Option<String>,
+    code: Option<String>,
+) -> Result<Link> {
+    let (Some(id), Some(code)) = (id, code) else {
+        return Ok(Link::Invalid(msg::API_ERROR.into()));
+    };
+    let generic = security.config().return_generic_responses;
+    let Some(user) = security.store().user_by_uniquifier(&id).await? else {
+        let m = if generic {
+            msg::GENERIC_AUTHN_FAILED
+        } else {
+            msg::USER_DOES_NOT_EXIST
+        };
+        return Ok(Link::Invalid(m.into()));
+    };
+    if !user.active {
+        let m = if generic {
+            msg::GENERIC_AUTHN_FAILED
+        } else {
+            msg::DISABLED_ACCOUNT
+        };
+        return Ok(Link::Invalid(m.into()));
+    }
+    let key = account_key(Some(user.id), &user.email);
+    let throttle = account::throttle(security);
+    if throttle.check(&key, None, security.clock().unix()).await? != Gate::Open {
+        return Ok(Link::Invalid(msg::GENERIC_AUTHN_FAILED.into()));
+    }
+    let window = security.config().us_token_validity;
+    if !accept_code(security, &user, "email", &code, window).await? {
+        account::record_failure(security, &key, None).await?;
+        let m = if generic {
+            msg::GENERIC_AUTHN_FAILED
+        } else {
+            msg::INVALID_CODE
+        };
+        return Ok(Link::Invalid(m.into()));
+    }
+    throttle.success(&key).await?;
+    Ok(Link::Passed(Box::new(user)))
+}
+
+/// `GET /us-setup`'s answer.
+pub(crate) fn setup_info(security: &Security, user: &User) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(
+        "identity_attributes".into(),
+        json!(security.config().identity_attributes()),
+    );
+    m.insert(
+        "available_methods".into(),
+        json!(security.config().us_enabled_methods),
+    );
+    m.insert(
+        "active_methods".into(),
+        json!(active_methods(security, user)),
+    );
+    m.insert("setup_methods".into(), json!(setup_methods(security)));
+    m.insert("phone".into(), json!(user.us_phone_number));
+    m
+}
+
+pub(crate) enum SetupOutcome {
+    Started(Map<String, Value>, Option<String>),
+    Deleted,
+    Invalid(FieldErrors),
+}
+
+/// Remove methods from the stored secrets.
+async fn delete_methods(security: &Security, user: &User, methods: &[String]) -> Result<()> {
+    let mut secrets = user.us_secrets();
+    for m in methods {
+        secrets.remove(m.as_str());
+    }
+    let now = security.clock().now();
+    let text = (!secrets.is_empty()).then(|| Value::Object(secrets.clone()).to_string());
+    security
+        .store()
+        .set_us_totp_secrets(user.id, text.as_deref(), now)
+        .await?;
+    if methods.iter().any(|m| m == "sms") {
+        security.store().set_phone(user.id, None, now).await?;
+    }
+    Ok(())
+}
+
+/// `POST /us-setup {chosen_method?, delete_method?, phone?}`.
+pub(crate) async fn setup(
+    security: &Security,
+    user: &User,
+    chosen: Option<String>,
+    delete: Vec<String>,
+    phone: Option<String>,
+    mut errors: FieldErrors,
+) -> Result<SetupOutcome> {
+    let c = security.config();
+    if chosen.is_none() && delete.is_empty() {
+        errors.add("", msg::API_ERROR);
+        return Ok(SetupOutcome::Invalid(errors));
+    }
+    let methods = setup_methods(security);
+    if delete.iter().any(|m| !methods.contains(m)) {
+        errors.add("delete_method", msg::US_METHOD_NOT_AVAILABLE);
+        return Ok(SetupOutcome::Invalid(errors));
+    }
+    if let Some(m) = &chosen
+        && !methods.contains(m)
+    {
+        errors.add("chosen_method", msg::US_METHOD_NOT_AVAILABLE);
+        return Ok(SetupOutcome::Invalid(errors));
+    }
+    if !delete.is_empty() {
+        delete_methods(security, user, &delete).await?;
+    }
+    let Some(method) = chosen else {
+        return Ok(SetupOutcome::Deleted);
+    };
+    let phone = if method == "sms" {
+        let Some(p) = phone
+            .and_then(|p| portcullis_core::policy::normalize_phone(&p, &c.phone_region_default))
+        else {
+            errors.add("phone", msg::PHONE_INVALID);
+            return Ok(SetupOutcome::Invalid(errors));
+        };
+        if let Some(owner) = security.store().user_by_phone(&p).await?
+            && owner.id != user.id
+        {
+            errors.add("phone", format!("{p} {}", msg::ALREADY_ASSOCIATED_SUFFIX));
+            return Ok(SetupOutcome::Invalid(errors));
+        }
+        Some(p)
+    } else {
+        None
+    };
+    let (key, stored) = otp::new_secret(security).await?;
+    let payload =
+        json!({"totp_secret": stored, "chosen_method": method, "phone_number": phone}).to_string();
+    let state = security.signer().sign_timed(
+        TokenPurpose::UsSetup.salt(),
+        &payload,
+        security.clock().unix(),
+    );
+    let mut json = Map::new();
+    json.insert("chosen_method".into(), json!(method));
+    json.insert("phone".into(), json!(phone));
+    json.insert("state".into(), json!(state));
+    let mut qr = None;
+    if method == "authenticator" {
+        let username = user.username.clone().unwrap_or_else(|| user.email.clone());
+        let (fields, uri) = otp::authenticator_fields(security, &key, &username);
+        for (k, v) in fields {
+            json.insert(k.trim_start_matches("tf_").to_owned(), v);
+        }
+        qr = Some(otp::qr(&uri));
+    } else {
+        // The code of the new secret, to where it will be used.
+        let code = otp::code(&key, security.clock().unix());
+        if method == "email" {
+            notify::send(
+                security,
+                &user.email,
+                &c.us_email_subject,
+                "us_instructions",
+                json!({"user": notify::user_ctx(user), "code": code, "login_link": null,
+                       "within": links::humanize(c.us_token_validity)}),
+            )
+            .await
+            .map_err(|_| Error::Mail)?;
+        } else if let Some(to) = &phone {
+            security
+                .send_sms(SmsMessage {
+                    to: to.clone(),
+                    body: format!("Use this code to sign in: {code}"),
+                })
+                .await
+                .map_err(|_| Error::Mail)?;
+        }
+    }
+    Ok(SetupOutcome::Started(json, qr))
+}
+
+pub(crate) enum SetupDone {
+    Done(Map<String, Value>),
+    Invalid(FieldErrors),
+}
+
+/// `POST /us-setup/<state> {passcode}`.
+pub(crate) async fn setup_validate(
+    security: &Security,
+    user: &User,
+    state: &str,
+    passcode: Option<String>,
+    mut errors: FieldErrors,
+) -> Result<SetupDone> {
+    let c = security.config();
+    let now = security.clock().unix();
+    let read = security.signer().unsign_timed(
+        TokenPurpose::UsSetup.salt(),
+        state,
+        Some(c.us_setup_within.as_secs()),
+        now,
+    );
+    let value = match read {
+        Ok(p) => p.value,
+        Err(TokenError::Expired { .. }) => {
+            errors.add("", msg::US_SETUP_EXPIRED);
+            return Ok(SetupDone::Invalid(errors));
+        }
+        Err(_) => {
+            errors.add("", msg::API_ERROR);
+            return Ok(SetupDone::Invalid(errors));
+        }
+    };
+    let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+    let (Some(stored), Some(method)) = (text("totp_secret"), text("chosen_method")) else {
+        errors.add("", msg::API_ERROR);
+        return Ok(SetupDone::Invalid(errors));
+    };
+    let phone = text("phone_number");
+    let key = otp::key(security, &stored).await?.ok_or(Error::Mail)?;
+    let accepted = passcode
+        .as_deref()
+        .and_then(|p| otp::check(&key, p, now, c.us_token_validity, None));
+    if accepted.is_none() {
+        errors.add("passcode", msg::INVALID_PASSWORD_CODE);
+        return Ok(SetupDone::Invalid(errors));
+    }
+    let store = security.store();
+    let when = security.clock().now();
+    if method == "sms" {
+        match store.set_phone(user.id, phone.as_deref(), when).await {
+            Ok(()) => {}
+            Err(portcullis_core::StoreError::Conflict(_)) => {
+                errors.add("phone", msg::API_ERROR);
+                return Ok(SetupDone::Invalid(errors));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut secrets = user.us_secrets();
+    secrets.insert(method.clone(), json!(stored));
+    store
+        .set_us_totp_secrets(user.id, Some(&Value::Object(secrets).to_string()), when)
+        .await?;
+    security.emit(Event::TwoFactorChanged {
+        user_id: user.id,
+        method: format!("us:{method}"),
+    });
+    let mut json = Map::new();
+    json.insert("chosen_method".into(), json!(method));
+    json.insert(
+        "phone".into(),
+        json!(if method == "sms" {
+            phone
+        } else {
+            user.us_phone_number.clone()
+        }),
+    );
+    Ok(SetupDone::Done(json))
+}
+
+/// A passwordless account's first method: email, set up at registration.
+pub(crate) async fn email_method_for_new_user(security: &Security, user: &User) -> Result<()> {
+    let (_, stored) = otp::new_secret(security).await?;
+    let text = json!({"email": stored}).to_string();
+    security
+        .store()
+        .set_us_totp_secrets(user.id, Some(&text), security.clock().now())
+        .await?;
+    Ok(())
+}
