@@ -18,34 +18,6 @@ use serde_json::{Value, json};
 
 const PW: &str = "correct horse 1";
 
-/// A Twilio-style SMS API on loopback that records what it was asked to send.
-async fn sms_provider() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
-    let sent = Arc::new(Mutex::new(Vec::new()));
-    let log = sent.clone();
-    let app = axum::Router::new().route(
-        "/2010-04-01/Accounts/{sid}/Messages.json",
-        axum::routing::post(move |body: String| {
-            let log = log.clone();
-            async move {
-                let form: std::collections::HashMap<String, String> =
-                    form_urlencoded::parse(body.as_bytes())
-                        .into_owned()
-                        .collect();
-                log.lock()
-                    .unwrap()
-                    .push((form["To"].clone(), form["Body"].clone()));
-                (StatusCode::CREATED, axum::Json(json!({"sid": "SM1"})))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    (format!("http://{addr}"), sent)
-}
-
 struct Tf {
     t: TestApp,
     sink: SmtpSink,
@@ -54,7 +26,7 @@ struct Tf {
 
 async fn app(configure: impl FnOnce(&mut portcullis::Config)) -> Tf {
     let sink = SmtpSink::start().await.unwrap();
-    let (sms_url, sms) = sms_provider().await;
+    let (sms_url, sms) = common::sms_provider().await;
     let url = format!("smtp://{}", sink.addr());
     let t = TestApp::new(move |c| {
         c.two_factor = true;

@@ -378,3 +378,131 @@ async fn lockout_rate_limits_and_the_second_factor() {
     assert_eq!(r.response()["tf_required"], true, "{}", r.text);
     assert!(r.response().get("user").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_code_and_phone_as_identity() {
+    let (sms_url, sms) = common::sms_provider().await;
+    let (t, _sink) = app(move |c| {
+        c.user_identity_attributes = vec!["email".into(), "us_phone_number".into()];
+        c.sms_service = "twilio".into();
+        c.sms_service_config = json!({
+            "ACCOUNT_SID": "AC1", "AUTH_TOKEN": "token", "PHONE_NUMBER": "+15550000000",
+            "BASE_URL": sms_url,
+        })
+        .as_object()
+        .cloned()
+        .unwrap()
+        .into();
+    })
+    .await;
+    t.user("ida@example.com", PW).await;
+    let mut c = t.client();
+    signin(&mut c, "ida@example.com", PW).await;
+    let r = c
+        .post_json("/us-setup", json!({"chosen_method": "sms", "phone": "bad"}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = c
+        .post_json(
+            "/us-setup",
+            json!({"chosen_method": "sms", "phone": "(650) 555-1234"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.response()["phone"], "+16505551234");
+    let state = r.response()["state"].as_str().unwrap().to_owned();
+    let code = |i: usize| {
+        sms.lock().unwrap()[i]
+            .1
+            .trim_start_matches("Use this code to sign in: ")
+            .to_owned()
+    };
+    let r = c
+        .post_json(&format!("/us-setup/{state}"), json!({"passcode": code(0)}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The phone is now an identity; a code by SMS signs in.
+    t.clock.advance(30);
+    let mut b = t.client();
+    b.get_json("/us-signin").await;
+    let r = b
+        .post_json(
+            "/us-signin/send-code",
+            json!({"identity": "650-555-1234", "chosen_method": "sms"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(sms.lock().unwrap()[1].0, "+16505551234");
+    let r = b
+        .post_json(
+            "/us-signin",
+            json!({"identity": "+1 650 555 1234", "passcode": code(1)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_form_and_generic_responses() {
+    let (t, sink) = app(|c| c.return_generic_responses = true).await;
+    let _ = with_email_method(&t, &sink, "jo@example.com", 1).await;
+    // Generic: unknown identity and wrong passcode answer alike.
+    let a = signin(&mut t.client(), "nobody@example.com", PW).await;
+    let b = signin(&mut t.client(), "jo@example.com", "wrong password").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.response()["field_errors"], b.response()["field_errors"]);
+    assert_eq!(
+        a.response()["errors"],
+        json!(["Authentication failed - identity or password/passcode invalid"])
+    );
+    let mut c = t.client();
+    c.get_json("/us-signin").await;
+    let known = c
+        .post_json(
+            "/us-signin/send-code",
+            json!({"identity": "jo@example.com", "chosen_method": "email"}),
+        )
+        .await;
+    let unknown = c
+        .post_json(
+            "/us-signin/send-code",
+            json!({"identity": "nobody@example.com", "chosen_method": "email"}),
+        )
+        .await;
+    assert_eq!(known.status, unknown.status);
+    let keys = |r: &common::Resp| {
+        let mut k: Vec<String> = r.response().as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&known), keys(&unknown));
+
+    // A browser: the page, then the form.
+    t.clock.advance(30);
+    let mut w = t.client();
+    let page = w.send(Method::GET, "/us-signin", &[], Payload::None).await;
+    assert!(page.text.contains("name=\"identity\""), "{}", page.text);
+    let csrf = page
+        .text
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = w
+        .send(
+            Method::POST,
+            "/us-signin",
+            &[],
+            Payload::Form(&[
+                ("identity", "jo@example.com"),
+                ("passcode", PW),
+                ("csrf_token", &csrf),
+            ]),
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    assert_eq!(w.get_json("/api/protected").await.status, StatusCode::OK);
+}

@@ -392,3 +392,34 @@ impl Client {
         .await
     }
 }
+
+/// A Twilio-style SMS API on loopback that records what it was asked to send.
+pub async fn sms_provider() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = sent.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{sid}/Messages.json",
+        axum::routing::post(move |body: String| {
+            let log = log.clone();
+            async move {
+                let form: std::collections::HashMap<String, String> =
+                    form_urlencoded::parse(body.as_bytes())
+                        .into_owned()
+                        .collect();
+                log.lock()
+                    .unwrap()
+                    .push((form["To"].clone(), form["Body"].clone()));
+                (StatusCode::CREATED, axum::Json(json!({"sid": "SM1"})))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (format!("http://{addr}"), sent)
+}
