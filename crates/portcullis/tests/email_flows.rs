@@ -608,15 +608,7 @@ async fn html_forms_for_the_mail_flows() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("name=\"csrf_token\""), "{}", page.text);
-    let csrf = page
-        .text
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = common::csrf_field(&page.text);
     let r = browser
         .send(
             Method::POST,
@@ -632,15 +624,7 @@ async fn html_forms_for_the_mail_flows() {
     );
     let path = link_path(&mails(&sink, 1).await[0]);
     let form = browser.send(Method::GET, &path, &[], Payload::None).await;
-    let csrf = form
-        .text
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = common::csrf_field(&form.text);
     let r = browser
         .send(
             Method::POST,

@@ -600,15 +600,7 @@ async fn change_method_with_the_setup_token_and_html_pages() {
         )
         .await;
     assert!(page.text.contains("name=\"setup\""), "{}", page.text);
-    let csrf = page
-        .text
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = common::csrf_field(&page.text);
     let r = c
         .send(
             axum::http::Method::POST,
@@ -673,16 +665,7 @@ async fn browser_forms_for_sign_in_with_a_code() {
             common::Payload::None,
         )
         .await;
-    let csrf = |html: &str| {
-        html.split("name=\"csrf_token\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned()
-    };
-    let token = csrf(&page.text);
+    let token = common::csrf_field(&page.text);
     let r = b
         .send(
             axum::http::Method::POST,
@@ -707,7 +690,7 @@ async fn browser_forms_for_sign_in_with_a_code() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("name=\"code\""));
-    let token = csrf(&page.text);
+    let token = common::csrf_field(&page.text);
     let code = totp::code_at(&key, now(&tf.t));
     let r = b
         .send(

@@ -482,15 +482,7 @@ async fn browser_form_and_generic_responses() {
     let mut w = t.client();
     let page = w.send(Method::GET, "/us-signin", &[], Payload::None).await;
     assert!(page.text.contains("name=\"identity\""), "{}", page.text);
-    let csrf = page
-        .text
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = common::csrf_field(&page.text);
     let r = w
         .send(
             Method::POST,

@@ -423,3 +423,14 @@ pub async fn sms_provider() -> (
     });
     (format!("http://{addr}"), sent)
 }
+
+/// The `csrf_token` hidden field of an HTML form.
+pub fn csrf_field(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}

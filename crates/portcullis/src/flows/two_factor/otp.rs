@@ -57,6 +57,34 @@ pub(crate) fn check(
     totp::verify(key, code, now, window, last)
 }
 
+/// Accept `code` for `key` once: the matched time step is remembered under `used_key` (a
+/// little longer than any code of that step can be valid), and later codes must be newer.
+pub(crate) async fn check_once(
+    security: &Security,
+    used_key: &str,
+    key: &[u8],
+    code: &str,
+    window: i64,
+) -> Result<bool> {
+    let now = security.clock().unix();
+    let store = security.store();
+    let last = store
+        .get_counter(used_key, now)
+        .await?
+        .and_then(|(v, _)| i64::try_from(v).ok());
+    let Some(step) = check(key, code, now, window, last) else {
+        return Ok(false);
+    };
+    store
+        .set_counter(
+            used_key,
+            u64::try_from(step).unwrap_or(0),
+            now + 2 * window + 60,
+        )
+        .await?;
+    Ok(true)
+}
+
 /// The `tf_authr_*` fields of an authenticator setup, and the `otpauth://` URI.
 pub(crate) fn authenticator_fields(
     security: &Security,

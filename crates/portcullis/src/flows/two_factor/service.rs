@@ -223,22 +223,9 @@ pub(super) async fn check_code(
         Error::Task("the two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into())
     })?;
     let used_key = format!("tf-used:{}:{method}", user.id);
-    let store = security.store();
-    let last = store
-        .get_counter(&used_key, now)
-        .await?
-        .and_then(|(v, _)| i64::try_from(v).ok());
     let window = window(security, method);
-    match otp::check(&key, &code, now, window, last) {
-        Some(step) => {
-            // Remembered a little longer than any code of that step can be valid.
-            store
-                .set_counter(
-                    &used_key,
-                    u64::try_from(step).unwrap_or(0),
-                    now + 2 * window + 60,
-                )
-                .await?;
+    match otp::check_once(security, &used_key, &key, &code, window).await? {
+        true => {
             throttle.success(&account).await?;
             security.emit(Event::TwoFactorCodeConfirmed {
                 user_id: user.id,
@@ -246,7 +233,7 @@ pub(super) async fn check_code(
             });
             Ok(Checked::Ok)
         }
-        None => {
+        false => {
             security.emit(Event::FailedAuthentication {
                 user_id: user.id,
                 auth_type: "code".into(),

@@ -129,26 +129,8 @@ pub(crate) async fn accept_code(
     let Some(key) = otp::key(security, stored).await? else {
         return Ok(false);
     };
-    let now = security.clock().unix();
     let used_key = format!("us-used:{}:{method}", user.id);
-    let store = security.store();
-    let last = store
-        .get_counter(&used_key, now)
-        .await?
-        .and_then(|(v, _)| i64::try_from(v).ok());
-    match otp::check(&key, code, now, window, last) {
-        Some(step) => {
-            store
-                .set_counter(
-                    &used_key,
-                    u64::try_from(step).unwrap_or(0),
-                    now + 2 * window + 60,
-                )
-                .await?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
+    otp::check_once(security, &used_key, &key, code, window).await
 }
 
 /// `POST /us-signin`.
