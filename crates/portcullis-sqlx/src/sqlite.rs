@@ -226,6 +226,46 @@ impl SqliteStore {
         Ok(found.is_some())
     }
 
+    /// A write transaction for changing a user's identity: `NotFound` for an unknown user,
+    /// `Conflict(column)` when another user has `value` in `column` (ignoring case). Taken
+    /// from the start (`BEGIN IMMEDIATE`), so the check and the caller's update are one step
+    /// against every other writer, as in `create_user`.
+    async fn claim(
+        &self,
+        user_id: i64,
+        identity: Option<(&'static str, &str)>,
+    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_sqlx)?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = ?1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if let Some((column, value)) = identity {
+            // `column` is one of our own names, never input.
+            let sql = format!(
+                "SELECT 1 FROM \"user\" WHERE lower({column}) = lower(?1) AND id <> ?2 LIMIT 1"
+            );
+            let taken: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(value)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(column));
+            }
+        }
+        Ok(tx)
+    }
+
     /// `Ok(())` when an UPDATE touched a row, `NotFound` otherwise.
     fn touched(rows: u64) -> StoreResult<()> {
         if rows == 0 {
@@ -462,32 +502,7 @@ impl UserStore for SqliteStore {
     ) -> StoreResult<()> {
         let confirmed_at = opt_datetime_to_db(confirmed_at)?;
         let now = datetime_to_db(now)?;
-        // As in `create_user`: a write transaction from the start, so the case-insensitive
-        // check and the update are one step against every other writer.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_sqlx)?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = ?1")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        let taken: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM \"user\" WHERE lower(email) = lower(?1) AND id <> ?2 LIMIT 1",
-        )
-        .bind(email)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(map_sqlx)?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict("email"));
-        }
+        let mut tx = self.claim(user_id, Some(("email", email))).await?;
         let result = sqlx::query(
             "UPDATE \"user\" SET email = ?2, confirmed_at = ?3, update_datetime = ?4 \
              WHERE id = ?1",
@@ -511,31 +526,8 @@ impl UserStore for SqliteStore {
     ) -> StoreResult<()> {
         let now = datetime_to_db(now)?;
         let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_sqlx)?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM \"user\" WHERE id = ?1")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(username) = username {
-            let taken: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM \"user\" WHERE lower(username) = lower(?1) AND id <> ?2 LIMIT 1",
-            )
-            .bind(username)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
-            if taken.is_some() {
-                return Err(StoreError::Conflict("username"));
-            }
-        }
+            .claim(user_id, username.map(|u| ("username", u)))
+            .await?;
         let result =
             sqlx::query("UPDATE \"user\" SET username = ?2, update_datetime = ?3 WHERE id = ?1")
                 .bind(user_id)
