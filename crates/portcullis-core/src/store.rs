@@ -253,6 +253,9 @@ pub trait CounterStore: Send + Sync {
         ttl_secs: i64,
         now_unix: i64,
     ) -> StoreResult<(u64, i64)>;
+    /// Give one back: subtract one from a live counter, never below zero; an absent or
+    /// expired counter stays as it is. (A reserved attempt that turned out not to count.)
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()>;
     /// A live counter's value and expiry.
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>>;
     /// Set a counter (replacing any) to `value`, expiring at `expires_at`.

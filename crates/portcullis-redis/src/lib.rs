@@ -409,6 +409,16 @@ impl CounterStore for RedisStore {
         Ok((value, expires_at))
     }
 
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+        let _: i64 = scripts::RELEASE_COUNTER
+            .key(self.counter_key(key))
+            .arg(now_unix)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(|e| self.map_err(e))?;
+        Ok(())
+    }
+
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
         let (value, exp): (Option<String>, Option<String>) = redis::cmd("HMGET")
             .arg(self.counter_key(key))

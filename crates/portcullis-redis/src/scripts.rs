@@ -188,3 +188,19 @@ return {1, ARGV[2]}
 ",
     )
 });
+
+/// Subtract one from a live counter, never below zero; an absent or expired one stays so.
+///
+/// KEYS: counter. ARGV: now. Returns the value after (0 when absent).
+pub(crate) static RELEASE_COUNTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local exp = redis.call('HGET', KEYS[1], 'exp')
+local n = tonumber(redis.call('HGET', KEYS[1], 'n'))
+if exp and n and tonumber(exp) > tonumber(ARGV[1]) and n > 0 then
+  return redis.call('HINCRBY', KEYS[1], 'n', -1)
+end
+return 0
+",
+    )
+});

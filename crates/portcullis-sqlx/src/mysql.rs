@@ -1116,6 +1116,19 @@ impl CounterStore for MySqlStore {
         }
     }
 
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE portcullis_counter SET value = value - 1 \
+             WHERE `key` = ? AND expires_at > ? AND value > 0",
+        )
+        .bind(counter_key(key).as_ref())
+        .bind(now_unix)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(())
+    }
+
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
         sqlx::query(
             "SELECT value, expires_at FROM portcullis_counter WHERE `key` = ? AND expires_at > ?",

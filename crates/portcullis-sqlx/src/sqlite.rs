@@ -957,6 +957,19 @@ impl CounterStore for SqliteStore {
         counter_from_row(&row)
     }
 
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE portcullis_counter SET value = value - 1 \
+             WHERE key = ?1 AND expires_at > ?2 AND value > 0",
+        )
+        .bind(key)
+        .bind(now_unix)
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(())
+    }
+
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
         let row = sqlx::query(
             "SELECT value, expires_at FROM portcullis_counter WHERE key = ?1 AND expires_at > ?2",

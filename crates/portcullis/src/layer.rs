@@ -18,9 +18,6 @@ use axum::response::Response;
 use base64::Engine;
 use http_body_util::BodyExt;
 use portcullis_core::config::Mechanism;
-use portcullis_core::crypto::password::Verification;
-use portcullis_core::events::Event;
-use portcullis_core::policy::{Gate, account_key};
 use portcullis_core::tokens::auth::verify_auth_token;
 use portcullis_core::{Role, SessionRecord, User};
 use tokio::sync::OnceCell;
@@ -150,58 +147,25 @@ impl RequestAuth {
             return Ok(None);
         };
         let security = &self.0.security;
-        let user = crate::flows::lookup_identity(security, &ident).await?;
-        let pool = security.hash_pool();
+        let user = crate::accounts::lookup_identity(security, &ident).await?;
         let address = self.client_ip();
-        let account = account_key(user.as_ref().map(|u| u.id), &ident);
-        let throttle = crate::flows::throttle(security);
-        if throttle
-            .check(&account, address, security.clock().unix())
-            .await?
-            != Gate::Open
-        {
-            // Locked or rate-limited: no verification, the same cost, unauthenticated.
-            pool.dummy_verify(password).await?;
-            return Ok(None);
-        }
-        let Some(user) = user else {
-            pool.dummy_verify(password).await?;
-            crate::flows::record_failure(security, &account, address).await?;
+        // Locked, rate-limited, wrong, disabled or unconfirmed: unauthenticated, at the same cost.
+        let Ok(user) = crate::accounts::sign_in_with_password(
+            security, user, &ident, password, address, "basic",
+        )
+        .await?
+        else {
             return Ok(None);
         };
-        let Some(stored) = user.password.clone() else {
-            pool.dummy_verify(password).await?;
-            crate::flows::record_failure(security, &account, address).await?;
+        // A password alone cannot stand in for a second factor.
+        if crate::flows::two_factor::needs_second_factor(security, &user) {
             return Ok(None);
-        };
-        match pool.verify(password.clone(), stored.clone()).await? {
-            Verification::Invalid => {
-                security.emit(Event::FailedAuthentication {
-                    user_id: user.id,
-                    auth_type: "basic".into(),
-                });
-                crate::flows::record_failure(security, &account, address).await?;
-                Ok(None)
-            }
-            Verification::Valid { needs_update } => {
-                throttle.success(&account).await?;
-                if !user.active || crate::flows::needs_confirmation(security, &user) {
-                    return Ok(None);
-                }
-                // A password alone cannot stand in for a second factor.
-                if crate::flows::two_factor::needs_second_factor(security, &user) {
-                    return Ok(None);
-                }
-                if needs_update {
-                    crate::flows::upgrade_hash(security, &user, &stored, password).await;
-                }
-                Ok(Some(Identity {
-                    user: Arc::new(user),
-                    via: Mechanism::Basic,
-                    fs_paa: None,
-                }))
-            }
         }
+        Ok(Some(Identity {
+            user: Arc::new(user),
+            via: Mechanism::Basic,
+            fs_paa: None,
+        }))
     }
 
     /// The roles of a user, loaded once per request.

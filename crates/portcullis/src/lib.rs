@@ -13,6 +13,7 @@
 //!     .layer(security.layer());
 //! ```
 
+mod accounts;
 pub mod authz;
 pub mod csrf;
 mod error;

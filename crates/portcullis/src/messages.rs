@@ -99,6 +99,8 @@ pub const USERNAME_CHANGE: &str = "Your username has been changed.";
 pub const USERNAME_IS_THE_SAME: &str = "The new username is the same as the current one.";
 /// Wrong, expired or reused code.
 pub const INVALID_CODE: &str = "Invalid code";
+/// A right code sent again (portcullis; codes are accepted once).
+pub const CODE_ALREADY_USED: &str = "This code has already been used. Request a new one.";
 /// No code.
 pub const CODE_NOT_PROVIDED: &str = "Code not provided";
 /// Unknown method.

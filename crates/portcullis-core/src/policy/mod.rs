@@ -13,6 +13,6 @@ pub use identity::{
     is_invisible, is_invisible_not_space, is_mixed_script, normalize_email, normalize_username,
     username_errors, username_errors_within,
 };
-pub use lockout::{Failure, Gate, Throttle, ThrottleRules, account_key};
+pub use lockout::{Failure, Refusal, Slot, Throttle, ThrottleRules, account_key};
 pub use password::{BreachedMode, PasswordPolicy, password_errors};
 pub use phone::{is_region, normalize_phone};

@@ -472,6 +472,9 @@ impl CounterStore for CachedStore {
     ) -> StoreResult<(u64, i64)> {
         self.inner.incr_counter(key, ttl_secs, now_unix).await
     }
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+        self.inner.release_counter(key, now_unix).await
+    }
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
         self.inner.get_counter(key, now_unix).await
     }

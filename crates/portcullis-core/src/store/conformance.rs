@@ -86,7 +86,9 @@ macro_rules! store_conformance_tests {
             session_count,
             counter_incr_get_expire,
             counter_set_delete,
-            counter_concurrent_incr
+            counter_concurrent_incr,
+            counter_release,
+            throttle_concurrent_reservations
         );
     };
     (@each_env $env:literal, $make:expr; $($check:ident),+ $(,)?) => {
@@ -2764,6 +2766,138 @@ pub async fn counter_concurrent_incr(store: Arc<dyn Store>, prefix: &str) {
         ok(store.get_counter(&key, NOW_UNIX).await, "get_counter").map(|c| c.0),
         Some(40)
     );
+}
+
+/// Counters: a release gives one back, never below zero, and never revives an expired or
+/// absent counter.
+pub async fn counter_release(store: Arc<dyn Store>, prefix: &str) {
+    let key = format!("{prefix}:r");
+    ok(
+        store.release_counter(&key, NOW_UNIX).await,
+        "release absent",
+    );
+    assert_eq!(
+        ok(store.get_counter(&key, NOW_UNIX).await, "get_counter"),
+        None
+    );
+    ok(store.incr_counter(&key, 60, NOW_UNIX).await, "incr");
+    ok(store.incr_counter(&key, 60, NOW_UNIX).await, "incr");
+    ok(store.release_counter(&key, NOW_UNIX + 1).await, "release");
+    assert_eq!(
+        ok(store.get_counter(&key, NOW_UNIX + 1).await, "get_counter"),
+        Some((1, NOW_UNIX + 60)),
+        "one given back, expiry kept"
+    );
+    ok(store.release_counter(&key, NOW_UNIX + 1).await, "release");
+    ok(store.release_counter(&key, NOW_UNIX + 1).await, "release");
+    assert_eq!(
+        ok(store.get_counter(&key, NOW_UNIX + 1).await, "get_counter").map(|c| c.0),
+        Some(0),
+        "never below zero"
+    );
+    ok(
+        store.release_counter(&key, NOW_UNIX + 60).await,
+        "release expired",
+    );
+    assert_eq!(
+        ok(store.incr_counter(&key, 30, NOW_UNIX + 61).await, "incr"),
+        (1, NOW_UNIX + 91),
+        "an expired counter restarts"
+    );
+}
+
+/// Brute-force protection on this backend: a burst of concurrent attempts reserves at most
+/// the configured number of places per account and per address, whatever the interleaving,
+/// and successes give their address place back.
+pub async fn throttle_concurrent_reservations(store: Arc<dyn Store>, prefix: &str) {
+    use crate::policy::{Throttle, ThrottleRules};
+    let rules = ThrottleRules {
+        max_failures: 10,
+        rate_limit_failures: 25,
+        ..ThrottleRules::default()
+    };
+    let account = format!("{prefix}:acct");
+    let address = format!("{prefix}:addr");
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let store = Arc::clone(&store);
+        let (account, address) = (account.clone(), address.clone());
+        tasks.push(tokio::spawn(async move {
+            let throttle = Throttle::new(store.as_ref(), rules);
+            // Half of them from one address, all of them on one account.
+            let addr = (i % 2 == 0).then_some(address.as_str());
+            let slot = throttle.reserve(&account, addr, NOW_UNIX).await.unwrap();
+            match slot {
+                Ok(slot) => {
+                    throttle.failed(slot, NOW_UNIX).await.unwrap();
+                    true
+                }
+                Err(_) => false,
+            }
+        }));
+    }
+    let mut evaluated = 0;
+    for t in tasks {
+        if t.await.expect("reservation task panicked") {
+            evaluated += 1;
+        }
+    }
+    assert_eq!(evaluated, 10, "exactly max_failures guesses were evaluated");
+    let throttle = Throttle::new(store.as_ref(), rules);
+    assert!(
+        ok(
+            throttle.locked_for(&account, NOW_UNIX + 1).await,
+            "locked_for"
+        )
+        .is_some(),
+        "the burst locked the account"
+    );
+
+    // The address limit: 40 concurrent attempts on 40 accounts from one address.
+    let address = format!("{prefix}:addr2");
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = Arc::clone(&store);
+        let address = address.clone();
+        let account = format!("{prefix}:a{i}");
+        tasks.push(tokio::spawn(async move {
+            let throttle = Throttle::new(store.as_ref(), rules);
+            match throttle
+                .reserve(&account, Some(&address), NOW_UNIX)
+                .await
+                .unwrap()
+            {
+                Ok(slot) => {
+                    throttle.failed(slot, NOW_UNIX).await.unwrap();
+                    true
+                }
+                Err(_) => false,
+            }
+        }));
+    }
+    let mut evaluated = 0;
+    for t in tasks {
+        if t.await.expect("reservation task panicked") {
+            evaluated += 1;
+        }
+    }
+    assert_eq!(
+        evaluated, 25,
+        "exactly rate_limit_failures guesses from the address"
+    );
+
+    // Successes do not use up an address's allowance.
+    let address = format!("{prefix}:addr3");
+    for i in 0..30 {
+        let slot = ok(
+            throttle
+                .reserve(&format!("{prefix}:s{i}"), Some(&address), NOW_UNIX)
+                .await,
+            "reserve",
+        )
+        .expect("successes never reach the limit");
+        ok(throttle.succeeded(slot, NOW_UNIX).await, "succeeded");
+    }
 }
 
 #[cfg(test)]

@@ -597,6 +597,16 @@ impl CounterStore for MemoryStore {
         })
     }
 
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(entry) = s.counters.get_mut(key)
+                && entry.1 > now_unix
+            {
+                entry.0 = entry.0.saturating_sub(1);
+            }
+        })
+    }
+
     async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
         self.with(|s| {
             s.counters

@@ -235,6 +235,9 @@ impl CounterStore for SplitStore {
     async fn incr_counter(&self, key: &str, ttl: i64, now: i64) -> StoreResult<(u64, i64)> {
         self.counters.incr_counter(key, ttl, now).await
     }
+    async fn release_counter(&self, key: &str, now: i64) -> StoreResult<()> {
+        self.counters.release_counter(key, now).await
+    }
     async fn get_counter(&self, key: &str, now: i64) -> StoreResult<Option<(u64, i64)>> {
         self.counters.get_counter(key, now).await
     }

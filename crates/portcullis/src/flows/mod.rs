@@ -3,7 +3,6 @@
 //! shown). Outcomes are rendered by one [`reply::Reply`] type as the JSON envelope, an HTML page
 //! or a redirect, decided in one place.
 
-mod account;
 mod change;
 mod change_email;
 mod check;
@@ -24,10 +23,6 @@ mod verify;
 
 use axum::Router;
 use axum::routing::{get, post};
-
-pub(crate) use account::{
-    lookup_identity, needs_confirmation, record_failure, throttle, upgrade_hash,
-};
 
 use crate::Security;
 

@@ -198,7 +198,7 @@ pub(crate) async fn login_user(
     via: &str,
 ) -> crate::error::Result<f64> {
     let fs_paa =
-        super::account::sign_in(req.auth.security(), user, req.auth.client_ip(), via).await?;
+        crate::accounts::sign_in(req.auth.security(), user, req.auth.client_ip(), via).await?;
     req.auth
         .with_session(|s| s.login(&user.fs_uniquifier, fs_paa, remember));
     Ok(fs_paa)

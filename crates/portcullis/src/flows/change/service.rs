@@ -2,14 +2,12 @@
 //! rotate `fs_uniquifier` (every other session and every token of the user ends).
 
 use portcullis_core::User;
-use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
-use portcullis_core::policy::account_key;
 
 use super::form::ChangeForm;
 use crate::Security;
+use crate::accounts::{self, Failure};
 use crate::error::Result;
-use crate::flows::account::{self, Blocked};
 use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::messages as msg;
@@ -30,30 +28,24 @@ pub(super) async fn change(
     address: Option<&str>,
 ) -> Result<Outcome> {
     let pool = security.hash_pool();
-    let account = account_key(Some(user.id), &user.email);
-    if let Some(stored) = user.password.clone() {
+    if user.password.is_some() {
         match &form.password {
             None if !errors.has("password") => errors.add("password", msg::PASSWORD_NOT_PROVIDED),
             None => {}
             Some(pw) => {
                 // The current password is guessable here too: same protection as sign-in.
-                match account::gate(security, &account, address, pw).await? {
-                    None => {}
-                    Some(Blocked::RateLimited(retry_after)) => {
+                match accounts::reauthenticate_with_password(security, user, pw.clone(), address)
+                    .await?
+                {
+                    Ok(()) => {}
+                    Err(Failure::RateLimited { retry_after }) => {
                         return Ok(Outcome::RateLimited(retry_after));
                     }
-                    Some(Blocked::Locked(message)) => {
-                        errors.add("password", message);
+                    Err(failure @ Failure::Locked { .. }) => {
+                        errors.add("password", failure.message());
                         return Ok(Outcome::Invalid(errors));
                     }
-                }
-                if let Verification::Invalid = pool.verify(pw.clone(), stored).await? {
-                    security.emit(Event::FailedAuthentication {
-                        user_id: user.id,
-                        auth_type: "password".into(),
-                    });
-                    account::record_failure(security, &account, address).await?;
-                    errors.add("password", msg::INVALID_PASSWORD);
+                    Err(failure) => errors.add("password", failure.message()),
                 }
             }
         }
@@ -92,7 +84,7 @@ pub(super) async fn change(
     let store = security.store();
     let now = security.clock().now();
     store
-        .set_password(user.id, Some(&hash), Some(&account::new_uniquifier()), now)
+        .set_password(user.id, Some(&hash), Some(&accounts::new_uniquifier()), now)
         .await?;
     if let Err(e) = store.delete_user_sessions(&user.fs_uniquifier).await {
         tracing::error!(error = %e, "could not delete sessions after password change");

@@ -1,7 +1,7 @@
 //! The address a link is asked for (`/confirm`, `/reset`, `/recover-username`).
 
 use super::super::request::FlowRequest;
-use crate::flows::account;
+use crate::accounts;
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -16,7 +16,7 @@ pub(crate) fn email(req: &FlowRequest) -> (Option<String>, FieldErrors) {
             None
         }
         Some(raw) => {
-            let e = account::normalize_email(&raw);
+            let e = accounts::normalize_email(&raw);
             if e.is_none() {
                 errors.add("email", msg::INVALID_EMAIL_ADDRESS);
             }

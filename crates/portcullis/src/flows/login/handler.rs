@@ -51,7 +51,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             crate::respond::too_many_requests(&req.headers, retry_after),
         )),
         Outcome::Invalid(errors) => Ok(Reply::Invalid {
-            errors: service::generic(security, errors),
+            errors,
             page: view::page(req),
         }),
         Outcome::Authenticated { user, remember } => {

@@ -3,7 +3,7 @@
 use portcullis_core::policy;
 
 use super::super::request::FlowRequest;
-use crate::flows::account;
+use crate::accounts;
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -34,7 +34,7 @@ pub(super) fn parse(req: &FlowRequest) -> (RegisterForm, FieldErrors) {
             None
         }
         Some(raw) => {
-            let e = account::normalize_email(raw);
+            let e = accounts::normalize_email(raw);
             if e.is_none() {
                 errors.add("email", msg::INVALID_EMAIL_ADDRESS);
             }

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::form::RegisterForm;
 use crate::Security;
+use crate::accounts;
 use crate::error::Result;
-use crate::flows::account;
 use crate::flows::confirm::service as confirm;
 use crate::flows::notify;
 use crate::form::FieldErrors;
@@ -45,41 +45,46 @@ pub(super) async fn register(
     {
         errors.add("email", m);
     }
-    // Everything but "already associated" is an input error that generic mode still reports.
+    // Everything but "already associated" is an input error, which generic mode still
+    // reports; "already associated" never shows in generic mode, with or without other errors
+    // (it would tell who has an account).
+    let generic = c.return_generic_responses;
     let input_errors = !errors.is_empty();
     let mut existing = None;
     if let Some(e) = &form.email
         && let Some(u) = store.user_by_email(e).await?
     {
-        errors.add("email", associated(e));
+        if !generic {
+            errors.add("email", associated(e));
+        }
         existing = Some((u, Taken::Email));
     }
     if let Some(n) = &form.username
         && let Some(u) = store.user_by_username(n).await?
     {
-        errors.add("username", associated(n));
+        if !generic {
+            errors.add("username", associated(n));
+        }
         if existing.is_none() {
             existing = Some((u, Taken::Username(n.clone())));
         }
     }
-    if !errors.is_empty() {
-        if c.return_generic_responses && !input_errors {
-            security.emit(Event::UserNotRegistered {
-                existing_user_id: existing.as_ref().map(|(u, _)| u.id),
-            });
-            // Spend the hash a real registration would (and the link's, when confirmable).
-            if let Some(pw) = form.password {
-                security.hash_pool().hash(pw).await?;
-            }
-            if c.confirmable {
-                security.hash_pool().hash_data(String::new()).await?;
-            }
-            if let Some((user, taken)) = existing {
-                tell_existing(security, &user, taken);
-            }
-            return Ok(Outcome::Hidden);
-        }
+    if input_errors || (existing.is_some() && !generic) {
         return Ok(Outcome::Invalid(errors));
+    }
+    if let Some((user, taken)) = existing {
+        security.emit(Event::UserNotRegistered {
+            existing_user_id: Some(user.id),
+        });
+        // Spend the hash a real registration would (and the link's, when confirmable).
+        if let Some(pw) = form.password {
+            security.hash_pool().hash(pw).await?;
+        }
+        if c.confirmable {
+            security.hash_pool().hash_data(String::new()).await?;
+        }
+        tell_existing(security, &user, taken);
+        return Ok(Outcome::Hidden);
     }
     let Some(email) = form.email else {
         errors.add("", msg::API_ERROR);
@@ -104,7 +109,7 @@ pub(super) async fn register(
             password: hash,
             active: true,
             confirmed_at: None,
-            fs_uniquifier: account::new_uniquifier(),
+            fs_uniquifier: accounts::new_uniquifier(),
             now,
         })
         .await;

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::form::ResetForm;
 use crate::Security;
+use crate::accounts;
 use crate::error::Result;
-use crate::flows::account;
 use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::links;
@@ -43,7 +43,7 @@ pub(super) async fn forgot(
     let refusal = match &user {
         None => Some(msg::USER_DOES_NOT_EXIST),
         Some(u) if !u.active => Some(msg::DISABLED_ACCOUNT),
-        Some(u) if account::needs_confirmation(security, u) => Some(msg::CONFIRMATION_REQUIRED),
+        Some(u) if accounts::needs_confirmation(security, u) => Some(msg::CONFIRMATION_REQUIRED),
         Some(_) => None,
     };
     let user = match (user, refusal) {
@@ -162,13 +162,13 @@ pub(super) async fn reset(
     // One write: the new hash and a new uniquifier (every session, token and reset link of the
     // user ends, this one included).
     store
-        .set_password(user.id, Some(&hash), Some(&account::new_uniquifier()), now)
+        .set_password(user.id, Some(&hash), Some(&accounts::new_uniquifier()), now)
         .await?;
     if let Err(e) = store.delete_user_sessions(&user.fs_uniquifier).await {
         tracing::error!(error = %e, "could not delete sessions after password reset");
     }
     let key = account_key(Some(user.id), &user.email);
-    match account::throttle(security).unlock(&key).await {
+    match accounts::throttle(security).unlock(&key).await {
         Ok(()) => security.emit(Event::AccountUnlocked { account: key }),
         Err(e) => tracing::error!(error = %e, "could not clear the lockout after password reset"),
     }

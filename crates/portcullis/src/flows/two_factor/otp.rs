@@ -57,6 +57,40 @@ pub(crate) fn check(
     totp::verify(key, code, now, window, last)
 }
 
+/// What a one-time code turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodeCheck {
+    /// Right, and now spent.
+    Accepted,
+    /// Right once, but already used (a replay, or a second use of a mailed code).
+    Spent,
+    /// Not a code of this key within the window.
+    Wrong,
+}
+
+/// The last time step accepted for `used_key`, if remembered.
+async fn last_used(security: &Security, used_key: &str, now: i64) -> Result<Option<i64>> {
+    Ok(security
+        .store()
+        .get_counter(used_key, now)
+        .await?
+        .and_then(|(v, _)| i64::try_from(v).ok()))
+}
+
+/// The code to send for `key`: the one of the current time step, or of the first step after
+/// the last one accepted under `used_key` — never a code that [`check_once`] would refuse as
+/// spent. (A code sent right after a sign-in within the same 30 s step is the next step's,
+/// which the window accepts.)
+pub(crate) async fn issue(security: &Security, used_key: &str, key: &[u8]) -> Result<String> {
+    let now = security.clock().unix();
+    let current = now.div_euclid(totp::PERIOD);
+    let step = match last_used(security, used_key, now).await? {
+        Some(last) if last >= current => last.saturating_add(1),
+        _ => current,
+    };
+    Ok(totp::code_at(key, step.saturating_mul(totp::PERIOD)))
+}
+
 /// Accept `code` for `key` once: the matched time step is remembered under `used_key` (a
 /// little longer than any code of that step can be valid), and later codes must be newer.
 pub(crate) async fn check_once(
@@ -65,24 +99,33 @@ pub(crate) async fn check_once(
     key: &[u8],
     code: &str,
     window: i64,
-) -> Result<bool> {
+) -> Result<CodeCheck> {
     let now = security.clock().unix();
-    let store = security.store();
-    let last = store
-        .get_counter(used_key, now)
-        .await?
-        .and_then(|(v, _)| i64::try_from(v).ok());
+    let last = last_used(security, used_key, now).await?;
     let Some(step) = check(key, code, now, window, last) else {
-        return Ok(false);
+        // Wrong, or right but spent: say which, honestly.
+        return Ok(
+            match last.and_then(|_| check(key, code, now, window, None)) {
+                Some(_) => CodeCheck::Spent,
+                None => CodeCheck::Wrong,
+            },
+        );
     };
-    store
-        .set_counter(
-            used_key,
-            u64::try_from(step).unwrap_or(0),
-            now + 2 * window + 60,
-        )
+    // Claim the step atomically first, so that two requests racing with one code cannot
+    // both be accepted; then remember it as the newest step.
+    let keep = 2 * window + 60;
+    let (claims, _) = security
+        .store()
+        .incr_counter(&format!("{used_key}@{step}"), keep, now)
         .await?;
-    Ok(true)
+    if claims > 1 {
+        return Ok(CodeCheck::Spent);
+    }
+    security
+        .store()
+        .set_counter(used_key, u64::try_from(step).unwrap_or(0), now + keep)
+        .await?;
+    Ok(CodeCheck::Accepted)
 }
 
 /// The `tf_authr_*` fields of an authenticator setup, and the `otpauth://` URI.

@@ -4,11 +4,12 @@
 use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::model::TwoFactorState;
-use portcullis_core::policy::{Gate, account_key};
 use serde_json::{Map, Value, json};
 
-use super::{otp, state};
+use super::otp::{self, CodeCheck};
+use super::state;
 use crate::Security;
+use crate::accounts::{self, Attempt, Failure, Verdict};
 use crate::error::{Error, Result};
 use crate::flows::notify;
 use crate::flows::request::FlowRequest;
@@ -155,7 +156,7 @@ pub(super) async fn send_code(
             "the stored two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into(),
         )
     })?;
-    let code = otp::code(&key, security.clock().unix());
+    let code = otp::issue(security, &used_key(user, method), &key).await?;
     let within = links::humanize(window(security, method));
     if method == "email" {
         let c = security.config();
@@ -208,38 +209,53 @@ pub(super) async fn check_code(
         errors.add("code", msg::CODE_NOT_PROVIDED);
         return Ok(Checked::Invalid(errors));
     };
-    let account = account_key(Some(user.id), &user.email);
-    let now = security.clock().unix();
-    let throttle = crate::flows::account::throttle(security);
-    match throttle.check(&account, address, now).await? {
-        Gate::Open => {}
-        Gate::AddressLimited { retry_after } => return Ok(Checked::RateLimited(retry_after)),
-        Gate::AccountLocked { retry_after } => {
-            errors.add("code", msg::account_locked(retry_after));
-            return Ok(Checked::Invalid(errors));
-        }
-    }
-    let key = otp::key(security, stored).await?.ok_or_else(|| {
-        Error::Task("the two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into())
-    })?;
-    let used_key = format!("tf-used:{}:{method}", user.id);
-    let window = window(security, method);
-    match otp::check_once(security, &used_key, &key, &code, window).await? {
-        true => {
-            throttle.success(&account).await?;
-            security.emit(Event::TwoFactorCodeConfirmed {
-                user_id: user.id,
-                method: method.to_owned(),
-            });
+    let checked = accounts::attempt(security, Attempt::on(user, address), async || {
+        let key = otp::key(security, stored).await?.ok_or_else(|| {
+            Error::Task(
+                "the two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into(),
+            )
+        })?;
+        let window = window(security, method);
+        let used_key = used_key(user, method);
+        let failure = match otp::check_once(security, &used_key, &key, &code, window).await? {
+            CodeCheck::Accepted => return Ok(Verdict::Pass(())),
+            CodeCheck::Spent => Failure::CodeUsed,
+            CodeCheck::Wrong => Failure::InvalidCode,
+        };
+        security.emit(Event::FailedAuthentication {
+            user_id: user.id,
+            auth_type: "code".into(),
+        });
+        Ok(Verdict::Fail(failure))
+    })
+    .await?;
+    settle(errors, checked, || {
+        security.emit(Event::TwoFactorCodeConfirmed {
+            user_id: user.id,
+            method: method.to_owned(),
+        });
+    })
+}
+
+/// Where the last accepted time step of a user's two-factor `method` is remembered.
+fn used_key(user: &User, method: &str) -> String {
+    format!("tf-used:{}:{method}", user.id)
+}
+
+/// A checked code as the flow's outcome.
+fn settle(
+    mut errors: FieldErrors,
+    checked: std::result::Result<(), Failure>,
+    on_success: impl FnOnce(),
+) -> Result<Checked> {
+    match checked {
+        Ok(()) => {
+            on_success();
             Ok(Checked::Ok)
         }
-        false => {
-            security.emit(Event::FailedAuthentication {
-                user_id: user.id,
-                auth_type: "code".into(),
-            });
-            crate::flows::record_failure(security, &account, address).await?;
-            errors.add("code", msg::INVALID_CODE);
+        Err(Failure::RateLimited { retry_after }) => Ok(Checked::RateLimited(retry_after)),
+        Err(failure) => {
+            errors.add("code", failure.message());
             Ok(Checked::Invalid(errors))
         }
     }
@@ -423,39 +439,29 @@ pub(super) async fn use_recovery_code(
         errors.add("code", msg::CODE_NOT_PROVIDED);
         return Ok(Checked::Invalid(errors));
     };
-    let account = account_key(Some(user.id), &user.email);
-    let now = security.clock().unix();
-    let throttle = crate::flows::account::throttle(security);
-    match throttle.check(&account, address, now).await? {
-        Gate::Open => {}
-        Gate::AddressLimited { retry_after } => return Ok(Checked::RateLimited(retry_after)),
-        Gate::AccountLocked { retry_after } => {
-            errors.add("code", msg::account_locked(retry_after));
-            return Ok(Checked::Invalid(errors));
+    let checked = accounts::attempt(security, Attempt::on(user, address), async || {
+        let stored = user.recovery_codes();
+        let found = otp::find_code(security, &stored, &code).await?;
+        let taken = match found {
+            Some(i) => {
+                let mut left = stored.clone();
+                left.remove(i);
+                security
+                    .store()
+                    .set_recovery_codes(user.id, Some(&stored), &left, security.clock().now())
+                    .await?
+            }
+            None => false,
+        };
+        if taken {
+            return Ok(Verdict::Pass(()));
         }
-    }
-    let stored = user.recovery_codes();
-    let found = otp::find_code(security, &stored, &code).await?;
-    let taken = match found {
-        Some(i) => {
-            let mut left = stored.clone();
-            left.remove(i);
-            security
-                .store()
-                .set_recovery_codes(user.id, Some(&stored), &left, security.clock().now())
-                .await?
-        }
-        None => false,
-    };
-    if !taken {
         security.emit(Event::FailedAuthentication {
             user_id: user.id,
             auth_type: "recovery_code".into(),
         });
-        crate::flows::record_failure(security, &account, address).await?;
-        errors.add("code", msg::INVALID_RECOVERY_CODE);
-        return Ok(Checked::Invalid(errors));
-    }
-    throttle.success(&account).await?;
-    Ok(Checked::Ok)
+        Ok(Verdict::Fail(Failure::InvalidRecoveryCode))
+    })
+    .await?;
+    settle(errors, checked, || {})
 }

@@ -142,7 +142,14 @@ pub(in crate::flows) async fn verify_link(
 ) -> Response {
     let reply = async {
         let c = security.config();
-        match service::verify_link(&security, req.query("id"), req.query("code")).await? {
+        match service::verify_link(
+            &security,
+            req.query("id"),
+            req.query("code"),
+            req.auth.client_ip(),
+        )
+        .await?
+        {
             Link::Invalid(problem) => {
                 Ok(match c.login_error_view.clone().filter(|_| links::spa(c)) {
                     Some(view) => {

@@ -1,17 +1,16 @@
 //! Unified sign-in logic (no axum).
 
 use portcullis_core::User;
-use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
-use portcullis_core::policy::{Gate, account_key};
+use portcullis_core::policy::account_key;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
 use serde_json::{Map, Value, json};
 
 use crate::Security;
+use crate::accounts::{self, Attempt, Failure, Verdict};
 use crate::error::{Error, Result};
-use crate::flows::account;
 use crate::flows::notify;
-use crate::flows::two_factor::otp;
+use crate::flows::two_factor::otp::{self, CodeCheck};
 use crate::form::FieldErrors;
 use crate::links;
 use crate::messages as msg;
@@ -80,38 +79,38 @@ pub(crate) enum Signin {
 }
 
 /// Check `passcode` for `user`: a password, or a code of one of the user's code methods
-/// (accepted once). Returns the method that matched.
+/// (accepted once). Returns the method that matched, or why none did.
 async fn match_passcode(
     security: &Security,
     user: &User,
     passcode: &str,
-) -> Result<Option<String>> {
+) -> Result<Verdict<String>> {
     let c = security.config();
+    let mut failure = Failure::InvalidPasscode;
     for method in active_methods(security, user) {
         if method == "password" {
-            let Some(stored) = user.password.clone() else {
-                continue;
-            };
-            if let Verification::Valid { needs_update } = security
-                .hash_pool()
-                .verify(passcode.to_owned(), stored.clone())
-                .await?
+            if user.password.is_some()
+                && accounts::check_password(security, user, passcode.to_owned(), "passcode").await?
             {
-                if needs_update {
-                    account::upgrade_hash(security, user, &stored, passcode.to_owned()).await;
-                }
-                return Ok(Some(method));
+                return Ok(Verdict::Pass(method));
             }
             continue;
         }
         if portcullis_core::totp::normalize_code(passcode).is_none() {
             continue;
         }
-        if accept_code(security, user, &method, passcode, c.us_token_validity).await? {
-            return Ok(Some(method));
+        match accept_code(security, user, &method, passcode, c.us_token_validity).await? {
+            CodeCheck::Accepted => return Ok(Verdict::Pass(method)),
+            CodeCheck::Spent => failure = Failure::CodeUsed,
+            CodeCheck::Wrong => {}
         }
     }
-    Ok(None)
+    Ok(Verdict::Fail(failure))
+}
+
+/// Where the last accepted time step of a user's unified sign-in `method` is remembered.
+fn used_key(user: &User, method: &str) -> String {
+    format!("us-used:{}:{method}", user.id)
 }
 
 /// Whether `code` is the current code of the user's `method` secret; once only.
@@ -121,16 +120,15 @@ pub(crate) async fn accept_code(
     method: &str,
     code: &str,
     window: i64,
-) -> Result<bool> {
+) -> Result<CodeCheck> {
     let secrets = user.us_secrets();
     let Some(stored) = secrets.get(method).and_then(Value::as_str) else {
-        return Ok(false);
+        return Ok(CodeCheck::Wrong);
     };
     let Some(key) = otp::key(security, stored).await? else {
-        return Ok(false);
+        return Ok(CodeCheck::Wrong);
     };
-    let used_key = format!("us-used:{}:{method}", user.id);
-    otp::check_once(security, &used_key, &key, code, window).await
+    otp::check_once(security, &used_key(user, method), &key, code, window).await
 }
 
 /// `POST /us-signin`.
@@ -149,47 +147,43 @@ pub(crate) async fn signin(
         errors.add("passcode", msg::INVALID_PASSWORD_CODE);
         return Ok(Signin::Invalid(errors));
     };
-    let user = account::lookup_identity(security, &identity).await?;
-    let key = account_key(user.as_ref().map(|u| u.id), &identity);
-    let throttle = account::throttle(security);
-    match throttle
-        .check(&key, address, security.clock().unix())
-        .await?
-    {
-        Gate::Open => {}
-        Gate::AddressLimited { retry_after } => return Ok(Signin::RateLimited(retry_after)),
-        Gate::AccountLocked { retry_after } => {
+    let user = accounts::lookup_identity(security, &identity).await?;
+    let reserved = Attempt {
+        account: account_key(user.as_ref().map(|u| u.id), &identity),
+        address,
+        decoy: Some(passcode.clone()),
+    };
+    let checked = accounts::attempt(security, reserved, async || {
+        let Some(user) = user else {
             security.hash_pool().dummy_verify(passcode).await?;
-            errors.add("identity", msg::account_locked(retry_after));
-            return Ok(Signin::Invalid(errors));
+            return Ok(Verdict::Fail(Failure::UnknownIdentity));
+        };
+        match match_passcode(security, &user, &passcode).await? {
+            Verdict::Pass(method) => Ok(Verdict::Pass((user, method))),
+            Verdict::Fail(failure) => {
+                security.emit(Event::FailedAuthentication {
+                    user_id: user.id,
+                    auth_type: "passcode".into(),
+                });
+                Ok(Verdict::Fail(failure))
+            }
         }
-    }
-    let Some(user) = user else {
-        security.hash_pool().dummy_verify(passcode).await?;
-        account::record_failure(security, &key, address).await?;
-        errors.add("identity", msg::US_SPECIFY_IDENTITY);
-        return Ok(Signin::Invalid(errors));
+    })
+    .await?;
+    let failure = match checked {
+        Ok((user, method)) => match accounts::admit(security, &user) {
+            Ok(()) => return Ok(Signin::Passed(Box::new(user), method)),
+            Err(failure) => failure,
+        },
+        Err(Failure::RateLimited { retry_after }) => return Ok(Signin::RateLimited(retry_after)),
+        Err(failure) => failure,
     };
-    if !user.active {
-        security.hash_pool().dummy_verify(passcode).await?;
-        errors.add("identity", msg::DISABLED_ACCOUNT);
-        return Ok(Signin::Invalid(errors));
+    match failure {
+        Failure::UnknownIdentity => errors.add("identity", msg::US_SPECIFY_IDENTITY),
+        Failure::InvalidPasscode | Failure::CodeUsed => errors.add("passcode", failure.message()),
+        _ => errors.add("identity", failure.message()),
     }
-    let Some(method) = match_passcode(security, &user, &passcode).await? else {
-        security.emit(Event::FailedAuthentication {
-            user_id: user.id,
-            auth_type: "passcode".into(),
-        });
-        account::record_failure(security, &key, address).await?;
-        errors.add("passcode", msg::INVALID_PASSWORD_CODE);
-        return Ok(Signin::Invalid(errors));
-    };
-    throttle.success(&key).await?;
-    if account::needs_confirmation(security, &user) {
-        errors.add("identity", msg::CONFIRMATION_REQUIRED);
-        return Ok(Signin::Invalid(errors));
-    }
-    Ok(Signin::Passed(Box::new(user), method))
+    Ok(Signin::Invalid(errors))
 }
 
 /// At most this many codes per identity, and ten times as many per client address, per window.
@@ -245,7 +239,7 @@ pub(crate) async fn deliver_code(
         .and_then(Value::as_str)
         .ok_or(Error::Mail)?;
     let key = otp::key(security, stored).await?.ok_or(Error::Mail)?;
-    let code = otp::code(&key, security.clock().unix());
+    let code = otp::issue(security, &used_key(user, method), &key).await?;
     let within = links::humanize(c.us_token_validity);
     if method == "email" {
         let magic = link.then(|| {
@@ -292,7 +286,7 @@ pub(crate) async fn send_code(
     if let Some(retry) = send_limited(security, &identity, address).await? {
         return Ok(Sent::RateLimited(retry));
     }
-    let user = account::lookup_identity(security, &identity).await?;
+    let user = accounts::lookup_identity(security, &identity).await?;
     let chosen = chosen.filter(|m| code_methods(security).contains(m));
     let usable = match (&user, &chosen) {
         (Some(u), Some(m)) => u.active && u.us_secrets().contains_key(m.as_str()),
@@ -323,6 +317,7 @@ pub(crate) async fn verify_link(
     security: &Security,
     id: Option<String>,
     code: Option<String>,
+    address: Option<&str>,
 ) -> Result<Link> {
     let (Some(id), Some(code)) = (id, code) else {
         return Ok(Link::Invalid(msg::API_ERROR.into()));
@@ -344,23 +339,27 @@ pub(crate) async fn verify_link(
         };
         return Ok(Link::Invalid(m.into()));
     }
-    let key = account_key(Some(user.id), &user.email);
-    let throttle = account::throttle(security);
-    if throttle.check(&key, None, security.clock().unix()).await? != Gate::Open {
-        return Ok(Link::Invalid(msg::GENERIC_AUTHN_FAILED.into()));
-    }
     let window = security.config().us_token_validity;
-    if !accept_code(security, &user, "email", &code, window).await? {
-        account::record_failure(security, &key, None).await?;
-        let m = if generic {
-            msg::GENERIC_AUTHN_FAILED
-        } else {
-            msg::INVALID_CODE
-        };
-        return Ok(Link::Invalid(m.into()));
+    let checked = accounts::attempt(security, Attempt::on(&user, address), async || {
+        Ok(
+            match accept_code(security, &user, "email", &code, window).await? {
+                CodeCheck::Accepted => Verdict::Pass(()),
+                CodeCheck::Spent => Verdict::Fail(Failure::CodeUsed),
+                CodeCheck::Wrong => Verdict::Fail(Failure::InvalidCode),
+            },
+        )
+    })
+    .await?;
+    match checked {
+        Ok(()) => Ok(Link::Passed(Box::new(user))),
+        Err(failure) => {
+            let m = match failure {
+                Failure::InvalidCode | Failure::CodeUsed if !generic => failure.message(),
+                _ => msg::GENERIC_AUTHN_FAILED.into(),
+            };
+            Ok(Link::Invalid(m.into_owned()))
+        }
     }
-    throttle.success(&key).await?;
-    Ok(Link::Passed(Box::new(user)))
 }
 
 /// `GET /us-setup`'s answer.

@@ -5,8 +5,9 @@ use portcullis_core::{StoreError, User, policy};
 use serde_json::json;
 
 use crate::Security;
+use crate::accounts;
 use crate::error::Result;
-use crate::flows::{account, notify};
+use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -30,7 +31,7 @@ pub(super) async fn recover(
     let refusal = match &user {
         None => Some(msg::USER_DOES_NOT_EXIST),
         Some(u) if !u.active => Some(msg::DISABLED_ACCOUNT),
-        Some(u) if account::needs_confirmation(security, u) => Some(msg::CONFIRMATION_REQUIRED),
+        Some(u) if accounts::needs_confirmation(security, u) => Some(msg::CONFIRMATION_REQUIRED),
         Some(_) => None,
     };
     let user = match (user, refusal) {

@@ -3,11 +3,10 @@
 
 use portcullis_core::User;
 use portcullis_core::events::Event;
-use portcullis_core::policy::account_key;
 
 use crate::Security;
+use crate::accounts::{self, Failure};
 use crate::error::Result;
-use crate::flows::account::{self, Blocked};
 use crate::form::FieldErrors;
 use crate::messages as msg;
 
@@ -33,33 +32,14 @@ pub(super) async fn verify(
         }
         return Ok(Outcome::Invalid(errors));
     };
-    let pool = security.hash_pool();
-    let account = account_key(Some(user.id), &user.email);
-    match account::gate(security, &account, address, &password).await? {
-        None => {}
-        Some(Blocked::RateLimited(retry_after)) => return Ok(Outcome::RateLimited(retry_after)),
-        Some(Blocked::Locked(message)) => {
-            errors.add("password", message);
+    match accounts::reauthenticate_with_password(security, user, password, address).await? {
+        Ok(()) => {}
+        Err(Failure::RateLimited { retry_after }) => return Ok(Outcome::RateLimited(retry_after)),
+        Err(failure) => {
+            errors.add("password", failure.message());
             return Ok(Outcome::Invalid(errors));
         }
     }
-    let valid = match user.password.clone() {
-        Some(stored) => pool.verify(password, stored).await?.is_valid(),
-        None => {
-            pool.dummy_verify(password).await?;
-            false
-        }
-    };
-    if !valid {
-        security.emit(Event::FailedAuthentication {
-            user_id: user.id,
-            auth_type: "password".into(),
-        });
-        account::record_failure(security, &account, address).await?;
-        errors.add("password", msg::INVALID_PASSWORD);
-        return Ok(Outcome::Invalid(errors));
-    }
-    account::throttle(security).success(&account).await?;
     security.emit(Event::Reauthenticated { user_id: user.id });
     Ok(Outcome::Verified(security.clock().unix_f64()))
 }

@@ -3,12 +3,10 @@
 //! the optional email deliverability check against a real DNS server on loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::TestApp;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
-use common::TestApp;
 use portcullis::core::policy::breached::sha1_hex;
 use serde_json::json;
 
@@ -49,7 +47,7 @@ fn refusing_url() -> String {
     format!("http://{addr}/range/")
 }
 
-async fn register(t: &TestApp, email: &str, pw: &str) -> common::Resp {
+async fn register(t: &TestApp, email: &str, pw: &str) -> crate::common::Resp {
     let mut c = t.client();
     c.get_json("/register").await;
     c.post_json(

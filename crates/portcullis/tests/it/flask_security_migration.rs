@@ -6,12 +6,10 @@
 //! portcullis' migrations add only what is additive.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use portcullis::core::store::{Store, UserStore};
 use portcullis_sqlx::{MySqlStore, PgStore, SqliteStore, TemporaryDatabase};
 use serde_json::{Value, json};
@@ -127,10 +125,10 @@ async fn prove(store: Arc<dyn Store>) {
 
 /// SQLAlchemy's DDL for the fsqla_v3 models on PostgreSQL (what Flask-Security creates).
 const POSTGRES_DDL: &str =
-    include_str!("../../portcullis-sqlx/migrations/postgres/0001_flask_security_fsqla_v3.sql");
+    include_str!("../../../portcullis-sqlx/migrations/postgres/0001_flask_security_fsqla_v3.sql");
 
 /// SQLAlchemy's DDL for the fsqla_v3 models on MySQL, verbatim (plain `DATETIME`: seconds).
-const MYSQL_DDL: &str = include_str!("../../../testdata/flask-security-fsqla_v3.mysql.sql");
+const MYSQL_DDL: &str = include_str!("../../../../testdata/flask-security-fsqla_v3.mysql.sql");
 
 /// One column value, typed by the column's declared SQLite type.
 enum Cell {

@@ -18,7 +18,7 @@ const T0: OffsetDateTime = datetime!(2026-01-02 03:04:05.123456 UTC);
 /// The tables exactly as SQLAlchemy creates them for Flask-Security's fsqla_v3 models on
 /// MySQL/MariaDB (no `fs_token_uniquifier`, whole-second `DATETIME`).
 const FLASK_SECURITY_SCHEMA: &str =
-    include_str!("../../../testdata/flask-security-fsqla_v3.mysql.sql");
+    include_str!("../../../../testdata/flask-security-fsqla_v3.mysql.sql");
 
 fn server() -> Option<String> {
     let url = std::env::var("PORTCULLIS_TEST_MYSQL_URL").ok();

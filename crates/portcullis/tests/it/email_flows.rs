@@ -5,12 +5,10 @@
 //! token itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{Client, Payload, TestApp};
 use axum::http::{Method, StatusCode};
-use common::{Client, Payload, TestApp};
 use portcullis::core::testing::{ReceivedMail, SmtpSink};
 use serde_json::{Value, json};
 
@@ -52,7 +50,7 @@ fn link_path(mail: &ReceivedMail) -> String {
     link[EXTERNAL.len()..].to_owned()
 }
 
-async fn register(t: &TestApp, email: &str) -> common::Resp {
+async fn register(t: &TestApp, email: &str) -> crate::common::Resp {
     let mut c = t.client();
     c.get_json("/register").await;
     c.post_json(
@@ -62,13 +60,13 @@ async fn register(t: &TestApp, email: &str) -> common::Resp {
     .await
 }
 
-async fn post_anon(t: &TestApp, uri: &str, body: Value) -> common::Resp {
+async fn post_anon(t: &TestApp, uri: &str, body: Value) -> crate::common::Resp {
     let mut c = t.client();
     c.get_json(uri).await;
     c.post_json(uri, body).await
 }
 
-fn location(r: &common::Resp) -> String {
+fn location(r: &crate::common::Resp) -> String {
     r.header("location").unwrap_or_default().to_owned()
 }
 
@@ -608,7 +606,7 @@ async fn html_forms_for_the_mail_flows() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("name=\"csrf_token\""), "{}", page.text);
-    let csrf = common::csrf_field(&page.text);
+    let csrf = crate::common::csrf_field(&page.text);
     let r = browser
         .send(
             Method::POST,
@@ -624,7 +622,7 @@ async fn html_forms_for_the_mail_flows() {
     );
     let path = link_path(&mails(&sink, 1).await[0]);
     let form = browser.send(Method::GET, &path, &[], Payload::None).await;
-    let csrf = common::csrf_field(&form.text);
+    let csrf = crate::common::csrf_field(&form.text);
     let r = browser
         .send(
             Method::POST,

@@ -1,16 +1,14 @@
 //! The `portcullis` binary: users/roles commands, configuration errors, and `serve`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::Dir;
+use crate::common::Dir;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn cmd(dir: &Dir) -> Command {
-    common::portcullis(dir.path())
+    crate::common::portcullis(dir.path())
 }
 
 fn run(dir: &Dir, args: &[&str]) -> Output {

@@ -3,19 +3,17 @@
 //! until SMTP is configured.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Dir, free_addr, header, http, start_on};
+use crate::common::{Dir, free_addr, header, http, start_on};
 use portcullis_core::testing::{ReceivedMail, SmtpSink};
 
 const PW: &str = "ann password 1";
 const NEW_PW: &str = "ann password 22";
 
 fn server(dir: &Dir, addr: &str, smtp: Option<&str>) -> Command {
-    let mut c = common::portcullis(dir.path());
+    let mut c = crate::common::portcullis(dir.path());
     c.env("SECURITY_REGISTERABLE", "true")
         .env("SECURITY_CONFIRMABLE", "true")
         .env("SECURITY_RECOVERABLE", "true")
@@ -85,7 +83,7 @@ async fn register_confirm_reset_through_smtp() {
     let html = [("Accept", "text/html")];
     let page = http(&addr, "GET", "/reset", &html, "");
     assert_eq!(page.status, 200);
-    let cookie = common::session_cookie(&page.head);
+    let cookie = crate::common::session_cookie(&page.head);
     let form = format!(
         "email=ann%40example.com&csrf_token={}",
         enc(&csrf_field(&page.body))

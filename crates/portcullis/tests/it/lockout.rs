@@ -1,10 +1,8 @@
 //! Brute-force protection: account lockout and per-address rate limits, with a fixed clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{TestApp, b64};
 use axum::http::StatusCode;
-use common::{TestApp, b64};
 use portcullis::core::events::Event;
 use serde_json::json;
 
@@ -94,7 +92,7 @@ async fn lockouts_double_and_are_capped_at_an_hour() {
     .await;
     t.user("alice@example.com", PW).await;
     let mut c = t.client();
-    let fail = |c: &mut common::Client| {
+    let fail = |c: &mut crate::common::Client| {
         let mut c = c.clone();
         async move {
             c.post_json_raw(

@@ -4,12 +4,10 @@
 //! passwordless accounts, replay, lockout, rate limits, the hand-off to two-factor.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{Client, Payload, TestApp};
 use axum::http::{Method, StatusCode};
-use common::{Client, Payload, TestApp};
 use portcullis::core::testing::SmtpSink;
 use portcullis::core::totp;
 use serde_json::json;
@@ -52,7 +50,7 @@ async fn code_in_mail(sink: &SmtpSink, n: usize) -> (String, String) {
     (code, text)
 }
 
-async fn signin(c: &mut Client, identity: &str, passcode: &str) -> common::Resp {
+async fn signin(c: &mut Client, identity: &str, passcode: &str) -> crate::common::Resp {
     c.get_json("/us-signin").await;
     c.post_json(
         "/us-signin?include_auth_token",
@@ -381,7 +379,7 @@ async fn lockout_rate_limits_and_the_second_factor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sms_code_and_phone_as_identity() {
-    let (sms_url, sms) = common::sms_provider().await;
+    let (sms_url, sms) = crate::common::sms_provider().await;
     let (t, _sink) = app(move |c| {
         c.user_identity_attributes = vec!["email".into(), "us_phone_number".into()];
         c.sms_service = "twilio".into();
@@ -470,7 +468,7 @@ async fn browser_form_and_generic_responses() {
         )
         .await;
     assert_eq!(known.status, unknown.status);
-    let keys = |r: &common::Resp| {
+    let keys = |r: &crate::common::Resp| {
         let mut k: Vec<String> = r.response().as_object().unwrap().keys().cloned().collect();
         k.sort();
         k
@@ -482,7 +480,7 @@ async fn browser_form_and_generic_responses() {
     let mut w = t.client();
     let page = w.send(Method::GET, "/us-signin", &[], Payload::None).await;
     assert!(page.text.contains("name=\"identity\""), "{}", page.text);
-    let csrf = common::csrf_field(&page.text);
+    let csrf = crate::common::csrf_field(&page.text);
     let r = w
         .send(
             Method::POST,
@@ -497,4 +495,83 @@ async fn browser_form_and_generic_responses() {
         .await;
     assert!(r.status.is_redirection(), "{}", r.text);
     assert_eq!(w.get_json("/api/protected").await.status, StatusCode::OK);
+}
+
+/// The magic link in the mail.
+fn magic_path(text: &str) -> String {
+    let start = text.find(EXTERNAL).unwrap() + EXTERNAL.len();
+    text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect()
+}
+
+async fn send_code(c: &mut Client, identity: &str) {
+    c.get_json("/us-signin").await;
+    let r = c
+        .post_json(
+            "/us-signin/send-code",
+            json!({"identity": identity, "chosen_method": "email"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_and_links_sent_right_after_a_used_code_work() {
+    let (t, sink) = app(|_| {}).await;
+    let _ = with_email_method(&t, &sink, "kim@example.com", 1).await;
+    // Code sign-in, then a magic link, then a code again: all within one 30 s step.
+    let mut a = t.client();
+    send_code(&mut a, "kim@example.com").await;
+    let (code, _) = code_in_mail(&sink, 2).await;
+    assert_eq!(
+        signin(&mut a, "kim@example.com", &code).await.status,
+        StatusCode::OK
+    );
+    let mut b = t.client();
+    send_code(&mut b, "kim@example.com").await;
+    let (second, text) = code_in_mail(&sink, 3).await;
+    assert_ne!(second, code, "a spent code is never sent");
+    let r = b
+        .send(Method::GET, &magic_path(&text), &[], Payload::None)
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text);
+    assert_eq!(b.get_json("/api/protected").await.status, StatusCode::OK);
+    let mut c = t.client();
+    send_code(&mut c, "kim@example.com").await;
+    let (third, _) = code_in_mail(&sink, 4).await;
+    let r = signin(&mut c, "kim@example.com", &third).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A spent code: refused, and said so.
+    let r = signin(&mut t.client(), "kim@example.com", &third).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.response()["field_errors"]["passcode"],
+        json!(["This code has already been used. Request a new one."])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passcode_burst_evaluates_at_most_the_lockout_limit() {
+    let (t, _sink) = app(|_| {}).await;
+    t.user("lou@example.com", PW).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let mut c = t.client();
+            tokio::spawn(async move {
+                signin(&mut c, "lou@example.com", &format!("guess number {i}")).await
+            })
+        })
+        .collect();
+    let (mut evaluated, mut locked) = (0, 0);
+    for task in tasks {
+        let r = task.await.unwrap();
+        if r.text.contains("Password or code submitted is not valid") {
+            evaluated += 1;
+        } else if r.text.contains("Account locked") {
+            locked += 1;
+        }
+    }
+    assert_eq!((evaluated, locked), (10, 30));
 }

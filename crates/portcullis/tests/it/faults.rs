@@ -5,14 +5,12 @@
 //! each test says it is skipped, by name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use portcullis::core::Store;
 use portcullis::core::store::{SplitStore, StoreError};
 use portcullis::core::testing::{TcpProxy, refusing_addr};
@@ -46,7 +44,7 @@ const SETTINGS: PoolSettings = PoolSettings {
     acquire_timeout: Duration::from_secs(1),
 };
 
-fn assert_unavailable(r: &common::Resp, started: Instant, what: &str) {
+fn assert_unavailable(r: &crate::common::Resp, started: Instant, what: &str) {
     assert_eq!(
         r.status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -67,7 +65,7 @@ fn assert_unavailable(r: &common::Resp, started: Instant, what: &str) {
 }
 
 /// Sign in until it works again (the pool reconnects by itself), within a deadline.
-async fn until_signed_in(t: &TestApp, email: &str, password: &str) -> common::Resp {
+async fn until_signed_in(t: &TestApp, email: &str, password: &str) -> crate::common::Resp {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let mut c = t.client();

@@ -2,12 +2,10 @@
 //! (A real Flask-Security database on every backend: flask_security_migration.rs.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use portcullis::core::store::Store;
 use portcullis_sqlx::SqliteStore;
 

@@ -5,13 +5,11 @@
 //! cookies, and the paths that must not skip the second factor.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{Client, TestApp, b64};
 use axum::http::StatusCode;
-use common::{Client, TestApp, b64};
 use portcullis::core::testing::SmtpSink;
 use portcullis::core::totp;
 use serde_json::{Value, json};
@@ -26,7 +24,7 @@ struct Tf {
 
 async fn app(configure: impl FnOnce(&mut portcullis::Config)) -> Tf {
     let sink = SmtpSink::start().await.unwrap();
-    let (sms_url, sms) = common::sms_provider().await;
+    let (sms_url, sms) = crate::common::sms_provider().await;
     let url = format!("smtp://{}", sink.addr());
     let t = TestApp::new(move |c| {
         c.two_factor = true;
@@ -596,17 +594,17 @@ async fn change_method_with_the_setup_token_and_html_pages() {
             axum::http::Method::GET,
             "/tf-setup",
             &[],
-            common::Payload::None,
+            crate::common::Payload::None,
         )
         .await;
     assert!(page.text.contains("name=\"setup\""), "{}", page.text);
-    let csrf = common::csrf_field(&page.text);
+    let csrf = crate::common::csrf_field(&page.text);
     let r = c
         .send(
             axum::http::Method::POST,
             "/tf-setup",
             &[],
-            common::Payload::Form(&[("setup", "authenticator"), ("csrf_token", &csrf)]),
+            crate::common::Payload::Form(&[("setup", "authenticator"), ("csrf_token", &csrf)]),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -662,16 +660,16 @@ async fn browser_forms_for_sign_in_with_a_code() {
             axum::http::Method::GET,
             "/login",
             &[],
-            common::Payload::None,
+            crate::common::Payload::None,
         )
         .await;
-    let token = common::csrf_field(&page.text);
+    let token = crate::common::csrf_field(&page.text);
     let r = b
         .send(
             axum::http::Method::POST,
             "/login",
             &[],
-            common::Payload::Form(&[
+            crate::common::Payload::Form(&[
                 ("email", "joe@example.com"),
                 ("password", PW),
                 ("csrf_token", &token),
@@ -685,22 +683,94 @@ async fn browser_forms_for_sign_in_with_a_code() {
             axum::http::Method::GET,
             "/tf-validate",
             &[],
-            common::Payload::None,
+            crate::common::Payload::None,
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("name=\"code\""));
-    let token = common::csrf_field(&page.text);
+    let token = crate::common::csrf_field(&page.text);
     let code = totp::code_at(&key, now(&tf.t));
     let r = b
         .send(
             axum::http::Method::POST,
             "/tf-validate",
             &[],
-            common::Payload::Form(&[("code", &code), ("csrf_token", &token)]),
+            crate::common::Payload::Form(&[("code", &code), ("csrf_token", &token)]),
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.text);
     assert_eq!(r.header("location"), Some("/"));
     assert_eq!(b.get_json("/api/protected").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_mailed_right_after_a_used_one_works() {
+    let tf = app(|_| {}).await;
+    let mut c = signed_in(&tf, "ivy@example.com").await;
+    let r = c.post_json("/tf-setup", json!({"setup": "email"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let code = mailed_code(&tf.sink, 1).await;
+    let r = c.post_json("/tf-validate", json!({"code": code})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Two more sign-ins within the same 30 s step: each mailed code works.
+    let mut spent = code;
+    for n in 2..=3 {
+        let mut b = tf.t.client();
+        assert_eq!(
+            b.login("ivy@example.com", PW).await.response()["tf_method"],
+            "email"
+        );
+        let code = mailed_code(&tf.sink, n).await;
+        assert_ne!(code, spent, "a spent code is never sent");
+        let r = b.post_json("/tf-validate", json!({"code": code})).await;
+        assert_eq!(r.status, StatusCode::OK, "sign-in {n}: {}", r.text);
+        spent = code;
+    }
+    // A spent code is refused, and the answer says why.
+    let mut b = tf.t.client();
+    b.login("ivy@example.com", PW).await;
+    let r = b.post_json("/tf-validate", json!({"code": spent})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.response()["field_errors"]["code"],
+        json!(["This code has already been used. Request a new one."])
+    );
+}
+
+/// Concurrent guesses of a second factor evaluate at most the lockout limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_and_recovery_code_bursts_evaluate_at_most_the_lockout_limit() {
+    let tf = app(|_| {}).await;
+    let mut c = signed_in(&tf, "jay@example.com").await;
+    with_authenticator(&tf, &mut c).await;
+    assert_eq!(
+        c.post_json("/mf-recovery-codes", json!({})).await.status,
+        StatusCode::OK
+    );
+    for (path, wrong, message) in [
+        ("/tf-validate", "111111", "Invalid code"),
+        ("/mf-recovery", "aaaa-bbbb-cccc", "Recovery code invalid"),
+    ] {
+        tf.t.clock.advance(3600);
+        let mut b = tf.t.client();
+        b.login("jay@example.com", PW).await;
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let mut b = b.clone();
+                tokio::spawn(async move { b.post_json(path, json!({"code": wrong})).await })
+            })
+            .collect();
+        let mut evaluated = 0;
+        let mut locked = 0;
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text);
+            if r.text.contains(message) {
+                evaluated += 1;
+            } else if r.text.contains("Account locked") {
+                locked += 1;
+            }
+        }
+        assert_eq!((evaluated, locked), (10, 30), "{path}");
+    }
 }

@@ -5,11 +5,9 @@
 //! by `.ci/run`); without them the test says it is skipped, by name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::{Instance, eventually, http, session_cookie, start};
+use crate::common::{Instance, eventually, http, session_cookie, start};
 
 use portcullis_core::store::SessionStore;
 use portcullis_redis::RedisStore;
@@ -19,7 +17,7 @@ const PASSWORD: &str = "ann password 1";
 const NEW_PASSWORD: &str = "ann password 2, longer";
 
 fn cmd(dir: &std::path::Path, db: &str, redis: &str, prefix: &str) -> Command {
-    let mut c = common::portcullis(dir);
+    let mut c = crate::common::portcullis(dir);
     c.env("PORTCULLIS_DATABASE_URL", db)
         .env("PORTCULLIS_REDIS_URL", redis)
         .env("PORTCULLIS_REDIS_KEY_PREFIX", prefix)

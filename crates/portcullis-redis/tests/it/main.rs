@@ -1,0 +1,3 @@
+//! The integration tests of portcullis-redis, one binary (modules below).
+
+mod conformance;

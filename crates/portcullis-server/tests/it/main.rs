@@ -1,0 +1,6 @@
+//! The integration tests of portcullis-server, one binary (modules below).
+
+mod cli;
+mod common;
+mod mail_flows;
+mod scale_out;

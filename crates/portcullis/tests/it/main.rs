@@ -1,0 +1,16 @@
+//! The integration tests of portcullis, one binary (modules below).
+
+mod bursts;
+mod common;
+mod email_flows;
+mod faults;
+mod flask_security_migration;
+mod flows;
+mod lockout;
+mod mail;
+mod password_policy;
+mod sms;
+mod sqlite_e2e;
+mod two_factor;
+mod unified_signin;
+mod wire_transcripts;
