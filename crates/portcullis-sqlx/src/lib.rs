@@ -9,11 +9,13 @@
 //! URL's scheme.
 
 mod convert;
+mod db;
 mod migrate;
 mod mysql;
 mod postgres;
 mod rows;
 mod sqlite;
+mod store;
 mod temporary;
 
 use std::sync::Arc;

@@ -86,7 +86,7 @@ impl Columns for sqlx::sqlite::SqliteRow {
 }
 
 /// A `user` row (the columns of the stores' `user_select!`).
-pub(crate) fn user_from_row(row: &impl Columns) -> StoreResult<User> {
+pub(crate) fn user_from_row(row: &dyn Columns) -> StoreResult<User> {
     Ok(User {
         id: required(row.int("id")?, "id")?,
         email: required(row.text("email")?, "email")?,
@@ -114,7 +114,7 @@ pub(crate) fn user_from_row(row: &impl Columns) -> StoreResult<User> {
 }
 
 /// A `role` row (`id, name, description, permissions`).
-pub(crate) fn role_from_row(row: &impl Columns) -> StoreResult<Role> {
+pub(crate) fn role_from_row(row: &dyn Columns) -> StoreResult<Role> {
     Ok(Role {
         id: required(row.int("id")?, "id")?,
         name: required(row.text("name")?, "name")?,
@@ -124,7 +124,7 @@ pub(crate) fn role_from_row(row: &impl Columns) -> StoreResult<Role> {
 }
 
 /// A `portcullis_session` row.
-pub(crate) fn session_from_row(row: &impl Columns) -> StoreResult<SessionRecord> {
+pub(crate) fn session_from_row(row: &dyn Columns) -> StoreResult<SessionRecord> {
     Ok(SessionRecord {
         id_hash: required(row.text("id_hash")?, "id_hash")?,
         user_uniquifier: row.text("user_uniquifier")?,
@@ -134,7 +134,7 @@ pub(crate) fn session_from_row(row: &impl Columns) -> StoreResult<SessionRecord>
 }
 
 /// A `portcullis_counter` row: `(value, expires_at)`.
-pub(crate) fn counter_from_row(row: &impl Columns) -> StoreResult<(u64, i64)> {
+pub(crate) fn counter_from_row(row: &dyn Columns) -> StoreResult<(u64, i64)> {
     let value = required(row.int("value")?, "value")?;
     Ok((
         u64::try_from(value).unwrap_or(0),

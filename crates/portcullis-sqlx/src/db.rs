@@ -1,0 +1,414 @@
+//! One SQL source for SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! Statements are written once, in SQLite's syntax: numbered parameters (`?1`, `?2`, a number
+//! may repeat) and double-quoted identifiers. [`render`] turns them into the dialect's own —
+//! `$1` for PostgreSQL; plain `?` in order for MySQL (repeating arguments as needed) with
+//! back-quoted identifiers. Values are bound through one [`Arg`] type (times become what each
+//! driver stores: SQLAlchemy's text on SQLite, naive UTC `TIMESTAMP`/`DATETIME` elsewhere), and
+//! rows are read through [`Columns`], so the store above never names a driver. The few
+//! statements that really differ (upserts, locks) ask [`Dialect`].
+//!
+//! Why not a query builder: every statement here is static text with a handful of dialect
+//! differences; rendering placeholders and quotes is a few lines, adds no dependency, and keeps
+//! each statement readable as the SQL it is.
+
+use sqlx::{MySqlConnection, MySqlPool, PgConnection, PgPool, SqliteConnection, SqlitePool};
+use time::OffsetDateTime;
+
+use crate::convert::{map_sqlx, opt_datetime_to_db, opt_to_naive_utc};
+use crate::rows::Columns;
+use portcullis_core::{StoreError, StoreResult};
+
+/// The three SQL dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Flag(Option<bool>),
+    Time(Option<OffsetDateTime>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Flag(Some(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<OffsetDateTime> for Arg {
+    fn from(v: OffsetDateTime) -> Self {
+        Arg::Time(Some(v))
+    }
+}
+impl From<Option<OffsetDateTime>> for Arg {
+    fn from(v: Option<OffsetDateTime>) -> Self {
+        Arg::Time(v)
+    }
+}
+
+/// Arguments, numbered from 1 in the order given.
+macro_rules! args {
+    ($($v:expr),* $(,)?) => {
+        vec![$($crate::db::Arg::from($v)),*]
+    };
+}
+pub(crate) use args;
+
+/// A statement in the dialect's syntax, and which argument each placeholder takes (0-based).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Rendered {
+    pub(crate) sql: String,
+    pub(crate) order: Vec<usize>,
+}
+
+/// `sql` (SQLite syntax: `?N` parameters, `"quoted"` identifiers; no `?` or `"` inside string
+/// literals) in `dialect`'s syntax.
+pub(crate) fn render(dialect: Dialect, sql: &str) -> Rendered {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut order = Vec::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                let n: usize = digits.parse().unwrap_or(order.len() + 1);
+                order.push(n.saturating_sub(1));
+                match dialect {
+                    Dialect::Sqlite => {
+                        out.push('?');
+                        out.push_str(&n.to_string());
+                    }
+                    Dialect::Postgres => {
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    }
+                    Dialect::MySql => out.push('?'),
+                }
+            }
+            '"' if dialect == Dialect::MySql => out.push('`'),
+            _ => out.push(c),
+        }
+    }
+    Rendered { sql: out, order }
+}
+
+/// The arguments in placeholder order: MySQL's plain `?` take them one by one, repeated where a
+/// number repeats; the other dialects bind them once each, by number.
+fn ordered(dialect: Dialect, rendered: &Rendered, args: Vec<Arg>) -> StoreResult<Vec<Arg>> {
+    if dialect != Dialect::MySql {
+        return Ok(args);
+    }
+    rendered
+        .order
+        .iter()
+        .map(|i| {
+            args.get(*i).cloned().ok_or_else(|| {
+                StoreError::Backend(format!("no argument {} for the statement", i + 1))
+            })
+        })
+        .collect()
+}
+
+/// A query of driver `$db` with `args` bound; `$time` converts a time for that driver.
+macro_rules! bound {
+    ($db:ty, $sql:expr, $args:expr, $time:path) => {{
+        let mut q = sqlx::query::<$db>(sqlx::AssertSqlSafe($sql));
+        for arg in $args {
+            q = match arg {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Flag(v) => q.bind(v),
+                Arg::Time(v) => q.bind($time(v)?),
+            };
+        }
+        q
+    }};
+}
+
+/// Where a statement runs: a pool, or the connection of a transaction.
+pub(crate) enum Exec<'a> {
+    SqlitePool(&'a SqlitePool),
+    Sqlite(&'a mut SqliteConnection),
+    PgPool(&'a PgPool),
+    Pg(&'a mut PgConnection),
+    MySqlPool(&'a MySqlPool),
+    MySql(&'a mut MySqlConnection),
+}
+
+/// Runs `$body` with `$q` the bound query and `$ex` the executor, whichever the driver.
+macro_rules! dispatch {
+    ($exec:expr, $sql:expr, $args:expr, |$q:ident, $ex:ident| $body:expr) => {{
+        let sql: &str = $sql;
+        match $exec {
+            Exec::SqlitePool($ex) => {
+                let r = render(Dialect::Sqlite, sql);
+                let $q = bound!(sqlx::Sqlite, r.sql, $args, opt_datetime_to_db);
+                $body
+            }
+            Exec::Sqlite($ex) => {
+                let r = render(Dialect::Sqlite, sql);
+                let $q = bound!(sqlx::Sqlite, r.sql, $args, opt_datetime_to_db);
+                $body
+            }
+            Exec::PgPool($ex) => {
+                let r = render(Dialect::Postgres, sql);
+                let $q = bound!(sqlx::Postgres, r.sql, $args, opt_to_naive_utc);
+                $body
+            }
+            Exec::Pg($ex) => {
+                let r = render(Dialect::Postgres, sql);
+                let $q = bound!(sqlx::Postgres, r.sql, $args, opt_to_naive_utc);
+                $body
+            }
+            Exec::MySqlPool($ex) => {
+                let r = render(Dialect::MySql, sql);
+                let args = ordered(Dialect::MySql, &r, $args)?;
+                let $q = bound!(sqlx::MySql, r.sql, args, opt_to_naive_utc);
+                $body
+            }
+            Exec::MySql($ex) => {
+                let r = render(Dialect::MySql, sql);
+                let args = ordered(Dialect::MySql, &r, $args)?;
+                let $q = bound!(sqlx::MySql, r.sql, args, opt_to_naive_utc);
+                $body
+            }
+        }
+    }};
+}
+
+impl Exec<'_> {
+    /// Run a statement; the number of rows it affected (MySQL: matched, `CLIENT_FOUND_ROWS`).
+    pub(crate) async fn execute(self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
+        dispatch!(self, sql, args, |q, ex| q
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(map_sqlx))
+    }
+
+    /// Run a statement, keeping the driver's error (to look at it: deadlocks, duplicates).
+    pub(crate) async fn try_execute(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Result<u64, sqlx::Error>> {
+        Ok(dispatch!(self, sql, args, |q, ex| q
+            .execute(ex)
+            .await
+            .map(|r| r.rows_affected())))
+    }
+
+    /// The first row, read by `read`, if any.
+    pub(crate) async fn fetch_optional<T>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+        read: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        dispatch!(self, sql, args, |q, ex| q
+            .fetch_optional(ex)
+            .await
+            .map_err(map_sqlx)?
+            .as_ref()
+            .map(|row| read(row))
+            .transpose())
+    }
+
+    /// Every row, read by `read`.
+    pub(crate) async fn fetch_all<T>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+        read: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        dispatch!(self, sql, args, |q, ex| q
+            .fetch_all(ex)
+            .await
+            .map_err(map_sqlx)?
+            .iter()
+            .map(|row| read(row))
+            .collect())
+    }
+
+    /// The one row a statement returns, read by `read`.
+    pub(crate) async fn fetch_one<T>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+        read: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.fetch_optional(sql, args, read)
+            .await?
+            .ok_or_else(|| StoreError::Backend("the statement returned no row".into()))
+    }
+
+    /// Whether a statement returns any row.
+    pub(crate) async fn exists(self, sql: &str, args: Vec<Arg>) -> StoreResult<bool> {
+        Ok(self.fetch_optional(sql, args, |_| Ok(())).await?.is_some())
+    }
+}
+
+/// A pool of one of the three drivers.
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+impl Pool {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+            Pool::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Statements on the pool (each on whichever connection is free).
+    pub(crate) fn on(&self) -> Exec<'_> {
+        match self {
+            Pool::Sqlite(p) => Exec::SqlitePool(p),
+            Pool::Postgres(p) => Exec::PgPool(p),
+            Pool::MySql(p) => Exec::MySqlPool(p),
+        }
+    }
+
+    /// A transaction. On SQLite a write transaction from the start (`BEGIN IMMEDIATE`), so
+    /// that a check and the write after it are one step against every other writer.
+    pub(crate) async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(map_sqlx)?),
+            Pool::MySql(p) => Tx::MySql(p.begin().await.map_err(map_sqlx)?),
+        })
+    }
+
+    pub(crate) fn size(&self) -> u32 {
+        match self {
+            Pool::Sqlite(p) => p.size(),
+            Pool::Postgres(p) => p.size(),
+            Pool::MySql(p) => p.size(),
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+            Pool::MySql(p) => p.close().await,
+        }
+    }
+}
+
+/// An open transaction; rolled back when dropped uncommitted.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    MySql(sqlx::Transaction<'static, sqlx::MySql>),
+}
+
+impl Tx {
+    /// Statements inside the transaction.
+    pub(crate) fn on(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(t) => Exec::Sqlite(t),
+            Tx::Postgres(t) => Exec::Pg(t),
+            Tx::MySql(t) => Exec::MySql(t),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+            Tx::MySql(t) => t.commit().await,
+        }
+        .map_err(map_sqlx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_each_dialect() {
+        let sql = "UPDATE \"user\" SET a = ?2 WHERE id = ?1 AND b = ?2";
+        assert_eq!(
+            render(Dialect::Sqlite, sql).sql,
+            "UPDATE \"user\" SET a = ?2 WHERE id = ?1 AND b = ?2"
+        );
+        assert_eq!(
+            render(Dialect::Postgres, sql).sql,
+            "UPDATE \"user\" SET a = $2 WHERE id = $1 AND b = $2"
+        );
+        let my = render(Dialect::MySql, sql);
+        assert_eq!(my.sql, "UPDATE `user` SET a = ? WHERE id = ? AND b = ?");
+        assert_eq!(my.order, vec![1, 0, 1]);
+        let args = ordered(Dialect::MySql, &my, args!["x", 7_i64]).unwrap();
+        assert!(
+            matches!(&args[..], [Arg::Int(Some(7)), Arg::Text(Some(t)), Arg::Int(Some(7))] if t == "x")
+                || matches!(
+                    &args[..],
+                    [Arg::Text(Some(_)), Arg::Int(Some(7)), Arg::Text(Some(_))]
+                )
+        );
+    }
+
+    #[test]
+    fn a_missing_argument_is_an_error_not_a_panic() {
+        let r = render(Dialect::MySql, "SELECT ?3");
+        assert!(ordered(Dialect::MySql, &r, args![1_i64]).is_err());
+    }
+}

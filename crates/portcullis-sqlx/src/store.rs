@@ -1,0 +1,1271 @@
+//! The datastore, written once for every dialect (see [`crate::db`] for how one statement
+//! serves three): users, roles, sessions and counters over Flask-Security's tables.
+//!
+//! Where the dialects really differ it says so in one place: how emails and usernames are
+//! compared ignoring case and how an identity change is serialised ([`SqlStore::lock_identity`]),
+//! exact comparison on MySQL's case-insensitive collations ([`SqlStore::exact`]), and the
+//! counter upsert.
+
+use std::borrow::Cow;
+
+use portcullis_core::{NewUser, Role, SessionRecord, StoreError, StoreResult, User};
+use time::OffsetDateTime;
+
+use crate::convert::{asa_list_from_db, asa_list_to_db, map_sqlx};
+use crate::db::{Arg, Dialect, Exec, Pool, Tx, args};
+use crate::rows::{Columns, counter_from_row, role_from_row, session_from_row, user_from_row};
+use crate::session_data_to_db;
+
+/// The `user` columns, in the order [`user_from_row`] reads them.
+const USER_COLUMNS: &str = "SELECT id, email, username, password, active, fs_uniquifier, \
+     fs_token_uniquifier, confirmed_at, last_login_at, current_login_at, last_login_ip, \
+     current_login_ip, login_count, tf_primary_method, tf_totp_secret, tf_phone_number, \
+     us_totp_secrets, us_phone_number, fs_webauthn_user_handle, mf_recovery_codes, \
+     create_datetime, update_datetime FROM \"user\" ";
+
+const ROLE_COLUMNS: &str = "SELECT id, name, description, permissions FROM role ";
+
+/// The one SQL datastore; [`crate::SqliteStore`], [`crate::PgStore`] and [`crate::MySqlStore`]
+/// open it.
+#[derive(Clone)]
+pub(crate) struct SqlStore {
+    pool: Pool,
+    dialect: Dialect,
+    /// Whether `user.fs_token_uniquifier` is NOT NULL in this database (an application that
+    /// added the column as Flask-Security documents it): new users then get `<uniquifier>t`.
+    token_uniquifier_required: bool,
+    /// MySQL with case-insensitive collations on `email`/`username` (what MariaDB, MySQL and
+    /// the tables made here use): a plain `=` ignores case and uses the UNIQUE index. Otherwise
+    /// `lower()` on both sides.
+    case_by_collation: bool,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("dialect", &self.dialect)
+            .field("connections", &self.pool.size())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `Ok(())` when a statement touched a row, `NotFound` otherwise.
+fn touched(rows: u64) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Characters `portcullis_counter.key` holds.
+const COUNTER_KEY_CHARS: usize = 255;
+
+/// The stored form of a counter key. Keys that do not fit the column (one with an unknown
+/// identity typed at sign-in can be long) become their first 200 characters, their length and
+/// a hash of the whole (64-bit FNV-1a: stable across builds and instances).
+pub(crate) fn counter_key(key: &str) -> Cow<'_, str> {
+    if key.chars().count() <= COUNTER_KEY_CHARS {
+        return Cow::Borrowed(key);
+    }
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let prefix: String = key.chars().take(200).collect();
+    Cow::Owned(format!("{prefix}#{}:{hash:016x}", key.len()))
+}
+
+/// How often a counter increment is tried when InnoDB reports a deadlock.
+const DEADLOCK_ATTEMPTS: u32 = 3;
+
+/// Whether MySQL chose this statement's transaction as a deadlock victim (error 1213).
+fn is_deadlock(err: &sqlx::Error) -> bool {
+    const ER_LOCK_DEADLOCK: u16 = 1213;
+    matches!(err, sqlx::Error::Database(db)
+        if db
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .is_some_and(|e| e.number() == ER_LOCK_DEADLOCK))
+}
+
+fn count(row: &dyn Columns) -> StoreResult<u64> {
+    Ok(u64::try_from(row.int("n")?.unwrap_or(0)).unwrap_or(0))
+}
+
+impl SqlStore {
+    pub(crate) fn new(
+        pool: Pool,
+        token_uniquifier_required: bool,
+        case_by_collation: bool,
+    ) -> Self {
+        let dialect = pool.dialect();
+        Self {
+            pool,
+            dialect,
+            token_uniquifier_required,
+            case_by_collation,
+        }
+    }
+
+    pub(crate) fn connections(&self) -> u32 {
+        self.pool.size()
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn on(&self) -> Exec<'_> {
+        self.pool.on()
+    }
+
+    // --- dialect fragments -------------------------------------------------------------------
+
+    /// `column` equals parameter `n` ignoring case.
+    fn ci_eq(&self, column: &str, n: u8) -> String {
+        if self.case_by_collation {
+            format!("{column} = ?{n}")
+        } else {
+            format!("lower({column}) = lower(?{n})")
+        }
+    }
+
+    /// `expr` equals parameter `n` exactly — case, accents and trailing spaces included. MySQL's
+    /// case-insensitive collations make a plain `=` loose there, so it compares the UTF-8 bytes.
+    fn exact(&self, expr: &str, n: u8) -> String {
+        match self.dialect {
+            Dialect::MySql => {
+                format!("CAST(CONVERT({expr} USING utf8mb4) AS BINARY) = CAST(?{n} AS BINARY)")
+            }
+            _ => format!("{expr} = ?{n}"),
+        }
+    }
+
+    /// `column` equals parameter `n` exactly, using the column's index.
+    fn exact_col(&self, column: &str, n: u8) -> String {
+        match self.dialect {
+            Dialect::MySql => format!("{column} = ?{n} AND {}", self.exact(column, n)),
+            _ => format!("{column} = ?{n}"),
+        }
+    }
+
+    /// `?n || 't'`.
+    fn with_t(&self, n: u8) -> String {
+        match self.dialect {
+            Dialect::MySql => format!("CONCAT(?{n}, 't')"),
+            _ => format!("?{n} || 't'"),
+        }
+    }
+
+    /// `column` differs from parameter `n`, NULLs compared as values.
+    fn differs(&self, column: &str, n: u8) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("{column} IS NOT ?{n}"),
+            Dialect::Postgres => format!("{column} IS DISTINCT FROM ?{n}"),
+            Dialect::MySql => format!("NOT ({column} <=> ?{n})"),
+        }
+    }
+
+    /// Roles by name as code points (not by a case-insensitive collation), then id.
+    fn role_order(&self) -> &'static str {
+        match self.dialect {
+            Dialect::MySql => " ORDER BY CAST(CONVERT(name USING utf8mb4) AS BINARY), id",
+            _ => " ORDER BY name, id",
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------
+
+    async fn fetch_user(&self, tail: &str, args: Vec<Arg>) -> StoreResult<Option<User>> {
+        self.on()
+            .fetch_optional(&format!("{USER_COLUMNS}{tail}"), args, user_from_row)
+            .await
+    }
+
+    async fn user_exists(&self, exec: Exec<'_>, user_id: i64) -> StoreResult<bool> {
+        exec.exists("SELECT 1 FROM \"user\" WHERE id = ?1", args![user_id])
+            .await
+    }
+
+    /// After a conditional UPDATE: `true` if it changed the row, `false` if the user exists but
+    /// the condition did not hold, `NotFound` otherwise.
+    async fn changed(&self, rows: u64, user_id: i64) -> StoreResult<bool> {
+        if rows > 0 {
+            Ok(true)
+        } else if self.user_exists(self.on(), user_id).await? {
+            Ok(false)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// An unconditional UPDATE of one user: `NotFound` when no row matched.
+    async fn update(&self, sql: &str, args: Vec<Arg>) -> StoreResult<()> {
+        touched(self.on().execute(sql, args).await?)
+    }
+
+    /// Serialise changes to one identity value (`kind` = `email`/`username`) across every
+    /// connection and instance until `tx` ends: SQLite's write transaction already does;
+    /// PostgreSQL takes an advisory lock on the lower-cased value (no unique index, so that an
+    /// existing database holding case-duplicates still opens); MySQL's case-insensitive UNIQUE
+    /// index makes a racing write wait and fail with a duplicate key.
+    async fn lock_identity(&self, tx: &mut Tx, kind: &str, value: &str) -> StoreResult<()> {
+        if self.dialect == Dialect::Postgres {
+            tx.on()
+                .execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(?1 || lower(?2)))",
+                    args![format!("portcullis:{kind}:"), value],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// In `tx`: `Conflict(column)` when a user other than `user_id` has `value` in `column`
+    /// (ignoring case). With no `user_id`, any user counts.
+    async fn check_free(
+        &self,
+        tx: &mut Tx,
+        column: &'static str,
+        value: &str,
+        user_id: Option<i64>,
+    ) -> StoreResult<()> {
+        self.lock_identity(tx, column, value).await?;
+        let sql = format!(
+            "SELECT 1 FROM \"user\" WHERE {} AND id <> ?2 LIMIT 1",
+            self.ci_eq(column, 1)
+        );
+        if tx
+            .on()
+            .exists(&sql, args![value, user_id.unwrap_or(-1)])
+            .await?
+        {
+            return Err(StoreError::Conflict(column));
+        }
+        Ok(())
+    }
+
+    /// A transaction for changing a user's identity: `NotFound` for an unknown user,
+    /// `Conflict(column)` when another user has `value` in `column` (ignoring case).
+    async fn claim(&self, user_id: i64, identity: Option<(&'static str, &str)>) -> StoreResult<Tx> {
+        let mut tx = self.pool.begin().await?;
+        if !self.user_exists(tx.on(), user_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        if let Some((column, value)) = identity {
+            self.check_free(&mut tx, column, value, Some(user_id))
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    // --- users -----------------------------------------------------------------------------
+
+    pub(crate) async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+        let token_uniquifier = self
+            .token_uniquifier_required
+            .then(|| format!("{}t", new.fs_uniquifier));
+        // One transaction: the case-insensitive checks and the insert are one step, so
+        // `a@x.com` and `A@x.com` registering at once cannot both succeed.
+        let mut tx = self.pool.begin().await?;
+        self.check_free(&mut tx, "email", &new.email, None).await?;
+        if let Some(username) = &new.username {
+            self.check_free(&mut tx, "username", username, None).await?;
+        }
+        let id = tx
+            .on()
+            .fetch_one(
+                "INSERT INTO \"user\" (email, username, password, active, fs_uniquifier, \
+                 fs_token_uniquifier, confirmed_at, create_datetime, update_datetime) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+                args![
+                    &new.email,
+                    &new.username,
+                    &new.password,
+                    new.active,
+                    &new.fs_uniquifier,
+                    token_uniquifier,
+                    new.confirmed_at,
+                    new.now
+                ],
+                |row| row.int("id")?.ok_or(StoreError::Backend("no id".into())),
+            )
+            .await?;
+        let user = tx
+            .on()
+            .fetch_one(
+                &format!("{USER_COLUMNS}WHERE id = ?1"),
+                args![id],
+                user_from_row,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    pub(crate) async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        self.fetch_user("WHERE id = ?1", args![id]).await
+    }
+
+    pub(crate) async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        let tail = format!("WHERE {}", self.exact_col("fs_uniquifier", 1));
+        self.fetch_user(&tail, args![uniquifier]).await
+    }
+
+    pub(crate) async fn user_by_token_uniquifier(
+        &self,
+        uniquifier: &str,
+    ) -> StoreResult<Option<User>> {
+        let tail = format!(
+            "WHERE ({}) OR (fs_token_uniquifier IS NULL AND {}) LIMIT 1",
+            self.exact_col("fs_token_uniquifier", 1),
+            self.exact_col("fs_uniquifier", 1)
+        );
+        self.fetch_user(&tail, args![uniquifier]).await
+    }
+
+    /// A database written by Flask-Security may hold values differing only in case: prefer the
+    /// exact one, then the oldest.
+    async fn user_by_ci(&self, column: &str, value: &str) -> StoreResult<Option<User>> {
+        let prefer = match self.dialect {
+            Dialect::MySql => format!("{} DESC", self.exact(column, 1)),
+            _ => format!("{column} = ?1 DESC"),
+        };
+        let tail = format!(
+            "WHERE {} ORDER BY {prefer}, id LIMIT 1",
+            self.ci_eq(column, 1)
+        );
+        self.fetch_user(&tail, args![value]).await
+    }
+
+    pub(crate) async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.user_by_ci("email", email).await
+    }
+
+    pub(crate) async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.user_by_ci("username", username).await
+    }
+
+    pub(crate) async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
+        let tail = format!("WHERE {} LIMIT 1", self.exact_col("us_phone_number", 1));
+        self.fetch_user(&tail, args![e164]).await
+    }
+
+    pub(crate) async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let mut tx = self.claim(user_id, Some(("email", email))).await?;
+        touched(
+            tx.on()
+                .execute(
+                    "UPDATE \"user\" SET email = ?2, confirmed_at = ?3, update_datetime = ?4 \
+                     WHERE id = ?1",
+                    args![user_id, email, confirmed_at, now],
+                )
+                .await?,
+        )?;
+        tx.commit().await
+    }
+
+    pub(crate) async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let mut tx = self
+            .claim(user_id, username.map(|u| ("username", u)))
+            .await?;
+        touched(
+            tx.on()
+                .execute(
+                    "UPDATE \"user\" SET username = ?2, update_datetime = ?3 WHERE id = ?1",
+                    args![user_id, username, now],
+                )
+                .await?,
+        )?;
+        tx.commit().await
+    }
+
+    pub(crate) async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update(
+            "UPDATE \"user\" SET tf_primary_method = ?2, tf_totp_secret = ?3, \
+             tf_phone_number = ?4, update_datetime = ?5 WHERE id = ?1",
+            args![user_id, method, totp_secret, phone, now],
+        )
+        .await
+    }
+
+    pub(crate) async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update(
+            "UPDATE \"user\" SET us_totp_secrets = ?2, update_datetime = ?3 WHERE id = ?1",
+            args![user_id, secrets, now],
+        )
+        .await
+    }
+
+    pub(crate) async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let stored = asa_list_to_db(codes)?;
+        let rows = match expected {
+            None => {
+                self.on()
+                    .execute(
+                        "UPDATE \"user\" SET mf_recovery_codes = ?2, update_datetime = ?3 \
+                         WHERE id = ?1",
+                        args![user_id, stored, now],
+                    )
+                    .await?
+            }
+            Some(expected) => {
+                // One statement, so two requests using the same code cannot both replace the
+                // list (every dialect evaluates the WHERE against the latest committed row,
+                // under its lock). NULL and '' are both the empty list (Flask-Security writes
+                // '' for it); compared byte for byte (codes are case-sensitive).
+                let expected = asa_list_to_db(expected)?.unwrap_or_default();
+                let sql = format!(
+                    "UPDATE \"user\" SET mf_recovery_codes = ?2, update_datetime = ?3 \
+                     WHERE id = ?1 AND {}",
+                    self.exact("COALESCE(mf_recovery_codes, '')", 4)
+                );
+                self.on()
+                    .execute(&sql, args![user_id, stored, now, expected])
+                    .await?
+            }
+        };
+        self.changed(rows, user_id).await
+    }
+
+    pub(crate) async fn set_phone(
+        &self,
+        user_id: i64,
+        e164: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update(
+            "UPDATE \"user\" SET us_phone_number = ?2, update_datetime = ?3 WHERE id = ?1",
+            args![user_id, e164, now],
+        )
+        .await
+    }
+
+    pub(crate) async fn set_password(
+        &self,
+        user_id: i64,
+        hash: Option<&str>,
+        new_uniquifier: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        // No assignment reads a column assigned before it (MySQL assigns left to right).
+        let sql = format!(
+            "UPDATE \"user\" SET password = ?2, \
+             fs_uniquifier = COALESCE(?3, fs_uniquifier), \
+             fs_token_uniquifier = CASE WHEN ?3 IS NOT NULL AND fs_token_uniquifier IS NOT NULL \
+                 THEN {} ELSE fs_token_uniquifier END, \
+             update_datetime = ?4 \
+             WHERE id = ?1",
+            self.with_t(3)
+        );
+        self.update(&sql, args![user_id, hash, new_uniquifier, now])
+            .await
+    }
+
+    pub(crate) async fn upgrade_password(
+        &self,
+        user_id: i64,
+        expected: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let sql = format!(
+            "UPDATE \"user\" SET password = ?3, update_datetime = ?4 WHERE id = ?1 AND {}",
+            self.exact("password", 2)
+        );
+        let rows = self
+            .on()
+            .execute(&sql, args![user_id, expected, hash, now])
+            .await?;
+        self.changed(rows, user_id).await
+    }
+
+    pub(crate) async fn set_uniquifier(
+        &self,
+        user_id: i64,
+        uniquifier: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let sql = format!(
+            "UPDATE \"user\" SET fs_uniquifier = ?2, \
+             fs_token_uniquifier = CASE WHEN fs_token_uniquifier IS NOT NULL \
+                 THEN {} ELSE NULL END, \
+             update_datetime = ?3 \
+             WHERE id = ?1",
+            self.with_t(2)
+        );
+        self.update(&sql, args![user_id, uniquifier, now]).await
+    }
+
+    pub(crate) async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        // One statement: it changes the row only when the value differs, and says so.
+        let sql = format!(
+            "UPDATE \"user\" SET active = ?2, update_datetime = ?3 WHERE id = ?1 AND {}",
+            self.differs("active", 2)
+        );
+        let rows = self.on().execute(&sql, args![user_id, active, now]).await?;
+        self.changed(rows, user_id).await
+    }
+
+    pub(crate) async fn set_confirmed_at(
+        &self,
+        user_id: i64,
+        at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.update(
+            "UPDATE \"user\" SET confirmed_at = ?2, update_datetime = ?3 WHERE id = ?1",
+            args![user_id, at, now],
+        )
+        .await
+    }
+
+    pub(crate) async fn record_login(
+        &self,
+        user_id: i64,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> StoreResult<()> {
+        // One UPDATE, so concurrent logins never lose a count; `last_*` is assigned from
+        // `current_*` before `current_*` is overwritten (right-hand sides see the old row in
+        // SQLite and PostgreSQL; MySQL assigns left to right).
+        self.update(
+            "UPDATE \"user\" SET \
+             last_login_at = COALESCE(current_login_at, ?2), \
+             last_login_ip = COALESCE(current_login_ip, ?3), \
+             current_login_at = ?2, \
+             current_login_ip = ?3, \
+             login_count = COALESCE(login_count, 0) + 1 \
+             WHERE id = ?1",
+            args![user_id, at, ip],
+        )
+        .await
+    }
+
+    pub(crate) async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
+        self.update(
+            "UPDATE \"user\" SET tf_primary_method = NULL, tf_totp_secret = NULL, \
+             tf_phone_number = NULL, us_totp_secrets = NULL, us_phone_number = NULL, \
+             mf_recovery_codes = NULL, update_datetime = ?2 \
+             WHERE id = ?1",
+            args![user_id, now],
+        )
+        .await
+    }
+
+    pub(crate) async fn count_users(&self) -> StoreResult<u64> {
+        self.on()
+            .fetch_one("SELECT COUNT(*) AS n FROM \"user\"", args![], count)
+            .await
+    }
+
+    // --- roles -----------------------------------------------------------------------------
+
+    pub(crate) async fn create_role(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<Role> {
+        let stored = asa_list_to_db(permissions)?;
+        let id = self
+            .on()
+            .fetch_one(
+                "INSERT INTO role (name, description, permissions, update_datetime) \
+                 VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                args![name, description, stored.clone(), now],
+                |row| row.int("id")?.ok_or(StoreError::Backend("no id".into())),
+            )
+            .await?;
+        Ok(Role {
+            id,
+            name: name.to_owned(),
+            description: description.map(str::to_owned),
+            permissions: asa_list_from_db(stored.as_deref()),
+        })
+    }
+
+    pub(crate) async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>> {
+        let sql = format!("{ROLE_COLUMNS}WHERE {}", self.exact_col("name", 1));
+        self.on()
+            .fetch_optional(&sql, args![name], role_from_row)
+            .await
+    }
+
+    pub(crate) async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+        let sql = format!("{ROLE_COLUMNS}{}", self.role_order());
+        self.on().fetch_all(&sql, args![], role_from_row).await
+    }
+
+    pub(crate) async fn set_role_permissions(
+        &self,
+        role_id: i64,
+        permissions: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let rows = self
+            .on()
+            .execute(
+                "UPDATE role SET permissions = ?2, update_datetime = ?3 WHERE id = ?1",
+                args![role_id, asa_list_to_db(permissions)?, now],
+            )
+            .await?;
+        if rows > 0
+            || self
+                .on()
+                .exists("SELECT 1 FROM role WHERE id = ?1", args![role_id])
+                .await?
+        {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    pub(crate) async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+        // `roles_users` has no key (as in Flask-Security): lock the user's row (SQLite: the
+        // write transaction), then check and insert, so concurrent adds of one pair insert it
+        // once. Under MySQL's REPEATABLE READ the check is the first plain read, so its
+        // snapshot is taken after the lock was granted.
+        let mut tx = self.pool.begin().await?;
+        let lock = match self.dialect {
+            Dialect::Sqlite => "SELECT 1 FROM \"user\" WHERE id = ?1",
+            _ => "SELECT 1 FROM \"user\" WHERE id = ?1 FOR UPDATE",
+        };
+        if !tx.on().exists(lock, args![user_id]).await? {
+            return Err(StoreError::NotFound);
+        }
+        let (role, pair) = tx
+            .on()
+            .fetch_one(
+                "SELECT (SELECT 1 FROM role WHERE id = ?2) AS r, \
+                        (SELECT 1 FROM roles_users WHERE user_id = ?1 AND role_id = ?2 LIMIT 1) AS p",
+                args![user_id, role_id],
+                |row| Ok((row.int("r")?.is_some(), row.int("p")?.is_some())),
+            )
+            .await?;
+        match (role, pair) {
+            (true, true) => Ok(false),
+            (true, false) => {
+                tx.on()
+                    .execute(
+                        "INSERT INTO roles_users (user_id, role_id) VALUES (?1, ?2)",
+                        args![user_id, role_id],
+                    )
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            (false, _) => Err(StoreError::NotFound),
+        }
+    }
+
+    pub(crate) async fn remove_role_from_user(
+        &self,
+        user_id: i64,
+        role_id: i64,
+    ) -> StoreResult<bool> {
+        let rows = self
+            .on()
+            .execute(
+                "DELETE FROM roles_users WHERE user_id = ?1 AND role_id = ?2",
+                args![user_id, role_id],
+            )
+            .await?;
+        Ok(rows > 0)
+    }
+
+    pub(crate) async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>> {
+        let sql = format!(
+            "{ROLE_COLUMNS}WHERE id IN (SELECT role_id FROM roles_users WHERE user_id = ?1){}",
+            self.role_order()
+        );
+        self.on()
+            .fetch_all(&sql, args![user_id], role_from_row)
+            .await
+    }
+
+    // --- sessions --------------------------------------------------------------------------
+
+    pub(crate) async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        // A plain INSERT whose duplicate-key error means "taken" (MySQL's `INSERT IGNORE` would
+        // also turn other errors into warnings and store a truncated row).
+        let result = self
+            .on()
+            .try_execute(
+                "INSERT INTO portcullis_session (id_hash, user_uniquifier, data, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                args![
+                    &record.id_hash,
+                    &record.user_uniquifier,
+                    session_data_to_db(&record.data)?,
+                    record.expires_at
+                ],
+            )
+            .await?;
+        match result {
+            Ok(rows) => Ok(rows > 0),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
+            Err(e) => Err(map_sqlx(e)),
+        }
+    }
+
+    pub(crate) async fn load_session(
+        &self,
+        id_hash: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<SessionRecord>> {
+        self.on()
+            .fetch_optional(
+                "SELECT id_hash, user_uniquifier, data, expires_at FROM portcullis_session \
+                 WHERE id_hash = ?1 AND expires_at > ?2",
+                args![id_hash, now_unix],
+                session_from_row,
+            )
+            .await
+    }
+
+    pub(crate) async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+        let rows = self
+            .on()
+            .execute(
+                "UPDATE portcullis_session SET user_uniquifier = ?2, data = ?3, expires_at = ?4 \
+                 WHERE id_hash = ?1",
+                args![
+                    &record.id_hash,
+                    &record.user_uniquifier,
+                    session_data_to_db(&record.data)?,
+                    record.expires_at
+                ],
+            )
+            .await?;
+        Ok(rows > 0)
+    }
+
+    pub(crate) async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.on()
+            .execute(
+                "DELETE FROM portcullis_session WHERE id_hash = ?1",
+                args![id_hash],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64> {
+        self.on()
+            .execute(
+                "DELETE FROM portcullis_session WHERE user_uniquifier = ?1",
+                args![user_uniquifier],
+            )
+            .await
+    }
+
+    pub(crate) async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        self.on()
+            .execute(
+                "DELETE FROM portcullis_session WHERE expires_at <= ?1",
+                args![now_unix],
+            )
+            .await
+    }
+
+    pub(crate) async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        self.on()
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM portcullis_session WHERE expires_at > ?1",
+                args![now_unix],
+                count,
+            )
+            .await
+    }
+
+    // --- counters --------------------------------------------------------------------------
+
+    pub(crate) async fn incr_counter(
+        &self,
+        key: &str,
+        ttl_secs: i64,
+        now_unix: i64,
+    ) -> StoreResult<(u64, i64)> {
+        let args = || {
+            args![
+                counter_key(key).into_owned(),
+                now_unix,
+                now_unix.saturating_add(ttl_secs)
+            ]
+        };
+        if self.dialect != Dialect::MySql {
+            return self
+                .on()
+                .fetch_one(
+                    "INSERT INTO portcullis_counter AS c (\"key\", value, expires_at) \
+                     VALUES (?1, 1, ?3) \
+                     ON CONFLICT (\"key\") DO UPDATE SET \
+                     value = CASE WHEN c.expires_at <= ?2 THEN 1 ELSE c.value + 1 END, \
+                     expires_at = CASE WHEN c.expires_at <= ?2 THEN ?3 ELSE c.expires_at END \
+                     RETURNING value, expires_at",
+                    args(),
+                    counter_from_row,
+                )
+                .await;
+        }
+        // MySQL: upsert, then read back, in one transaction (no RETURNING on an upsert), which
+        // holds the row's lock in between. `value` is assigned before `expires_at`, so both
+        // test the old expiry (MySQL assignments see the columns already assigned). InnoDB may
+        // pick a concurrent upsert of neighbouring keys as a deadlock victim (gap locks); it
+        // rolled the transaction back, so run it again.
+        let mut attempt = 1;
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let upserted = tx
+                .on()
+                .try_execute(
+                    "INSERT INTO portcullis_counter (\"key\", value, expires_at) VALUES (?1, 1, ?3) \
+                     ON DUPLICATE KEY UPDATE \
+                     value = IF(expires_at <= ?2, 1, value + 1), \
+                     expires_at = IF(expires_at <= ?2, ?3, expires_at)",
+                    args(),
+                )
+                .await?;
+            match upserted {
+                Ok(_) => {}
+                Err(e) if attempt < DEADLOCK_ATTEMPTS && is_deadlock(&e) => {
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(map_sqlx(e)),
+            }
+            let counter = tx
+                .on()
+                .fetch_one(
+                    "SELECT value, expires_at FROM portcullis_counter WHERE \"key\" = ?1",
+                    args(),
+                    counter_from_row,
+                )
+                .await?;
+            tx.commit().await?;
+            return Ok(counter);
+        }
+    }
+
+    pub(crate) async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+        self.on()
+            .execute(
+                "UPDATE portcullis_counter SET value = value - 1 \
+                 WHERE \"key\" = ?1 AND expires_at > ?2 AND value > 0",
+                args![counter_key(key).into_owned(), now_unix],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn get_counter(
+        &self,
+        key: &str,
+        now_unix: i64,
+    ) -> StoreResult<Option<(u64, i64)>> {
+        self.on()
+            .fetch_optional(
+                "SELECT value, expires_at FROM portcullis_counter \
+                 WHERE \"key\" = ?1 AND expires_at > ?2",
+                args![counter_key(key).into_owned(), now_unix],
+                counter_from_row,
+            )
+            .await
+    }
+
+    pub(crate) async fn set_counter(
+        &self,
+        key: &str,
+        value: u64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let upsert = match self.dialect {
+            Dialect::MySql => {
+                "INSERT INTO portcullis_counter (\"key\", value, expires_at) VALUES (?1, ?2, ?3) \
+                 ON DUPLICATE KEY UPDATE value = ?2, expires_at = ?3"
+            }
+            _ => {
+                "INSERT INTO portcullis_counter (\"key\", value, expires_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (\"key\") DO UPDATE SET value = excluded.value, \
+                 expires_at = excluded.expires_at"
+            }
+        };
+        self.on()
+            .execute(
+                upsert,
+                args![
+                    counter_key(key).into_owned(),
+                    i64::try_from(value).unwrap_or(i64::MAX),
+                    expires_at
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
+        for key in keys {
+            self.on()
+                .execute(
+                    "DELETE FROM portcullis_counter WHERE \"key\" = ?1",
+                    args![counter_key(key).into_owned()],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Implements every datastore trait for a type with a `sql: SqlStore` field, by handing each
+/// call to it.
+macro_rules! sql_store_traits {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl portcullis_core::store::UserStore for $ty {
+            async fn create_user(
+                &self,
+                new: portcullis_core::NewUser,
+            ) -> portcullis_core::StoreResult<portcullis_core::User> {
+                self.sql.create_user(new).await
+            }
+            async fn user_by_id(
+                &self,
+                id: i64,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.user_by_id(id).await
+            }
+            async fn user_by_uniquifier(
+                &self,
+                u: &str,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.user_by_uniquifier(u).await
+            }
+            async fn user_by_token_uniquifier(
+                &self,
+                u: &str,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.user_by_token_uniquifier(u).await
+            }
+            async fn user_by_email(
+                &self,
+                email: &str,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.user_by_email(email).await
+            }
+            async fn user_by_username(
+                &self,
+                username: &str,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.user_by_username(username).await
+            }
+            async fn user_by_phone(
+                &self,
+                e164: &str,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.user_by_phone(e164).await
+            }
+            async fn set_email(
+                &self,
+                id: i64,
+                email: &str,
+                confirmed_at: Option<time::OffsetDateTime>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_email(id, email, confirmed_at, now).await
+            }
+            async fn set_username(
+                &self,
+                id: i64,
+                username: Option<&str>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_username(id, username, now).await
+            }
+            async fn set_two_factor(
+                &self,
+                id: i64,
+                method: Option<&str>,
+                secret: Option<&str>,
+                phone: Option<&str>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql
+                    .set_two_factor(id, method, secret, phone, now)
+                    .await
+            }
+            async fn set_us_totp_secrets(
+                &self,
+                id: i64,
+                secrets: Option<&str>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_us_totp_secrets(id, secrets, now).await
+            }
+            async fn set_recovery_codes(
+                &self,
+                id: i64,
+                expected: Option<&[String]>,
+                codes: &[String],
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.set_recovery_codes(id, expected, codes, now).await
+            }
+            async fn set_phone(
+                &self,
+                id: i64,
+                e164: Option<&str>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_phone(id, e164, now).await
+            }
+            async fn set_password(
+                &self,
+                id: i64,
+                hash: Option<&str>,
+                new_uniquifier: Option<&str>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_password(id, hash, new_uniquifier, now).await
+            }
+            async fn upgrade_password(
+                &self,
+                id: i64,
+                expected: &str,
+                hash: &str,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.upgrade_password(id, expected, hash, now).await
+            }
+            async fn set_uniquifier(
+                &self,
+                id: i64,
+                uniquifier: &str,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_uniquifier(id, uniquifier, now).await
+            }
+            async fn set_active(
+                &self,
+                id: i64,
+                active: bool,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.set_active(id, active, now).await
+            }
+            async fn set_confirmed_at(
+                &self,
+                id: i64,
+                at: Option<time::OffsetDateTime>,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_confirmed_at(id, at, now).await
+            }
+            async fn record_login(
+                &self,
+                id: i64,
+                at: time::OffsetDateTime,
+                ip: Option<&str>,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.record_login(id, at, ip).await
+            }
+            async fn clear_mfa(
+                &self,
+                id: i64,
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.clear_mfa(id, now).await
+            }
+            async fn count_users(&self) -> portcullis_core::StoreResult<u64> {
+                self.sql.count_users().await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl portcullis_core::store::RoleStore for $ty {
+            async fn create_role(
+                &self,
+                name: &str,
+                description: Option<&str>,
+                permissions: &[String],
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<portcullis_core::Role> {
+                self.sql
+                    .create_role(name, description, permissions, now)
+                    .await
+            }
+            async fn role_by_name(
+                &self,
+                name: &str,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::Role>> {
+                self.sql.role_by_name(name).await
+            }
+            async fn list_roles(&self) -> portcullis_core::StoreResult<Vec<portcullis_core::Role>> {
+                self.sql.list_roles().await
+            }
+            async fn set_role_permissions(
+                &self,
+                role_id: i64,
+                permissions: &[String],
+                now: time::OffsetDateTime,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql
+                    .set_role_permissions(role_id, permissions, now)
+                    .await
+            }
+            async fn add_role_to_user(
+                &self,
+                user_id: i64,
+                role_id: i64,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.add_role_to_user(user_id, role_id).await
+            }
+            async fn remove_role_from_user(
+                &self,
+                user_id: i64,
+                role_id: i64,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.remove_role_from_user(user_id, role_id).await
+            }
+            async fn roles_of_user(
+                &self,
+                user_id: i64,
+            ) -> portcullis_core::StoreResult<Vec<portcullis_core::Role>> {
+                self.sql.roles_of_user(user_id).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl portcullis_core::store::SessionStore for $ty {
+            async fn create_session(
+                &self,
+                record: &portcullis_core::SessionRecord,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.create_session(record).await
+            }
+            async fn load_session(
+                &self,
+                id_hash: &str,
+                now_unix: i64,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::SessionRecord>> {
+                self.sql.load_session(id_hash, now_unix).await
+            }
+            async fn save_session(
+                &self,
+                record: &portcullis_core::SessionRecord,
+            ) -> portcullis_core::StoreResult<bool> {
+                self.sql.save_session(record).await
+            }
+            async fn delete_session(&self, id_hash: &str) -> portcullis_core::StoreResult<()> {
+                self.sql.delete_session(id_hash).await
+            }
+            async fn delete_user_sessions(
+                &self,
+                user_uniquifier: &str,
+            ) -> portcullis_core::StoreResult<u64> {
+                self.sql.delete_user_sessions(user_uniquifier).await
+            }
+            async fn delete_expired_sessions(
+                &self,
+                now_unix: i64,
+            ) -> portcullis_core::StoreResult<u64> {
+                self.sql.delete_expired_sessions(now_unix).await
+            }
+            async fn count_sessions(&self, now_unix: i64) -> portcullis_core::StoreResult<u64> {
+                self.sql.count_sessions(now_unix).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl portcullis_core::store::CounterStore for $ty {
+            async fn incr_counter(
+                &self,
+                key: &str,
+                ttl_secs: i64,
+                now_unix: i64,
+            ) -> portcullis_core::StoreResult<(u64, i64)> {
+                self.sql.incr_counter(key, ttl_secs, now_unix).await
+            }
+            async fn release_counter(
+                &self,
+                key: &str,
+                now_unix: i64,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.release_counter(key, now_unix).await
+            }
+            async fn get_counter(
+                &self,
+                key: &str,
+                now_unix: i64,
+            ) -> portcullis_core::StoreResult<Option<(u64, i64)>> {
+                self.sql.get_counter(key, now_unix).await
+            }
+            async fn set_counter(
+                &self,
+                key: &str,
+                value: u64,
+                expires_at: i64,
+            ) -> portcullis_core::StoreResult<()> {
+                self.sql.set_counter(key, value, expires_at).await
+            }
+            async fn delete_counters(&self, keys: &[&str]) -> portcullis_core::StoreResult<()> {
+                self.sql.delete_counters(keys).await
+            }
+        }
+    };
+}
+pub(crate) use sql_store_traits;
+
+#[cfg(test)]
+mod tests {
+    use super::counter_key;
+
+    #[test]
+    fn long_counter_keys_are_shortened_deterministically() {
+        assert_eq!(counter_key("user:1"), "user:1");
+        let exact = "k".repeat(255);
+        assert_eq!(counter_key(&exact), exact.as_str());
+        let long = format!("lockout:fail:identity:{}", "é".repeat(300));
+        let short = counter_key(&long);
+        assert!(short.chars().count() <= 255, "{short}");
+        assert!(short.starts_with("lockout:fail:identity:é"));
+        assert_eq!(short, counter_key(&long), "deterministic");
+        let other = format!("lockout:fail:identity:{}x", "é".repeat(300));
+        assert_ne!(counter_key(&other), short, "the whole key counts");
+    }
+}
