@@ -20,5 +20,6 @@ pub mod totp;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use model::{NewUser, Role, SessionData, SessionRecord, User};
 pub use store::{
-    CounterStore, MemoryStore, RoleStore, SessionStore, Store, StoreError, StoreResult, UserStore,
+    CounterStore, Guard, MemoryStore, RoleStore, SessionStore, Store, StoreError, StoreResult,
+    UserChange, UserKey, UserStore,
 };

@@ -34,146 +34,143 @@ pub enum StoreError {
 /// Result alias for store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How to find a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKey<'a> {
+    /// By primary key.
+    Id(i64),
+    /// By `fs_uniquifier` (exact).
+    Uniquifier(&'a str),
+    /// By `fs_token_uniquifier` if set on the user, else `fs_uniquifier` (exact).
+    TokenUniquifier(&'a str),
+    /// By email, ignoring case; of several that differ only in case (a database written by
+    /// Flask-Security may hold them), the exact spelling, else the oldest.
+    Email(&'a str),
+    /// By username, ignoring case, as `Email`.
+    Username(&'a str),
+    /// By unified sign-in phone number (E.164, exact).
+    Phone(&'a str),
+}
+
+/// A change to a user: each `Some` field is written, the rest is left as it is (`Some(None)`
+/// clears a nullable column). `update_datetime` is always set.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserChange {
+    /// A new email (unique ignoring case: `Conflict("email")`). A user may change the case of
+    /// their own.
+    pub email: Option<String>,
+    /// Set or clear the username (unique ignoring case: `Conflict("username")`).
+    pub username: Option<Option<String>>,
+    /// Set or clear the password hash.
+    pub password: Option<Option<String>>,
+    /// A new `fs_uniquifier`; `fs_token_uniquifier`, when the user has one, becomes it + "t".
+    /// Ends every session and token of the user.
+    pub fs_uniquifier: Option<String>,
+    /// Activate or deactivate.
+    pub active: Option<bool>,
+    /// Set or clear `confirmed_at`.
+    pub confirmed_at: Option<Option<OffsetDateTime>>,
+    /// Flask-Security's `tf_primary_method`.
+    pub tf_primary_method: Option<Option<String>>,
+    /// Flask-Security's `tf_totp_secret` (encrypted).
+    pub tf_totp_secret: Option<Option<String>>,
+    /// Flask-Security's `tf_phone_number`.
+    pub tf_phone_number: Option<Option<String>>,
+    /// Flask-Security's `us_totp_secrets` (JSON text; read with [`User::us_secrets`]).
+    pub us_totp_secrets: Option<Option<String>>,
+    /// The unified sign-in phone number, an identity (unique: `Conflict`).
+    pub us_phone_number: Option<Option<String>>,
+    /// The recovery codes (`mf_recovery_codes`; an empty list is stored as NULL; codes must be
+    /// non-empty and contain no comma). Read with [`User::recovery_codes`].
+    pub mf_recovery_codes: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Which columns change, never their values (hashes, secrets, codes).
+        let set = |name: &'static str, on: bool| on.then_some(name);
+        let columns: Vec<&str> = [
+            set("email", self.email.is_some()),
+            set("username", self.username.is_some()),
+            set("password", self.password.is_some()),
+            set("fs_uniquifier", self.fs_uniquifier.is_some()),
+            set("active", self.active.is_some()),
+            set("confirmed_at", self.confirmed_at.is_some()),
+            set("tf_primary_method", self.tf_primary_method.is_some()),
+            set("tf_totp_secret", self.tf_totp_secret.is_some()),
+            set("tf_phone_number", self.tf_phone_number.is_some()),
+            set("us_totp_secrets", self.us_totp_secrets.is_some()),
+            set("us_phone_number", self.us_phone_number.is_some()),
+            set("mf_recovery_codes", self.mf_recovery_codes.is_some()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        f.debug_struct("UserChange")
+            .field("columns", &columns)
+            .finish()
+    }
+}
+
+/// The optimistic check of an [`UserStore::update_user`]: the change is written only if it
+/// holds, checked in the same statement (so of two racing requests one wins).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Guard {
+    /// Always write.
+    #[default]
+    Always,
+    /// Only while the password hash is still this one (a re-hash at sign-in must not overwrite
+    /// a concurrent change).
+    Password(String),
+    /// Only while the recovery codes are still exactly these (a code used by two requests at
+    /// once is accepted once; a stored empty string counts as the empty list, as
+    /// Flask-Security reads it).
+    RecoveryCodes(Vec<String>),
+    /// Only when the change's `active` differs from the stored value (so the caller learns
+    /// whether it changed anything).
+    ActiveChanges,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Always => "Always",
+            Self::Password(_) => "Password(..)",
+            Self::RecoveryCodes(_) => "RecoveryCodes(..)",
+            Self::ActiveChanges => "ActiveChanges",
+        })
+    }
+}
+
 /// Users.
+///
+/// A backend implements five methods: [`create_user`](UserStore::create_user),
+/// [`find_user`](UserStore::find_user), [`update_user`](UserStore::update_user),
+/// [`record_login`](UserStore::record_login) and [`count_users`](UserStore::count_users); the
+/// rest are conveniences over them. Contracts:
+///
+/// - emails and usernames are unique ignoring case, under concurrency as strictly (of two
+///   racing creations or changes to `Ann@x` and `ann@x`, one gets `Conflict`); phone numbers
+///   are unique;
+/// - `update_user` and `record_login` report `NotFound` for an unknown id, whatever else;
+/// - times keep microseconds.
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Insert a user; `Conflict("email")`/`Conflict("username")` when taken (case-insensitive).
     async fn create_user(&self, new: NewUser) -> StoreResult<User>;
-    /// By primary key.
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>>;
-    /// By `fs_uniquifier` (exact).
-    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>>;
-    /// By `fs_token_uniquifier` if set on the user, else `fs_uniquifier` (exact).
-    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>>;
-    /// [`UserStore::user_by_uniquifier`], shared: caching stores hand out the cached value
-    /// without copying it (the per-request lookup of session authentication).
-    async fn user_by_uniquifier_shared(
+    /// The user `key` names, if any.
+    async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>>;
+    /// Apply `change` to user `id` if `guard` holds, setting `update_datetime` to `now`.
+    /// Returns whether it was written (`false`: the guard did not hold). `NotFound` for an
+    /// unknown id; `Conflict(field)` when a new email, username or phone number is another
+    /// user's.
+    async fn update_user(
         &self,
-        uniquifier: &str,
-    ) -> StoreResult<Option<std::sync::Arc<User>>> {
-        Ok(self
-            .user_by_uniquifier(uniquifier)
-            .await?
-            .map(std::sync::Arc::new))
-    }
-    /// [`UserStore::user_by_token_uniquifier`], shared (the per-request lookup of token
-    /// authentication).
-    async fn user_by_token_uniquifier_shared(
-        &self,
-        uniquifier: &str,
-    ) -> StoreResult<Option<std::sync::Arc<User>>> {
-        Ok(self
-            .user_by_token_uniquifier(uniquifier)
-            .await?
-            .map(std::sync::Arc::new))
-    }
-    /// By email, case-insensitively.
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-    /// By username, case-insensitively.
-    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
-    /// By unified sign-in phone number (E.164, exact).
-    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>>;
-    /// Replace the email (change-email confirmed) and set `confirmed_at` to `confirmed_at` (the
-    /// new address was just proven). `NotFound` for an unknown id (whatever the address);
-    /// `Conflict("email")` when another user has the address, ignoring case as
-    /// [`UserStore::create_user`] does, and under concurrency as strictly (a racing
-    /// `create_user` or `set_email` for the same address in any case cannot also succeed). A
-    /// user may change the case of their own address.
-    async fn set_email(
-        &self,
-        user_id: i64,
-        email: &str,
-        confirmed_at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Set or clear the username. `NotFound` for an unknown id; `Conflict("username")` when
-    /// another user has it, ignoring case (as [`UserStore::set_email`]). Any number of users
-    /// may have none.
-    async fn set_username(
-        &self,
-        user_id: i64,
-        username: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Set the two-factor fields together (Flask-Security's `tf_primary_method`,
-    /// `tf_totp_secret`, `tf_phone_number`); `None` clears a field. `NotFound` for an unknown
-    /// id.
-    async fn set_two_factor(
-        &self,
-        user_id: i64,
-        method: Option<&str>,
-        totp_secret: Option<&str>,
-        phone: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Set or clear the unified sign-in secrets (`us_totp_secrets`: Flask-Security's JSON text
-    /// `{"email": "<secret>", "authenticator": "…", "sms": "…"}`). `NotFound` for an unknown id.
-    /// Read them back with [`User::us_secrets`].
-    async fn set_us_totp_secrets(
-        &self,
-        user_id: i64,
-        secrets: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Replace the recovery codes (`mf_recovery_codes`, Flask-Security's comma-joined AsaList;
-    /// an empty list is stored as NULL; codes must be non-empty and contain no comma). With
-    /// `expected`, only if the stored list is still exactly that (compare-and-set, so a code
-    /// used by two requests at once is accepted once; a stored empty string counts as the
-    /// empty list, as Flask-Security reads it); returns whether it was replaced. `NotFound` for
-    /// an unknown id. Read them back with [`User::recovery_codes`].
-    async fn set_recovery_codes(
-        &self,
-        user_id: i64,
-        expected: Option<&[String]>,
-        codes: &[String],
+        id: i64,
+        change: &UserChange,
+        guard: &Guard,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
-    /// Set or clear the unified sign-in phone number (an identity: unique, `Conflict`).
-    async fn set_phone(
-        &self,
-        user_id: i64,
-        e164: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Replace the password hash; when `new_uniquifier` is given, rotate `fs_uniquifier` too
-    /// (and `fs_token_uniquifier` if the user has one, to `new_uniquifier` + "t").
-    async fn set_password(
-        &self,
-        user_id: i64,
-        hash: Option<&str>,
-        new_uniquifier: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Replace the password hash only if it is still `expected` (rehash on login without
-    /// overwriting a concurrent change). Returns whether it was replaced.
-    async fn upgrade_password(
-        &self,
-        user_id: i64,
-        expected: &str,
-        hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool>;
-    /// Rotate `fs_uniquifier` (and `fs_token_uniquifier` when set): ends every session and token.
-    async fn set_uniquifier(
-        &self,
-        user_id: i64,
-        uniquifier: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Activate or deactivate. Returns whether the value changed.
-    async fn set_active(
-        &self,
-        user_id: i64,
-        active: bool,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool>;
-    /// Set or clear `confirmed_at`.
-    async fn set_confirmed_at(
-        &self,
-        user_id: i64,
-        at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
     /// Login tracking, atomically: last := current, current := (at, ip), login_count += 1.
     async fn record_login(
         &self,
@@ -181,10 +178,246 @@ pub trait UserStore: Send + Sync {
         at: OffsetDateTime,
         ip: Option<&str>,
     ) -> StoreResult<()>;
-    /// Clear second-factor and unified sign-in state (used by `reset-access`).
-    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()>;
     /// Number of users.
     async fn count_users(&self) -> StoreResult<u64>;
+
+    /// [`UserKey::Uniquifier`], shared: caching stores hand out the cached value without
+    /// copying it (the per-request lookup of session authentication).
+    async fn user_by_uniquifier_shared(
+        &self,
+        uniquifier: &str,
+    ) -> StoreResult<Option<std::sync::Arc<User>>> {
+        Ok(self
+            .find_user(UserKey::Uniquifier(uniquifier))
+            .await?
+            .map(std::sync::Arc::new))
+    }
+    /// [`UserKey::TokenUniquifier`], shared (the per-request lookup of token authentication).
+    async fn user_by_token_uniquifier_shared(
+        &self,
+        uniquifier: &str,
+    ) -> StoreResult<Option<std::sync::Arc<User>>> {
+        Ok(self
+            .find_user(UserKey::TokenUniquifier(uniquifier))
+            .await?
+            .map(std::sync::Arc::new))
+    }
+
+    // --- conveniences over find_user / update_user -------------------------------------------
+
+    /// By primary key.
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        self.find_user(UserKey::Id(id)).await
+    }
+    /// By `fs_uniquifier` (exact).
+    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        self.find_user(UserKey::Uniquifier(uniquifier)).await
+    }
+    /// By `fs_token_uniquifier` if set on the user, else `fs_uniquifier` (exact).
+    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+        self.find_user(UserKey::TokenUniquifier(uniquifier)).await
+    }
+    /// By email, case-insensitively.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.find_user(UserKey::Email(email)).await
+    }
+    /// By username, case-insensitively.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.find_user(UserKey::Username(username)).await
+    }
+    /// By unified sign-in phone number (E.164, exact).
+    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
+        self.find_user(UserKey::Phone(e164)).await
+    }
+    /// Replace the email (change-email confirmed) and set `confirmed_at` (the new address was
+    /// just proven).
+    async fn set_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        confirmed_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            email: Some(email.to_owned()),
+            confirmed_at: Some(confirmed_at),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Set or clear the username. Any number of users may have none.
+    async fn set_username(
+        &self,
+        user_id: i64,
+        username: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            username: Some(username.map(str::to_owned)),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Set the two-factor fields together; `None` clears a field.
+    async fn set_two_factor(
+        &self,
+        user_id: i64,
+        method: Option<&str>,
+        totp_secret: Option<&str>,
+        phone: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            tf_primary_method: Some(method.map(str::to_owned)),
+            tf_totp_secret: Some(totp_secret.map(str::to_owned)),
+            tf_phone_number: Some(phone.map(str::to_owned)),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Set or clear the unified sign-in secrets.
+    async fn set_us_totp_secrets(
+        &self,
+        user_id: i64,
+        secrets: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            us_totp_secrets: Some(secrets.map(str::to_owned)),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Replace the recovery codes; with `expected`, only if the stored list is still exactly
+    /// that ([`Guard::RecoveryCodes`]). Returns whether it was replaced.
+    async fn set_recovery_codes(
+        &self,
+        user_id: i64,
+        expected: Option<&[String]>,
+        codes: &[String],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let change = UserChange {
+            mf_recovery_codes: Some(codes.to_vec()),
+            ..UserChange::default()
+        };
+        let guard = expected.map_or(Guard::Always, |e| Guard::RecoveryCodes(e.to_vec()));
+        self.update_user(user_id, &change, &guard, now).await
+    }
+    /// Set or clear the unified sign-in phone number (an identity: unique, `Conflict`).
+    async fn set_phone(
+        &self,
+        user_id: i64,
+        e164: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            us_phone_number: Some(e164.map(str::to_owned)),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Replace the password hash; with `new_uniquifier`, rotate `fs_uniquifier` too.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        hash: Option<&str>,
+        new_uniquifier: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            password: Some(hash.map(str::to_owned)),
+            fs_uniquifier: new_uniquifier.map(str::to_owned),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Replace the password hash only if it is still `expected` ([`Guard::Password`]).
+    async fn upgrade_password(
+        &self,
+        user_id: i64,
+        expected: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let change = UserChange {
+            password: Some(Some(hash.to_owned())),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Password(expected.to_owned()), now)
+            .await
+    }
+    /// Rotate `fs_uniquifier`: ends every session and token.
+    async fn set_uniquifier(
+        &self,
+        user_id: i64,
+        uniquifier: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            fs_uniquifier: Some(uniquifier.to_owned()),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Activate or deactivate. Returns whether the value changed.
+    async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let change = UserChange {
+            active: Some(active),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::ActiveChanges, now)
+            .await
+    }
+    /// Set or clear `confirmed_at`.
+    async fn set_confirmed_at(
+        &self,
+        user_id: i64,
+        at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let change = UserChange {
+            confirmed_at: Some(at),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
+    /// Clear second-factor and unified sign-in state (used by `reset-access`).
+    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
+        let change = UserChange {
+            tf_primary_method: Some(None),
+            tf_totp_secret: Some(None),
+            tf_phone_number: Some(None),
+            us_totp_secrets: Some(None),
+            us_phone_number: Some(None),
+            mf_recovery_codes: Some(Vec::new()),
+            ..UserChange::default()
+        };
+        self.update_user(user_id, &change, &Guard::Always, now)
+            .await
+            .map(drop)
+    }
 }
 
 /// Roles and their assignment to users.

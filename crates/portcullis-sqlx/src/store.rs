@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use portcullis_core::store::{Guard, UserChange, UserKey};
 use portcullis_core::{NewUser, Role, SessionRecord, StoreError, StoreResult, User};
 use time::OffsetDateTime;
 
@@ -87,6 +88,34 @@ fn is_deadlock(err: &sqlx::Error) -> bool {
             .is_some_and(|e| e.number() == ER_LOCK_DEADLOCK))
 }
 
+/// The `SET` list of an UPDATE of one user (`?1` is the id), with its arguments.
+struct Assignments {
+    sets: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Assignments {
+    fn new(id: i64) -> Self {
+        Self {
+            sets: Vec::new(),
+            args: args![id],
+        }
+    }
+
+    /// Add an argument; its parameter number.
+    fn param(&mut self, value: impl Into<Arg>) -> usize {
+        self.args.push(value.into());
+        self.args.len()
+    }
+
+    /// `column = ?n`; the parameter number.
+    fn set(&mut self, column: &str, value: impl Into<Arg>) -> usize {
+        let n = self.param(value);
+        self.sets.push(format!("{column} = ?{n}"));
+        n
+    }
+}
+
 fn count(row: &dyn Columns) -> StoreResult<u64> {
     Ok(u64::try_from(row.int("n")?.unwrap_or(0)).unwrap_or(0))
 }
@@ -121,7 +150,7 @@ impl SqlStore {
     // --- dialect fragments -------------------------------------------------------------------
 
     /// `column` equals parameter `n` ignoring case.
-    fn ci_eq(&self, column: &str, n: u8) -> String {
+    fn ci_eq(&self, column: &str, n: usize) -> String {
         if self.case_by_collation {
             format!("{column} = ?{n}")
         } else {
@@ -131,7 +160,7 @@ impl SqlStore {
 
     /// `expr` equals parameter `n` exactly — case, accents and trailing spaces included. MySQL's
     /// case-insensitive collations make a plain `=` loose there, so it compares the UTF-8 bytes.
-    fn exact(&self, expr: &str, n: u8) -> String {
+    fn exact(&self, expr: &str, n: usize) -> String {
         match self.dialect {
             Dialect::MySql => {
                 format!("CAST(CONVERT({expr} USING utf8mb4) AS BINARY) = CAST(?{n} AS BINARY)")
@@ -141,7 +170,7 @@ impl SqlStore {
     }
 
     /// `column` equals parameter `n` exactly, using the column's index.
-    fn exact_col(&self, column: &str, n: u8) -> String {
+    fn exact_col(&self, column: &str, n: usize) -> String {
         match self.dialect {
             Dialect::MySql => format!("{column} = ?{n} AND {}", self.exact(column, n)),
             _ => format!("{column} = ?{n}"),
@@ -149,7 +178,7 @@ impl SqlStore {
     }
 
     /// `?n || 't'`.
-    fn with_t(&self, n: u8) -> String {
+    fn with_t(&self, n: usize) -> String {
         match self.dialect {
             Dialect::MySql => format!("CONCAT(?{n}, 't')"),
             _ => format!("?{n} || 't'"),
@@ -157,7 +186,7 @@ impl SqlStore {
     }
 
     /// `column` differs from parameter `n`, NULLs compared as values.
-    fn differs(&self, column: &str, n: u8) -> String {
+    fn differs(&self, column: &str, n: usize) -> String {
         match self.dialect {
             Dialect::Sqlite => format!("{column} IS NOT ?{n}"),
             Dialect::Postgres => format!("{column} IS DISTINCT FROM ?{n}"),
@@ -244,14 +273,14 @@ impl SqlStore {
         Ok(())
     }
 
-    /// A transaction for changing a user's identity: `NotFound` for an unknown user,
-    /// `Conflict(column)` when another user has `value` in `column` (ignoring case).
-    async fn claim(&self, user_id: i64, identity: Option<(&'static str, &str)>) -> StoreResult<Tx> {
+    /// A transaction for changing a user's identities: `NotFound` for an unknown user,
+    /// `Conflict(column)` when another user has the value in `column` (ignoring case).
+    async fn claim(&self, user_id: i64, identities: &[(&'static str, &str)]) -> StoreResult<Tx> {
         let mut tx = self.pool.begin().await?;
         if !self.user_exists(tx.on(), user_id).await? {
             return Err(StoreError::NotFound);
         }
-        if let Some((column, value)) = identity {
+        for (column, value) in identities {
             self.check_free(&mut tx, column, value, Some(user_id))
                 .await?;
         }
@@ -302,25 +331,28 @@ impl SqlStore {
         Ok(user)
     }
 
-    pub(crate) async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.fetch_user("WHERE id = ?1", args![id]).await
-    }
-
-    pub(crate) async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
-        let tail = format!("WHERE {}", self.exact_col("fs_uniquifier", 1));
-        self.fetch_user(&tail, args![uniquifier]).await
-    }
-
-    pub(crate) async fn user_by_token_uniquifier(
-        &self,
-        uniquifier: &str,
-    ) -> StoreResult<Option<User>> {
-        let tail = format!(
-            "WHERE ({}) OR (fs_token_uniquifier IS NULL AND {}) LIMIT 1",
-            self.exact_col("fs_token_uniquifier", 1),
-            self.exact_col("fs_uniquifier", 1)
-        );
-        self.fetch_user(&tail, args![uniquifier]).await
+    pub(crate) async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>> {
+        match key {
+            UserKey::Id(id) => self.fetch_user("WHERE id = ?1", args![id]).await,
+            UserKey::Uniquifier(q) => {
+                let tail = format!("WHERE {}", self.exact_col("fs_uniquifier", 1));
+                self.fetch_user(&tail, args![q]).await
+            }
+            UserKey::TokenUniquifier(q) => {
+                let tail = format!(
+                    "WHERE ({}) OR (fs_token_uniquifier IS NULL AND {}) LIMIT 1",
+                    self.exact_col("fs_token_uniquifier", 1),
+                    self.exact_col("fs_uniquifier", 1)
+                );
+                self.fetch_user(&tail, args![q]).await
+            }
+            UserKey::Email(email) => self.user_by_ci("email", email).await,
+            UserKey::Username(name) => self.user_by_ci("username", name).await,
+            UserKey::Phone(e164) => {
+                let tail = format!("WHERE {} LIMIT 1", self.exact_col("us_phone_number", 1));
+                self.fetch_user(&tail, args![e164]).await
+            }
+        }
     }
 
     /// A database written by Flask-Security may hold values differing only in case: prefer the
@@ -337,220 +369,92 @@ impl SqlStore {
         self.fetch_user(&tail, args![value]).await
     }
 
-    pub(crate) async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        self.user_by_ci("email", email).await
-    }
-
-    pub(crate) async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        self.user_by_ci("username", username).await
-    }
-
-    pub(crate) async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
-        let tail = format!("WHERE {} LIMIT 1", self.exact_col("us_phone_number", 1));
-        self.fetch_user(&tail, args![e164]).await
-    }
-
-    pub(crate) async fn set_email(
+    /// One UPDATE for any change set, guarded in its WHERE clause; identity changes run in a
+    /// transaction that checks (and on PostgreSQL locks) the new value first.
+    pub(crate) async fn update_user(
         &self,
-        user_id: i64,
-        email: &str,
-        confirmed_at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let mut tx = self.claim(user_id, Some(("email", email))).await?;
-        touched(
-            tx.on()
-                .execute(
-                    "UPDATE \"user\" SET email = ?2, confirmed_at = ?3, update_datetime = ?4 \
-                     WHERE id = ?1",
-                    args![user_id, email, confirmed_at, now],
-                )
-                .await?,
-        )?;
-        tx.commit().await
-    }
-
-    pub(crate) async fn set_username(
-        &self,
-        user_id: i64,
-        username: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let mut tx = self
-            .claim(user_id, username.map(|u| ("username", u)))
-            .await?;
-        touched(
-            tx.on()
-                .execute(
-                    "UPDATE \"user\" SET username = ?2, update_datetime = ?3 WHERE id = ?1",
-                    args![user_id, username, now],
-                )
-                .await?,
-        )?;
-        tx.commit().await
-    }
-
-    pub(crate) async fn set_two_factor(
-        &self,
-        user_id: i64,
-        method: Option<&str>,
-        totp_secret: Option<&str>,
-        phone: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.update(
-            "UPDATE \"user\" SET tf_primary_method = ?2, tf_totp_secret = ?3, \
-             tf_phone_number = ?4, update_datetime = ?5 WHERE id = ?1",
-            args![user_id, method, totp_secret, phone, now],
-        )
-        .await
-    }
-
-    pub(crate) async fn set_us_totp_secrets(
-        &self,
-        user_id: i64,
-        secrets: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.update(
-            "UPDATE \"user\" SET us_totp_secrets = ?2, update_datetime = ?3 WHERE id = ?1",
-            args![user_id, secrets, now],
-        )
-        .await
-    }
-
-    pub(crate) async fn set_recovery_codes(
-        &self,
-        user_id: i64,
-        expected: Option<&[String]>,
-        codes: &[String],
+        id: i64,
+        change: &UserChange,
+        guard: &Guard,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let stored = asa_list_to_db(codes)?;
-        let rows = match expected {
-            None => {
-                self.on()
-                    .execute(
-                        "UPDATE \"user\" SET mf_recovery_codes = ?2, update_datetime = ?3 \
-                         WHERE id = ?1",
-                        args![user_id, stored, now],
-                    )
-                    .await?
+        let mut stmt = Assignments::new(id);
+        if let Some(email) = &change.email {
+            stmt.set("email", email.as_str());
+        }
+        if let Some(username) = &change.username {
+            stmt.set("username", username.clone());
+        }
+        if let Some(password) = &change.password {
+            stmt.set("password", password.clone());
+        }
+        if let Some(q) = &change.fs_uniquifier {
+            let n = stmt.set("fs_uniquifier", q.as_str());
+            stmt.sets.push(format!(
+                "fs_token_uniquifier = CASE WHEN fs_token_uniquifier IS NOT NULL THEN {} \
+                 ELSE NULL END",
+                self.with_t(n)
+            ));
+        }
+        let active = change.active.map(|a| stmt.set("active", a));
+        if let Some(at) = change.confirmed_at {
+            stmt.set("confirmed_at", at);
+        }
+        for (column, value) in [
+            ("tf_primary_method", &change.tf_primary_method),
+            ("tf_totp_secret", &change.tf_totp_secret),
+            ("tf_phone_number", &change.tf_phone_number),
+            ("us_totp_secrets", &change.us_totp_secrets),
+            ("us_phone_number", &change.us_phone_number),
+        ] {
+            if let Some(v) = value {
+                stmt.set(column, v.clone());
             }
-            Some(expected) => {
-                // One statement, so two requests using the same code cannot both replace the
-                // list (every dialect evaluates the WHERE against the latest committed row,
-                // under its lock). NULL and '' are both the empty list (Flask-Security writes
-                // '' for it); compared byte for byte (codes are case-sensitive).
-                let expected = asa_list_to_db(expected)?.unwrap_or_default();
-                let sql = format!(
-                    "UPDATE \"user\" SET mf_recovery_codes = ?2, update_datetime = ?3 \
-                     WHERE id = ?1 AND {}",
-                    self.exact("COALESCE(mf_recovery_codes, '')", 4)
-                );
-                self.on()
-                    .execute(&sql, args![user_id, stored, now, expected])
-                    .await?
+        }
+        if let Some(codes) = &change.mf_recovery_codes {
+            stmt.set("mf_recovery_codes", asa_list_to_db(codes)?);
+        }
+        stmt.set("update_datetime", now);
+        let condition = match guard {
+            Guard::Always => String::new(),
+            Guard::Password(expected) => {
+                let n = stmt.param(expected.as_str());
+                format!(" AND {}", self.exact("password", n))
+            }
+            Guard::RecoveryCodes(expected) => {
+                let n = stmt.param(asa_list_to_db(expected)?.unwrap_or_default());
+                format!(" AND {}", self.exact("COALESCE(mf_recovery_codes, '')", n))
+            }
+            Guard::ActiveChanges => {
+                let n = active.ok_or_else(|| {
+                    StoreError::Backend("Guard::ActiveChanges without a change of active".into())
+                })?;
+                format!(" AND {}", self.differs("active", n))
             }
         };
-        self.changed(rows, user_id).await
-    }
-
-    pub(crate) async fn set_phone(
-        &self,
-        user_id: i64,
-        e164: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.update(
-            "UPDATE \"user\" SET us_phone_number = ?2, update_datetime = ?3 WHERE id = ?1",
-            args![user_id, e164, now],
-        )
-        .await
-    }
-
-    pub(crate) async fn set_password(
-        &self,
-        user_id: i64,
-        hash: Option<&str>,
-        new_uniquifier: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        // No assignment reads a column assigned before it (MySQL assigns left to right).
         let sql = format!(
-            "UPDATE \"user\" SET password = ?2, \
-             fs_uniquifier = COALESCE(?3, fs_uniquifier), \
-             fs_token_uniquifier = CASE WHEN ?3 IS NOT NULL AND fs_token_uniquifier IS NOT NULL \
-                 THEN {} ELSE fs_token_uniquifier END, \
-             update_datetime = ?4 \
-             WHERE id = ?1",
-            self.with_t(3)
+            "UPDATE \"user\" SET {} WHERE id = ?1{condition}",
+            stmt.sets.join(", ")
         );
-        self.update(&sql, args![user_id, hash, new_uniquifier, now])
-            .await
-    }
-
-    pub(crate) async fn upgrade_password(
-        &self,
-        user_id: i64,
-        expected: &str,
-        hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        let sql = format!(
-            "UPDATE \"user\" SET password = ?3, update_datetime = ?4 WHERE id = ?1 AND {}",
-            self.exact("password", 2)
-        );
-        let rows = self
-            .on()
-            .execute(&sql, args![user_id, expected, hash, now])
-            .await?;
-        self.changed(rows, user_id).await
-    }
-
-    pub(crate) async fn set_uniquifier(
-        &self,
-        user_id: i64,
-        uniquifier: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let sql = format!(
-            "UPDATE \"user\" SET fs_uniquifier = ?2, \
-             fs_token_uniquifier = CASE WHEN fs_token_uniquifier IS NOT NULL \
-                 THEN {} ELSE NULL END, \
-             update_datetime = ?3 \
-             WHERE id = ?1",
-            self.with_t(2)
-        );
-        self.update(&sql, args![user_id, uniquifier, now]).await
-    }
-
-    pub(crate) async fn set_active(
-        &self,
-        user_id: i64,
-        active: bool,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        // One statement: it changes the row only when the value differs, and says so.
-        let sql = format!(
-            "UPDATE \"user\" SET active = ?2, update_datetime = ?3 WHERE id = ?1 AND {}",
-            self.differs("active", 2)
-        );
-        let rows = self.on().execute(&sql, args![user_id, active, now]).await?;
-        self.changed(rows, user_id).await
-    }
-
-    pub(crate) async fn set_confirmed_at(
-        &self,
-        user_id: i64,
-        at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.update(
-            "UPDATE \"user\" SET confirmed_at = ?2, update_datetime = ?3 WHERE id = ?1",
-            args![user_id, at, now],
-        )
-        .await
+        let identities: Vec<(&'static str, &str)> = [
+            change.email.as_deref().map(|e| ("email", e)),
+            change
+                .username
+                .as_ref()
+                .and_then(|u| u.as_deref())
+                .map(|u| ("username", u)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if identities.is_empty() {
+            let rows = self.on().execute(&sql, stmt.args).await?;
+            return self.changed(rows, id).await;
+        }
+        let mut tx = self.claim(id, &identities).await?;
+        let rows = tx.on().execute(&sql, stmt.args).await?;
+        tx.commit().await?;
+        Ok(rows > 0)
     }
 
     pub(crate) async fn record_login(
@@ -571,17 +475,6 @@ impl SqlStore {
              login_count = COALESCE(login_count, 0) + 1 \
              WHERE id = ?1",
             args![user_id, at, ip],
-        )
-        .await
-    }
-
-    pub(crate) async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
-        self.update(
-            "UPDATE \"user\" SET tf_primary_method = NULL, tf_totp_secret = NULL, \
-             tf_phone_number = NULL, us_totp_secrets = NULL, us_phone_number = NULL, \
-             mf_recovery_codes = NULL, update_datetime = ?2 \
-             WHERE id = ?1",
-            args![user_id, now],
         )
         .await
     }
@@ -964,137 +857,20 @@ macro_rules! sql_store_traits {
             ) -> portcullis_core::StoreResult<portcullis_core::User> {
                 self.sql.create_user(new).await
             }
-            async fn user_by_id(
+            async fn find_user(
+                &self,
+                key: portcullis_core::UserKey<'_>,
+            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
+                self.sql.find_user(key).await
+            }
+            async fn update_user(
                 &self,
                 id: i64,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.user_by_id(id).await
-            }
-            async fn user_by_uniquifier(
-                &self,
-                u: &str,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.user_by_uniquifier(u).await
-            }
-            async fn user_by_token_uniquifier(
-                &self,
-                u: &str,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.user_by_token_uniquifier(u).await
-            }
-            async fn user_by_email(
-                &self,
-                email: &str,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.user_by_email(email).await
-            }
-            async fn user_by_username(
-                &self,
-                username: &str,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.user_by_username(username).await
-            }
-            async fn user_by_phone(
-                &self,
-                e164: &str,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.user_by_phone(e164).await
-            }
-            async fn set_email(
-                &self,
-                id: i64,
-                email: &str,
-                confirmed_at: Option<time::OffsetDateTime>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_email(id, email, confirmed_at, now).await
-            }
-            async fn set_username(
-                &self,
-                id: i64,
-                username: Option<&str>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_username(id, username, now).await
-            }
-            async fn set_two_factor(
-                &self,
-                id: i64,
-                method: Option<&str>,
-                secret: Option<&str>,
-                phone: Option<&str>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql
-                    .set_two_factor(id, method, secret, phone, now)
-                    .await
-            }
-            async fn set_us_totp_secrets(
-                &self,
-                id: i64,
-                secrets: Option<&str>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_us_totp_secrets(id, secrets, now).await
-            }
-            async fn set_recovery_codes(
-                &self,
-                id: i64,
-                expected: Option<&[String]>,
-                codes: &[String],
+                change: &portcullis_core::UserChange,
+                guard: &portcullis_core::Guard,
                 now: time::OffsetDateTime,
             ) -> portcullis_core::StoreResult<bool> {
-                self.sql.set_recovery_codes(id, expected, codes, now).await
-            }
-            async fn set_phone(
-                &self,
-                id: i64,
-                e164: Option<&str>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_phone(id, e164, now).await
-            }
-            async fn set_password(
-                &self,
-                id: i64,
-                hash: Option<&str>,
-                new_uniquifier: Option<&str>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_password(id, hash, new_uniquifier, now).await
-            }
-            async fn upgrade_password(
-                &self,
-                id: i64,
-                expected: &str,
-                hash: &str,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.upgrade_password(id, expected, hash, now).await
-            }
-            async fn set_uniquifier(
-                &self,
-                id: i64,
-                uniquifier: &str,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_uniquifier(id, uniquifier, now).await
-            }
-            async fn set_active(
-                &self,
-                id: i64,
-                active: bool,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.set_active(id, active, now).await
-            }
-            async fn set_confirmed_at(
-                &self,
-                id: i64,
-                at: Option<time::OffsetDateTime>,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_confirmed_at(id, at, now).await
+                self.sql.update_user(id, change, guard, now).await
             }
             async fn record_login(
                 &self,
@@ -1103,13 +879,6 @@ macro_rules! sql_store_traits {
                 ip: Option<&str>,
             ) -> portcullis_core::StoreResult<()> {
                 self.sql.record_login(id, at, ip).await
-            }
-            async fn clear_mfa(
-                &self,
-                id: i64,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.clear_mfa(id, now).await
             }
             async fn count_users(&self) -> portcullis_core::StoreResult<u64> {
                 self.sql.count_users().await

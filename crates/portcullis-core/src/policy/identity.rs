@@ -42,6 +42,14 @@ pub fn is_mixed_script(s: &str) -> bool {
     !s.is_single_script()
 }
 
+/// The key identities (emails, usernames) are compared and kept unique by: the full Unicode
+/// case fold of the NFC form, then NFC again (`ÄNNIE@x` and `ännie@x`, `STRASSE` and `straße`
+/// are one identity). Stores compare on it, and keep it unique.
+pub fn identity_key(s: &str) -> String {
+    let nfc: String = s.nfc().collect();
+    caseless::default_case_fold_str(&nfc).nfc().collect()
+}
+
 /// Normalise an email for lookup and storage, as Flask-Security does with email_validator:
 /// trimmed, Unicode NFC, local part preserved, domain lower-cased and IDNA-encoded (ASCII).
 /// `None` when it is not an acceptable address: bad syntax, invisible characters, or a local
@@ -117,6 +125,23 @@ pub fn username_errors(name: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_keys_fold_full_unicode_case() {
+        assert_eq!(
+            identity_key("ÄNNIE@example.com"),
+            identity_key("ännie@example.com")
+        );
+        assert_eq!(identity_key("STRASSE"), identity_key("straße"));
+        assert_eq!(identity_key("ΣΊΣΥΦΟΣ"), identity_key("σίσυφος"));
+        // NFC and NFD spellings of one name are one identity.
+        assert_eq!(identity_key("A\u{308}nnie"), identity_key("Ännie"));
+        assert_ne!(
+            identity_key("anna"),
+            identity_key("annа"),
+            "Cyrillic а stays distinct"
+        );
+    }
 
     #[test]
     fn emails() {

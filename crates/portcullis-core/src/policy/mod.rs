@@ -10,8 +10,8 @@ mod phone;
 
 pub use deliverability::{Deliverability, DeliverabilityCheck};
 pub use identity::{
-    is_invisible, is_invisible_not_space, is_mixed_script, normalize_email, normalize_username,
-    username_errors, username_errors_within,
+    identity_key, is_invisible, is_invisible_not_space, is_mixed_script, normalize_email,
+    normalize_username, username_errors, username_errors_within,
 };
 pub use lockout::{Failure, Refusal, Slot, Throttle, ThrottleRules, account_key};
 pub use password::{BreachedMode, PasswordPolicy, password_errors};

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{CounterStore, RoleStore, SessionStore, Store, StoreResult, UserStore};
+use super::{
+    CounterStore, Guard, RoleStore, SessionStore, Store, StoreResult, UserChange, UserKey,
+    UserStore,
+};
 use crate::model::{NewUser, Role, SessionRecord, User};
 
 /// Entries (with the time they were stored) and a generation bumped by every invalidation, so a
@@ -133,20 +136,39 @@ impl UserStore for CachedStore {
         self.users_changed();
         r
     }
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.inner.user_by_id(id).await
+    async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>> {
+        let shared = match key {
+            UserKey::Uniquifier(q) => self.user_by_uniquifier_shared(q).await?,
+            UserKey::TokenUniquifier(q) => self.user_by_token_uniquifier_shared(q).await?,
+            _ => return self.inner.find_user(key).await,
+        };
+        Ok(shared.map(|u| (*u).clone()))
     }
-    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
-        Ok(self
-            .user_by_uniquifier_shared(uniquifier)
-            .await?
-            .map(|u| (*u).clone()))
+    async fn update_user(
+        &self,
+        id: i64,
+        change: &UserChange,
+        guard: &Guard,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        // Cached users carry every column: drop them all (the generation bump keeps a lookup
+        // already in flight from putting the old user back).
+        let r = self.inner.update_user(id, change, guard, now).await;
+        self.users_changed();
+        r
     }
-    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
-        Ok(self
-            .user_by_token_uniquifier_shared(uniquifier)
-            .await?
-            .map(|u| (*u).clone()))
+    async fn record_login(
+        &self,
+        user_id: i64,
+        at: OffsetDateTime,
+        ip: Option<&str>,
+    ) -> StoreResult<()> {
+        // Login tracking is not read on the request path: cached users may keep the old
+        // values for the TTL.
+        self.inner.record_login(user_id, at, ip).await
+    }
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.inner.count_users().await
     }
     async fn user_by_uniquifier_shared(&self, uniquifier: &str) -> StoreResult<Option<Arc<User>>> {
         let key = uniquifier.to_owned();
@@ -180,171 +202,6 @@ impl UserStore for CachedStore {
         self.by_token_uniquifier
             .put_read(key, found.clone(), self.capacity, generation);
         Ok(found)
-    }
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        self.inner.user_by_email(email).await
-    }
-    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        self.inner.user_by_username(username).await
-    }
-    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
-        self.inner.user_by_phone(e164).await
-    }
-    async fn set_email(
-        &self,
-        user_id: i64,
-        email: &str,
-        confirmed_at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        // Cached users carry the email and `confirmed_at`: drop them all, as every user write
-        // does (the generation bump keeps a lookup already in flight from putting the old
-        // user back).
-        let r = self
-            .inner
-            .set_email(user_id, email, confirmed_at, now)
-            .await;
-        self.users_changed();
-        r
-    }
-    async fn set_username(
-        &self,
-        user_id: i64,
-        username: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let r = self.inner.set_username(user_id, username, now).await;
-        self.users_changed();
-        r
-    }
-    async fn set_two_factor(
-        &self,
-        user_id: i64,
-        method: Option<&str>,
-        totp_secret: Option<&str>,
-        phone: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        // Cached users carry the two-factor fields (the login flow reads them from the user).
-        let r = self
-            .inner
-            .set_two_factor(user_id, method, totp_secret, phone, now)
-            .await;
-        self.users_changed();
-        r
-    }
-    async fn set_us_totp_secrets(
-        &self,
-        user_id: i64,
-        secrets: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        // Cached users carry the unified sign-in secrets (the sign-in flow reads them from the
-        // user).
-        let r = self.inner.set_us_totp_secrets(user_id, secrets, now).await;
-        self.users_changed();
-        r
-    }
-    async fn set_recovery_codes(
-        &self,
-        user_id: i64,
-        expected: Option<&[String]>,
-        codes: &[String],
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        // Invalidated whatever the outcome: a failed compare-and-set means the cached codes
-        // may be stale too.
-        let r = self
-            .inner
-            .set_recovery_codes(user_id, expected, codes, now)
-            .await;
-        self.users_changed();
-        r
-    }
-    async fn set_phone(
-        &self,
-        user_id: i64,
-        e164: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let r = self.inner.set_phone(user_id, e164, now).await;
-        self.users_changed();
-        r
-    }
-    async fn set_password(
-        &self,
-        user_id: i64,
-        hash: Option<&str>,
-        new_uniquifier: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let r = self
-            .inner
-            .set_password(user_id, hash, new_uniquifier, now)
-            .await;
-        self.users_changed();
-        r
-    }
-    async fn upgrade_password(
-        &self,
-        user_id: i64,
-        expected: &str,
-        hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        let r = self
-            .inner
-            .upgrade_password(user_id, expected, hash, now)
-            .await;
-        self.users_changed();
-        r
-    }
-    async fn set_uniquifier(
-        &self,
-        user_id: i64,
-        uniquifier: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let r = self.inner.set_uniquifier(user_id, uniquifier, now).await;
-        self.users_changed();
-        r
-    }
-    async fn set_active(
-        &self,
-        user_id: i64,
-        active: bool,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        let r = self.inner.set_active(user_id, active, now).await;
-        self.users_changed();
-        r
-    }
-    async fn set_confirmed_at(
-        &self,
-        user_id: i64,
-        at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let r = self.inner.set_confirmed_at(user_id, at, now).await;
-        self.users_changed();
-        r
-    }
-    async fn record_login(
-        &self,
-        user_id: i64,
-        at: OffsetDateTime,
-        ip: Option<&str>,
-    ) -> StoreResult<()> {
-        // Tracking columns only: cached users may show the previous login until the TTL.
-        self.inner.record_login(user_id, at, ip).await
-    }
-    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
-        let r = self.inner.clear_mfa(user_id, now).await;
-        self.users_changed();
-        r
-    }
-    async fn count_users(&self) -> StoreResult<u64> {
-        self.inner.count_users().await
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{CounterStore, RoleStore, SessionStore, StoreError, StoreResult, UserStore};
+use super::{
+    CounterStore, Guard, RoleStore, SessionStore, StoreError, StoreResult, UserChange, UserKey,
+    UserStore,
+};
 use crate::model::{NewUser, Role, SessionRecord, User};
 
 #[derive(Debug, Default)]
@@ -41,8 +44,9 @@ impl MemoryStore {
     }
 }
 
-fn eq_ci(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
+/// Identities (emails, usernames) compare on their full Unicode case fold.
+fn same_identity(a: &str, b: &str) -> bool {
+    crate::policy::identity_key(a) == crate::policy::identity_key(b)
 }
 
 /// A list as Flask-Security's `AsaList` stores it (as the SQL stores do): comma joined, `[]` as
@@ -72,13 +76,15 @@ impl Inner {
 impl UserStore for MemoryStore {
     async fn create_user(&self, new: NewUser) -> StoreResult<User> {
         self.with(|s| {
-            if s.users.iter().any(|u| eq_ci(&u.email, &new.email)) {
+            if s.users.iter().any(|u| same_identity(&u.email, &new.email)) {
                 return Err(StoreError::Conflict("email"));
             }
             if let Some(name) = &new.username
-                && s.users
-                    .iter()
-                    .any(|u| u.username.as_deref().is_some_and(|n| eq_ci(n, name)))
+                && s.users.iter().any(|u| {
+                    u.username
+                        .as_deref()
+                        .is_some_and(|n| same_identity(n, name))
+                })
             {
                 return Err(StoreError::Conflict("username"));
             }
@@ -115,267 +121,108 @@ impl UserStore for MemoryStore {
         })?
     }
 
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.with(|s| s.users.iter().find(|u| u.id == id).cloned())
-    }
-
-    async fn user_by_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
+    async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>> {
         self.with(|s| {
             s.users
                 .iter()
-                .find(|u| u.fs_uniquifier == uniquifier)
+                .find(|u| match key {
+                    UserKey::Id(id) => u.id == id,
+                    UserKey::Uniquifier(q) => u.fs_uniquifier == q,
+                    UserKey::TokenUniquifier(q) => u.token_uniquifier() == q,
+                    UserKey::Email(e) => same_identity(&u.email, e),
+                    UserKey::Username(n) => {
+                        u.username.as_deref().is_some_and(|m| same_identity(m, n))
+                    }
+                    UserKey::Phone(p) => u.us_phone_number.as_deref() == Some(p),
+                })
                 .cloned()
         })
     }
 
-    async fn user_by_token_uniquifier(&self, uniquifier: &str) -> StoreResult<Option<User>> {
-        self.with(|s| {
-            s.users
-                .iter()
-                .find(|u| u.token_uniquifier() == uniquifier)
-                .cloned()
-        })
-    }
-
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        self.with(|s| s.users.iter().find(|u| eq_ci(&u.email, email)).cloned())
-    }
-
-    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        self.with(|s| {
-            s.users
-                .iter()
-                .find(|u| u.username.as_deref().is_some_and(|n| eq_ci(n, username)))
-                .cloned()
-        })
-    }
-
-    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
-        self.with(|s| {
-            s.users
-                .iter()
-                .find(|u| u.us_phone_number.as_deref() == Some(e164))
-                .cloned()
-        })
-    }
-
-    async fn set_email(
+    async fn update_user(
         &self,
-        user_id: i64,
-        email: &str,
-        confirmed_at: Option<OffsetDateTime>,
+        id: i64,
+        change: &UserChange,
+        guard: &Guard,
         now: OffsetDateTime,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
+        let codes = change
+            .mf_recovery_codes
+            .as_deref()
+            .map(asa_list)
+            .transpose()?;
+        if let Guard::RecoveryCodes(expected) = guard {
+            asa_list(expected)?;
+        }
         self.with(|s| {
-            s.user_mut(user_id)?;
-            if s.users
-                .iter()
-                .any(|u| u.id != user_id && eq_ci(&u.email, email))
+            s.user_mut(id)?;
+            let others = || s.users.iter().filter(|u| u.id != id);
+            if let Some(email) = &change.email
+                && others().any(|u| same_identity(&u.email, email))
             {
                 return Err(StoreError::Conflict("email"));
             }
-            let u = s.user_mut(user_id)?;
-            u.email = email.to_owned();
-            u.confirmed_at = confirmed_at;
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn set_username(
-        &self,
-        user_id: i64,
-        username: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            s.user_mut(user_id)?;
-            if let Some(name) = username
-                && s.users.iter().any(|u| {
-                    u.id != user_id && u.username.as_deref().is_some_and(|n| eq_ci(n, name))
+            if let Some(Some(name)) = &change.username
+                && others().any(|u| {
+                    u.username
+                        .as_deref()
+                        .is_some_and(|n| same_identity(n, name))
                 })
             {
                 return Err(StoreError::Conflict("username"));
             }
-            let u = s.user_mut(user_id)?;
-            u.username = username.map(str::to_owned);
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn set_two_factor(
-        &self,
-        user_id: i64,
-        method: Option<&str>,
-        totp_secret: Option<&str>,
-        phone: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            u.tf_primary_method = method.map(str::to_owned);
-            u.tf_totp_secret = totp_secret.map(str::to_owned);
-            u.tf_phone_number = phone.map(str::to_owned);
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn set_us_totp_secrets(
-        &self,
-        user_id: i64,
-        secrets: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            u.us_totp_secrets = secrets.map(str::to_owned);
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn set_recovery_codes(
-        &self,
-        user_id: i64,
-        expected: Option<&[String]>,
-        codes: &[String],
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        let stored = asa_list(codes)?;
-        if let Some(expected) = expected {
-            asa_list(expected)?;
-        }
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            if let Some(expected) = expected
-                && u.recovery_codes() != expected
-            {
-                return Ok(false);
-            }
-            u.mf_recovery_codes = stored;
-            u.update_datetime = now;
-            Ok(true)
-        })?
-    }
-
-    async fn set_phone(
-        &self,
-        user_id: i64,
-        e164: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            if let Some(p) = e164
-                && s.users
-                    .iter()
-                    .any(|u| u.id != user_id && u.us_phone_number.as_deref() == Some(p))
+            if let Some(Some(phone)) = &change.us_phone_number
+                && others().any(|u| u.us_phone_number.as_deref() == Some(phone))
             {
                 return Err(StoreError::Conflict("us_phone_number"));
             }
-            let u = s.user_mut(user_id)?;
-            u.us_phone_number = e164.map(str::to_owned);
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn set_password(
-        &self,
-        user_id: i64,
-        hash: Option<&str>,
-        new_uniquifier: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            if let Some(q) = new_uniquifier
-                && s.users
-                    .iter()
-                    .any(|u| u.id != user_id && u.fs_uniquifier == q)
+            if let Some(q) = &change.fs_uniquifier
+                && others().any(|u| &u.fs_uniquifier == q)
             {
                 return Err(StoreError::Conflict("fs_uniquifier"));
             }
-            let u = s.user_mut(user_id)?;
-            u.password = hash.map(str::to_owned);
-            if let Some(q) = new_uniquifier {
-                u.fs_uniquifier = q.to_owned();
+            let u = s.user_mut(id)?;
+            let holds = match guard {
+                Guard::Always => true,
+                Guard::Password(expected) => u.password.as_deref() == Some(expected.as_str()),
+                Guard::RecoveryCodes(expected) => u.recovery_codes() == *expected,
+                Guard::ActiveChanges => change.active.is_some_and(|a| a != u.active),
+            };
+            if !holds {
+                return Ok(false);
+            }
+            let set = |field: &mut Option<String>, value: &Option<Option<String>>| {
+                if let Some(v) = value {
+                    field.clone_from(v);
+                }
+            };
+            if let Some(email) = &change.email {
+                u.email.clone_from(email);
+            }
+            set(&mut u.username, &change.username);
+            set(&mut u.password, &change.password);
+            if let Some(q) = &change.fs_uniquifier {
+                u.fs_uniquifier.clone_from(q);
                 if u.fs_token_uniquifier.is_some() {
                     u.fs_token_uniquifier = Some(format!("{q}t"));
                 }
             }
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn upgrade_password(
-        &self,
-        user_id: i64,
-        expected: &str,
-        hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            if u.password.as_deref() != Some(expected) {
-                return Ok(false);
+            if let Some(active) = change.active {
+                u.active = active;
             }
-            u.password = Some(hash.to_owned());
+            if let Some(at) = change.confirmed_at {
+                u.confirmed_at = at;
+            }
+            set(&mut u.tf_primary_method, &change.tf_primary_method);
+            set(&mut u.tf_totp_secret, &change.tf_totp_secret);
+            set(&mut u.tf_phone_number, &change.tf_phone_number);
+            set(&mut u.us_totp_secrets, &change.us_totp_secrets);
+            set(&mut u.us_phone_number, &change.us_phone_number);
+            if let Some(codes) = codes {
+                u.mf_recovery_codes = codes;
+            }
             u.update_datetime = now;
             Ok(true)
-        })?
-    }
-
-    async fn set_uniquifier(
-        &self,
-        user_id: i64,
-        uniquifier: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            if s.users
-                .iter()
-                .any(|u| u.id != user_id && u.fs_uniquifier == uniquifier)
-            {
-                return Err(StoreError::Conflict("fs_uniquifier"));
-            }
-            let u = s.user_mut(user_id)?;
-            u.fs_uniquifier = uniquifier.to_owned();
-            if u.fs_token_uniquifier.is_some() {
-                u.fs_token_uniquifier = Some(format!("{uniquifier}t"));
-            }
-            u.update_datetime = now;
-            Ok(())
-        })?
-    }
-
-    async fn set_active(
-        &self,
-        user_id: i64,
-        active: bool,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            let changed = u.active != active;
-            u.active = active;
-            u.update_datetime = now;
-            Ok(changed)
-        })?
-    }
-
-    async fn set_confirmed_at(
-        &self,
-        user_id: i64,
-        at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            u.confirmed_at = at;
-            u.update_datetime = now;
-            Ok(())
         })?
     }
 
@@ -392,20 +239,6 @@ impl UserStore for MemoryStore {
             u.current_login_at = Some(at);
             u.current_login_ip = ip.map(str::to_owned);
             u.login_count = Some(u.login_count.unwrap_or(0) + 1);
-            Ok(())
-        })?
-    }
-
-    async fn clear_mfa(&self, user_id: i64, now: OffsetDateTime) -> StoreResult<()> {
-        self.with(|s| {
-            let u = s.user_mut(user_id)?;
-            u.tf_primary_method = None;
-            u.tf_totp_secret = None;
-            u.tf_phone_number = None;
-            u.us_totp_secrets = None;
-            u.us_phone_number = None;
-            u.mf_recovery_codes = None;
-            u.update_datetime = now;
             Ok(())
         })?
     }

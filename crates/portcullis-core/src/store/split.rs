@@ -7,7 +7,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{CounterStore, RoleStore, SessionStore, Store, StoreResult, UserStore};
+use super::{
+    CounterStore, Guard, RoleStore, SessionStore, Store, StoreResult, UserChange, UserKey,
+    UserStore,
+};
 use crate::model::{NewUser, Role, SessionRecord, User};
 
 /// Users and roles from `data`; sessions and counters from `shared`.
@@ -49,119 +52,29 @@ impl UserStore for SplitStore {
     async fn create_user(&self, new: NewUser) -> StoreResult<User> {
         self.data.create_user(new).await
     }
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        self.data.user_by_id(id).await
+    async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>> {
+        self.data.find_user(key).await
     }
-    async fn user_by_uniquifier(&self, u: &str) -> StoreResult<Option<User>> {
-        self.data.user_by_uniquifier(u).await
+    async fn update_user(
+        &self,
+        id: i64,
+        change: &UserChange,
+        guard: &Guard,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.data.update_user(id, change, guard, now).await
     }
-    async fn user_by_token_uniquifier(&self, u: &str) -> StoreResult<Option<User>> {
-        self.data.user_by_token_uniquifier(u).await
+    async fn record_login(&self, id: i64, at: OffsetDateTime, ip: Option<&str>) -> StoreResult<()> {
+        self.data.record_login(id, at, ip).await
+    }
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.data.count_users().await
     }
     async fn user_by_uniquifier_shared(&self, u: &str) -> StoreResult<Option<Arc<User>>> {
         self.data.user_by_uniquifier_shared(u).await
     }
     async fn user_by_token_uniquifier_shared(&self, u: &str) -> StoreResult<Option<Arc<User>>> {
         self.data.user_by_token_uniquifier_shared(u).await
-    }
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        self.data.user_by_email(email).await
-    }
-    async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        self.data.user_by_username(username).await
-    }
-    async fn user_by_phone(&self, e164: &str) -> StoreResult<Option<User>> {
-        self.data.user_by_phone(e164).await
-    }
-    async fn set_email(
-        &self,
-        id: i64,
-        email: &str,
-        confirmed_at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.data.set_email(id, email, confirmed_at, now).await
-    }
-    async fn set_username(
-        &self,
-        id: i64,
-        username: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.data.set_username(id, username, now).await
-    }
-    async fn set_two_factor(
-        &self,
-        id: i64,
-        method: Option<&str>,
-        totp_secret: Option<&str>,
-        phone: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.data
-            .set_two_factor(id, method, totp_secret, phone, now)
-            .await
-    }
-    async fn set_us_totp_secrets(
-        &self,
-        id: i64,
-        secrets: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.data.set_us_totp_secrets(id, secrets, now).await
-    }
-    async fn set_recovery_codes(
-        &self,
-        id: i64,
-        expected: Option<&[String]>,
-        codes: &[String],
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.data.set_recovery_codes(id, expected, codes, now).await
-    }
-    async fn set_phone(&self, id: i64, e164: Option<&str>, now: OffsetDateTime) -> StoreResult<()> {
-        self.data.set_phone(id, e164, now).await
-    }
-    async fn set_password(
-        &self,
-        id: i64,
-        hash: Option<&str>,
-        new_uniquifier: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.data.set_password(id, hash, new_uniquifier, now).await
-    }
-    async fn upgrade_password(
-        &self,
-        id: i64,
-        expected: &str,
-        hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.data.upgrade_password(id, expected, hash, now).await
-    }
-    async fn set_uniquifier(&self, id: i64, u: &str, now: OffsetDateTime) -> StoreResult<()> {
-        self.data.set_uniquifier(id, u, now).await
-    }
-    async fn set_active(&self, id: i64, active: bool, now: OffsetDateTime) -> StoreResult<bool> {
-        self.data.set_active(id, active, now).await
-    }
-    async fn set_confirmed_at(
-        &self,
-        id: i64,
-        at: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.data.set_confirmed_at(id, at, now).await
-    }
-    async fn record_login(&self, id: i64, at: OffsetDateTime, ip: Option<&str>) -> StoreResult<()> {
-        self.data.record_login(id, at, ip).await
-    }
-    async fn clear_mfa(&self, id: i64, now: OffsetDateTime) -> StoreResult<()> {
-        self.data.clear_mfa(id, now).await
-    }
-    async fn count_users(&self) -> StoreResult<u64> {
-        self.data.count_users().await
     }
 }
 
