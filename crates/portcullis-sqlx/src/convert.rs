@@ -268,26 +268,27 @@ mod tests {
 
     #[test]
     fn datetimes_read_with_and_without_fraction() {
-        assert_eq!(
-            datetime_from_db("2026-11-28 16:16:58").unwrap(),
-            datetime!(2026-11-28 16:16:58 UTC)
-        );
-        assert_eq!(
-            datetime_from_db("2026-11-28 16:16:59.745907").unwrap(),
-            datetime!(2026-11-28 16:16:59.745907 UTC)
-        );
-        assert_eq!(
-            datetime_from_db("2026-11-28 16:16:59.5").unwrap(),
-            datetime!(2026-11-28 16:16:59.5 UTC)
-        );
-        assert_eq!(
-            datetime_from_db("2026-11-28T16:16:59.5").unwrap(),
-            datetime!(2026-11-28 16:16:59.5 UTC)
-        );
-        assert_eq!(
-            datetime_from_db("2026-11-28T18:16:59+02:00").unwrap(),
-            datetime!(2026-11-28 16:16:59 UTC)
-        );
+        for (text, at) in [
+            ("2026-11-28 16:16:58", datetime!(2026-11-28 16:16:58 UTC)),
+            (
+                "2026-11-28 16:16:59.745907",
+                datetime!(2026-11-28 16:16:59.745907 UTC),
+            ),
+            (
+                "2026-11-28 16:16:59.5",
+                datetime!(2026-11-28 16:16:59.5 UTC),
+            ),
+            (
+                "2026-11-28T16:16:59.5",
+                datetime!(2026-11-28 16:16:59.5 UTC),
+            ),
+            (
+                "2026-11-28T18:16:59+02:00",
+                datetime!(2026-11-28 16:16:59 UTC),
+            ),
+        ] {
+            assert_eq!(datetime_from_db(text).unwrap(), at, "{text}");
+        }
         assert!(matches!(
             datetime_from_db("yesterday"),
             Err(StoreError::Backend(_))

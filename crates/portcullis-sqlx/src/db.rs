@@ -175,7 +175,34 @@ macro_rules! bound {
     }};
 }
 
-/// Where a statement runs: a pool, or the connection of a transaction.
+type Query<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
+
+fn sqlite_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::Sqlite>> {
+    Ok(bound!(
+        sqlx::Sqlite,
+        render(Dialect::Sqlite, sql).sql,
+        args,
+        opt_datetime_to_db
+    ))
+}
+
+fn pg_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::Postgres>> {
+    Ok(bound!(
+        sqlx::Postgres,
+        render(Dialect::Postgres, sql).sql,
+        args,
+        opt_to_naive_utc
+    ))
+}
+
+fn mysql_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::MySql>> {
+    let r = render(Dialect::MySql, sql);
+    let args = ordered(Dialect::MySql, &r, args)?;
+    Ok(bound!(sqlx::MySql, r.sql, args, opt_to_naive_utc))
+}
+
+/// Where a statement runs: a pool, or one connection (a transaction's, or one held for a
+/// session-level lock).
 pub(crate) enum Exec<'a> {
     SqlitePool(&'a SqlitePool),
     Sqlite(&'a mut SqliteConnection),
@@ -188,38 +215,29 @@ pub(crate) enum Exec<'a> {
 /// Runs `$body` with `$q` the bound query and `$ex` the executor, whichever the driver.
 macro_rules! dispatch {
     ($exec:expr, $sql:expr, $args:expr, |$q:ident, $ex:ident| $body:expr) => {{
-        let sql: &str = $sql;
         match $exec {
             Exec::SqlitePool($ex) => {
-                let r = render(Dialect::Sqlite, sql);
-                let $q = bound!(sqlx::Sqlite, r.sql, $args, opt_datetime_to_db);
+                let $q = sqlite_query($sql, $args)?;
                 $body
             }
             Exec::Sqlite($ex) => {
-                let r = render(Dialect::Sqlite, sql);
-                let $q = bound!(sqlx::Sqlite, r.sql, $args, opt_datetime_to_db);
+                let $q = sqlite_query($sql, $args)?;
                 $body
             }
             Exec::PgPool($ex) => {
-                let r = render(Dialect::Postgres, sql);
-                let $q = bound!(sqlx::Postgres, r.sql, $args, opt_to_naive_utc);
+                let $q = pg_query($sql, $args)?;
                 $body
             }
             Exec::Pg($ex) => {
-                let r = render(Dialect::Postgres, sql);
-                let $q = bound!(sqlx::Postgres, r.sql, $args, opt_to_naive_utc);
+                let $q = pg_query($sql, $args)?;
                 $body
             }
             Exec::MySqlPool($ex) => {
-                let r = render(Dialect::MySql, sql);
-                let args = ordered(Dialect::MySql, &r, $args)?;
-                let $q = bound!(sqlx::MySql, r.sql, args, opt_to_naive_utc);
+                let $q = mysql_query($sql, $args)?;
                 $body
             }
             Exec::MySql($ex) => {
-                let r = render(Dialect::MySql, sql);
-                let args = ordered(Dialect::MySql, &r, $args)?;
-                let $q = bound!(sqlx::MySql, r.sql, args, opt_to_naive_utc);
+                let $q = mysql_query($sql, $args)?;
                 $body
             }
         }
@@ -227,6 +245,32 @@ macro_rules! dispatch {
 }
 
 impl Exec<'_> {
+    /// The same target again, for another statement.
+    pub(crate) fn again(&mut self) -> Exec<'_> {
+        match self {
+            Exec::SqlitePool(p) => Exec::SqlitePool(p),
+            Exec::Sqlite(c) => Exec::Sqlite(c),
+            Exec::PgPool(p) => Exec::PgPool(p),
+            Exec::Pg(c) => Exec::Pg(c),
+            Exec::MySqlPool(p) => Exec::MySqlPool(p),
+            Exec::MySql(c) => Exec::MySql(c),
+        }
+    }
+
+    /// Run a script of several statements as it is (no parameters; migrations).
+    pub(crate) async fn script(self, sql: &'static str) -> StoreResult<()> {
+        let raw = sqlx::raw_sql(sql);
+        match self {
+            Exec::SqlitePool(ex) => raw.execute(ex).await.map(drop),
+            Exec::Sqlite(ex) => raw.execute(ex).await.map(drop),
+            Exec::PgPool(ex) => raw.execute(ex).await.map(drop),
+            Exec::Pg(ex) => raw.execute(ex).await.map(drop),
+            Exec::MySqlPool(ex) => raw.execute(ex).await.map(drop),
+            Exec::MySql(ex) => raw.execute(ex).await.map(drop),
+        }
+        .map_err(map_sqlx)
+    }
+
     /// Run a statement; the number of rows it affected (MySQL: matched, `CLIENT_FOUND_ROWS`).
     pub(crate) async fn execute(self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
         dispatch!(self, sql, args, |q, ex| q
@@ -248,6 +292,27 @@ impl Exec<'_> {
             .map(|r| r.rows_affected())))
     }
 
+    /// The rows a statement returns (only the first with `first_only`), each read by `read`.
+    async fn rows<T>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+        read: impl Fn(&dyn Columns) -> StoreResult<T>,
+        first_only: bool,
+    ) -> StoreResult<Vec<T>> {
+        let rows: Result<Vec<StoreResult<T>>, sqlx::Error> =
+            dispatch!(self, sql, args, |q, ex| if first_only {
+                q.fetch_optional(ex)
+                    .await
+                    .map(|row| row.map(|r| read(&r)).into_iter().collect())
+            } else {
+                q.fetch_all(ex)
+                    .await
+                    .map(|rows| rows.iter().map(|r| read(r)).collect())
+            });
+        rows.map_err(map_sqlx)?.into_iter().collect()
+    }
+
     /// The first row, read by `read`, if any.
     pub(crate) async fn fetch_optional<T>(
         self,
@@ -255,13 +320,7 @@ impl Exec<'_> {
         args: Vec<Arg>,
         read: impl Fn(&dyn Columns) -> StoreResult<T>,
     ) -> StoreResult<Option<T>> {
-        dispatch!(self, sql, args, |q, ex| q
-            .fetch_optional(ex)
-            .await
-            .map_err(map_sqlx)?
-            .as_ref()
-            .map(|row| read(row))
-            .transpose())
+        Ok(self.rows(sql, args, read, true).await?.into_iter().next())
     }
 
     /// Every row, read by `read`.
@@ -271,13 +330,7 @@ impl Exec<'_> {
         args: Vec<Arg>,
         read: impl Fn(&dyn Columns) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
-        dispatch!(self, sql, args, |q, ex| q
-            .fetch_all(ex)
-            .await
-            .map_err(map_sqlx)?
-            .iter()
-            .map(|row| read(row))
-            .collect())
+        self.rows(sql, args, read, false).await
     }
 
     /// The one row a statement returns, read by `read`.
@@ -326,11 +379,20 @@ impl Pool {
 
     /// A transaction. On SQLite a write transaction from the start (`BEGIN IMMEDIATE`), so
     /// that a check and the write after it are one step against every other writer.
-    pub(crate) async fn begin(&self) -> StoreResult<Tx> {
+    pub(crate) async fn begin(&self) -> StoreResult<Tx<'static>> {
         Ok(match self {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(map_sqlx)?),
             Pool::MySql(p) => Tx::MySql(p.begin().await.map_err(map_sqlx)?),
+        })
+    }
+
+    /// One connection of the pool, held until dropped.
+    pub(crate) async fn acquire(&self) -> StoreResult<Conn> {
+        Ok(match self {
+            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await.map_err(map_sqlx)?),
+            Pool::Postgres(p) => Conn::Postgres(p.acquire().await.map_err(map_sqlx)?),
+            Pool::MySql(p) => Conn::MySql(p.acquire().await.map_err(map_sqlx)?),
         })
     }
 
@@ -352,13 +414,13 @@ impl Pool {
 }
 
 /// An open transaction; rolled back when dropped uncommitted.
-pub(crate) enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-    MySql(sqlx::Transaction<'static, sqlx::MySql>),
+pub(crate) enum Tx<'c> {
+    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+    MySql(sqlx::Transaction<'c, sqlx::MySql>),
 }
 
-impl Tx {
+impl Tx<'_> {
     /// Statements inside the transaction.
     pub(crate) fn on(&mut self) -> Exec<'_> {
         match self {
@@ -375,6 +437,43 @@ impl Tx {
             Tx::MySql(t) => t.commit().await,
         }
         .map_err(map_sqlx)
+    }
+}
+
+/// One connection taken from a pool.
+pub(crate) enum Conn {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+impl Conn {
+    /// Statements on this connection.
+    pub(crate) fn on(&mut self) -> Exec<'_> {
+        match self {
+            Conn::Sqlite(c) => Exec::Sqlite(c),
+            Conn::Postgres(c) => Exec::Pg(c),
+            Conn::MySql(c) => Exec::MySql(c),
+        }
+    }
+
+    /// A transaction on this connection (SQLite: a write transaction from the start).
+    pub(crate) async fn begin(&mut self) -> StoreResult<Tx<'_>> {
+        use sqlx::Connection;
+        Ok(match self {
+            Conn::Sqlite(c) => Tx::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
+            Conn::Postgres(c) => Tx::Postgres(c.begin().await.map_err(map_sqlx)?),
+            Conn::MySql(c) => Tx::MySql(c.begin().await.map_err(map_sqlx)?),
+        })
+    }
+
+    /// Close the connection instead of handing it back to the pool (it may hold a lock).
+    pub(crate) fn detach(self) {
+        match self {
+            Conn::Sqlite(c) => drop(c.detach()),
+            Conn::Postgres(c) => drop(c.detach()),
+            Conn::MySql(c) => drop(c.detach()),
+        }
     }
 }
 

@@ -14,38 +14,21 @@ mod migrate;
 mod mysql;
 mod postgres;
 mod rows;
+mod server;
 mod sqlite;
 mod store;
 mod temporary;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use portcullis_core::{SessionData, Store, StoreError};
 
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
+pub use server::{PoolSettings, ServerPool};
 pub use sqlite::SqliteStore;
+pub use store::Datastore;
 pub use temporary::{TemporaryDatabase, with_address, with_database};
-
-/// Connection pool settings for the server databases (PostgreSQL, MySQL).
-#[derive(Debug, Clone, Copy)]
-pub struct PoolSettings {
-    /// Most connections open at once.
-    pub max_connections: u32,
-    /// How long a request waits for a connection before failing with `Unavailable` (answered
-    /// as 503): short, so that a database outage fails fast instead of piling requests up.
-    pub acquire_timeout: Duration,
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        Self {
-            max_connections: 10,
-            acquire_timeout: Duration::from_secs(3),
-        }
-    }
-}
 
 /// Open the datastore a URL names: `sqlite://…` (or a path), `postgres://…`/`postgresql://…`,
 /// `mysql://…`/`mariadb://…`.

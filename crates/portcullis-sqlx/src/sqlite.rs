@@ -1,8 +1,6 @@
 //! The SQLite datastore: opening the file (or memory, or a temporary file) and its migrations;
 //! the statements are shared with the other dialects (`crate::store`).
 
-mod migrate;
-
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -15,7 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::convert::map_sqlx;
 use crate::db::Pool;
-use crate::store::{SqlStore, sql_store_traits};
+use crate::store::{Datastore, SqlStore};
 
 /// Connections in a file database's pool (SQLite serialises writers anyway).
 const FILE_POOL_SIZE: u32 = 4;
@@ -30,28 +28,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// [`SqliteStore::connect_memory`] / [`SqliteStore::connect_temporary`]. Opening applies the
 /// embedded migrations, which are additive: a Flask-Security database keeps its rows and keeps
 /// working with Flask-Security. Cloning is cheap (the pool is shared).
-///
-/// Emails and usernames are compared case-insensitively with SQLite's `lower()`, which folds
-/// ASCII letters only.
-#[derive(Clone)]
-pub struct SqliteStore {
-    sql: SqlStore,
-    pool: SqlitePool,
-    location: Arc<str>,
-    /// Deletes the database files of [`SqliteStore::connect_temporary`] when the last clone goes.
-    _temp: Option<Arc<TempDbFile>>,
-}
-
-sql_store_traits!(SqliteStore);
-
-impl std::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("location", &self.location)
-            .field("connections", &self.sql.connections())
-            .finish_non_exhaustive()
-    }
-}
+pub type SqliteStore = Datastore<SqlitePool>;
 
 /// Removes a temporary database (and its `-wal`/`-shm`/`-journal` companions) on drop.
 #[derive(Debug)]
@@ -70,7 +47,7 @@ impl Drop for TempDbFile {
     }
 }
 
-impl SqliteStore {
+impl Datastore<SqlitePool> {
     /// Open (creating it if missing) the SQLite database at `url` — `sqlite://path/app.db`,
     /// `sqlite:app.db` or a plain path — and apply the migrations. File databases use WAL
     /// journaling, a 5 s busy timeout, foreign keys and a small pool. `sqlite::memory:` gives
@@ -111,16 +88,6 @@ impl SqliteStore {
         Self::open_file(options, &location, Some(temp)).await
     }
 
-    /// The connection pool, for queries this type does not offer (admin tools, tests).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// Close every connection (waits for those in use to be returned).
-    pub async fn close(&self) {
-        self.sql.close().await;
-    }
-
     async fn open_file(
         options: SqliteConnectOptions,
         location: &str,
@@ -129,16 +96,9 @@ impl SqliteStore {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(FILE_POOL_SIZE)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(map_sqlx)?;
-        Self::finish(pool, location, temp).await
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = SqlitePoolOptions::new().max_connections(FILE_POOL_SIZE);
+        Self::open(options, pool, location, temp).await
     }
 
     async fn open_memory(
@@ -147,40 +107,31 @@ impl SqliteStore {
     ) -> Result<Self, StoreError> {
         // Every connection to `:memory:` is its own database, so the pool holds exactly one
         // and never lets it go.
-        let options = options.busy_timeout(BUSY_TIMEOUT).foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
-            .max_lifetime(None)
+            .max_lifetime(None);
+        Self::open(options, pool, location, None).await
+    }
+
+    async fn open(
+        options: SqliteConnectOptions,
+        pool: SqlitePoolOptions,
+        location: &str,
+        temp: Option<Arc<TempDbFile>>,
+    ) -> Result<Self, StoreError> {
+        let options = options.busy_timeout(BUSY_TIMEOUT).foreign_keys(true);
+        let pool = pool
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(map_sqlx)?;
-        Self::finish(pool, location, None).await
-    }
-
-    async fn finish(
-        pool: SqlitePool,
-        location: &str,
-        temp: Option<Arc<TempDbFile>>,
-    ) -> Result<Self, StoreError> {
-        migrate::run(&pool).await?;
-        let not_null: Option<i64> = sqlx::query_scalar(
-            "SELECT \"notnull\" FROM pragma_table_info('user') WHERE name = 'fs_token_uniquifier'",
-        )
-        .fetch_optional(&pool)
-        .await
-        .map_err(map_sqlx)?;
         Ok(Self {
-            sql: SqlStore::new(
-                Pool::Sqlite(pool.clone()),
-                not_null.unwrap_or(0) != 0,
-                false,
-            ),
-            pool,
+            sql: SqlStore::open(Pool::Sqlite(pool.clone())).await?,
+            driver_pool: pool,
             location: Arc::from(location),
-            _temp: temp,
+            keep: temp.map(|t| t as Arc<dyn std::any::Any + Send + Sync>),
         })
     }
 }

@@ -7,8 +7,11 @@
 //! counter upsert.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
-use portcullis_core::store::{Guard, UserChange, UserKey};
+use portcullis_core::store::{
+    CounterStore, Guard, RoleStore, SessionStore, UserChange, UserKey, UserStore,
+};
 use portcullis_core::{NewUser, Role, SessionRecord, StoreError, StoreResult, User};
 use time::OffsetDateTime;
 
@@ -26,10 +29,10 @@ const USER_COLUMNS: &str = "SELECT id, email, username, password, active, fs_uni
 
 const ROLE_COLUMNS: &str = "SELECT id, name, description, permissions FROM role ";
 
-/// The one SQL datastore; [`crate::SqliteStore`], [`crate::PgStore`] and [`crate::MySqlStore`]
-/// open it.
+/// The statements of the SQL datastore, for every dialect ([`Datastore`] holds one; public in
+/// name only, so that the sealed [`crate::ServerPool`] can mention it).
 #[derive(Clone)]
-pub(crate) struct SqlStore {
+pub struct SqlStore {
     pool: Pool,
     dialect: Dialect,
     /// Whether `user.fs_token_uniquifier` is NOT NULL in this database (an application that
@@ -121,26 +124,58 @@ fn count(row: &dyn Columns) -> StoreResult<u64> {
 }
 
 impl SqlStore {
-    pub(crate) fn new(
-        pool: Pool,
-        token_uniquifier_required: bool,
-        case_by_collation: bool,
-    ) -> Self {
+    /// Apply the migrations to `pool`'s database and read what the statements depend on: whether
+    /// `fs_token_uniquifier` is NOT NULL, and (MySQL) whether `email`/`username` compare
+    /// ignoring case by their collation.
+    pub(crate) async fn open(pool: Pool) -> StoreResult<Self> {
+        crate::migrate::run(&pool).await?;
         let dialect = pool.dialect();
-        Self {
+        let sql = match dialect {
+            Dialect::Sqlite => {
+                "SELECT CASE \"notnull\" WHEN 0 THEN 'YES' ELSE 'NO' END AS nullable, \
+                 NULL AS collation FROM pragma_table_info('user') WHERE name = ?1"
+            }
+            Dialect::Postgres => {
+                "SELECT is_nullable::text AS nullable, collation_name::text AS collation \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = 'user' AND column_name = ?1"
+            }
+            Dialect::MySql => {
+                "SELECT CAST(IS_NULLABLE AS CHAR) AS nullable, \
+                 CAST(COLLATION_NAME AS CHAR) AS collation \
+                 FROM information_schema.columns WHERE table_schema = DATABASE() \
+                 AND table_name = 'user' AND column_name = ?1"
+            }
+        };
+        // (nullable "YES"/"NO", collation) of a `user` column.
+        let column = async |name: &'static str| {
+            pool.on()
+                .fetch_optional(sql, args![name], |row| {
+                    Ok((row.text("nullable")?, row.text("collation")?))
+                })
+                .await
+                .map(Option::unwrap_or_default)
+        };
+        let token_uniquifier_required =
+            column("fs_token_uniquifier").await?.0.as_deref() == Some("NO");
+        let mut case_by_collation = false;
+        if dialect == Dialect::MySql {
+            let ci = |c: (Option<String>, Option<String>)| c.1.is_some_and(|c| c.ends_with("_ci"));
+            case_by_collation = ci(column("email").await?) && ci(column("username").await?);
+            if !case_by_collation {
+                tracing::warn!(
+                    "user.email/username have a case-sensitive collation: lookups ignoring case \
+                     cannot use their indexes, and two registrations that differ only in case \
+                     and race each other can both succeed"
+                );
+            }
+        }
+        Ok(Self {
             pool,
             dialect,
             token_uniquifier_required,
             case_by_collation,
-        }
-    }
-
-    pub(crate) fn connections(&self) -> u32 {
-        self.pool.size()
-    }
-
-    pub(crate) async fn close(&self) {
-        self.pool.close().await;
+        })
     }
 
     fn on(&self) -> Exec<'_> {
@@ -237,7 +272,7 @@ impl SqlStore {
     /// PostgreSQL takes an advisory lock on the lower-cased value (no unique index, so that an
     /// existing database holding case-duplicates still opens); MySQL's case-insensitive UNIQUE
     /// index makes a racing write wait and fail with a duplicate key.
-    async fn lock_identity(&self, tx: &mut Tx, kind: &str, value: &str) -> StoreResult<()> {
+    async fn lock_identity(&self, tx: &mut Tx<'_>, kind: &str, value: &str) -> StoreResult<()> {
         if self.dialect == Dialect::Postgres {
             tx.on()
                 .execute(
@@ -253,7 +288,7 @@ impl SqlStore {
     /// (ignoring case). With no `user_id`, any user counts.
     async fn check_free(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         column: &'static str,
         value: &str,
         user_id: Option<i64>,
@@ -275,7 +310,11 @@ impl SqlStore {
 
     /// A transaction for changing a user's identities: `NotFound` for an unknown user,
     /// `Conflict(column)` when another user has the value in `column` (ignoring case).
-    async fn claim(&self, user_id: i64, identities: &[(&'static str, &str)]) -> StoreResult<Tx> {
+    async fn claim(
+        &self,
+        user_id: i64,
+        identities: &[(&'static str, &str)],
+    ) -> StoreResult<Tx<'static>> {
         let mut tx = self.pool.begin().await?;
         if !self.user_exists(tx.on(), user_id).await? {
             return Err(StoreError::NotFound);
@@ -287,9 +326,71 @@ impl SqlStore {
         Ok(tx)
     }
 
-    // --- users -----------------------------------------------------------------------------
+    /// A database written by Flask-Security may hold values differing only in case: prefer the
+    /// exact one, then the oldest.
+    async fn user_by_ci(&self, column: &str, value: &str) -> StoreResult<Option<User>> {
+        let prefer = match self.dialect {
+            Dialect::MySql => format!("{} DESC", self.exact(column, 1)),
+            _ => format!("{column} = ?1 DESC"),
+        };
+        let tail = format!(
+            "WHERE {} ORDER BY {prefer}, id LIMIT 1",
+            self.ci_eq(column, 1)
+        );
+        self.fetch_user(&tail, args![value]).await
+    }
+}
 
-    pub(crate) async fn create_user(&self, new: NewUser) -> StoreResult<User> {
+/// A SQL datastore: [`crate::SqliteStore`], [`crate::PgStore`] and [`crate::MySqlStore`] are
+/// this type over their driver's pool. It implements every datastore trait of
+/// `portcullis-core` with the statements above; cloning is cheap (the pool is shared).
+#[derive(Clone)]
+pub struct Datastore<P> {
+    pub(crate) sql: SqlStore,
+    pub(crate) driver_pool: P,
+    pub(crate) location: Arc<str>,
+    /// Whatever must live as long as the store (a temporary database, deleted on drop).
+    pub(crate) keep: Option<Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+impl<P> std::fmt::Debug for Datastore<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.sql.dialect {
+            Dialect::Sqlite => "SqliteStore",
+            Dialect::Postgres => "PgStore",
+            Dialect::MySql => "MySqlStore",
+        };
+        f.debug_struct(name)
+            .field("location", &self.location)
+            .field("connections", &self.sql.pool.size())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The statements (and their dialect) are the store's.
+impl<P> std::ops::Deref for Datastore<P> {
+    type Target = SqlStore;
+
+    fn deref(&self) -> &SqlStore {
+        &self.sql
+    }
+}
+
+impl<P> Datastore<P> {
+    /// The connection pool, for queries this type does not offer (admin tools, tests).
+    pub fn pool(&self) -> &P {
+        &self.driver_pool
+    }
+
+    /// Close every connection (waits for those in use to be returned).
+    pub async fn close(&self) {
+        self.sql.pool.close().await;
+    }
+}
+
+#[async_trait::async_trait]
+impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
+    async fn create_user(&self, new: NewUser) -> StoreResult<User> {
         let token_uniquifier = self
             .token_uniquifier_required
             .then(|| format!("{}t", new.fs_uniquifier));
@@ -331,7 +432,7 @@ impl SqlStore {
         Ok(user)
     }
 
-    pub(crate) async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>> {
+    async fn find_user(&self, key: UserKey<'_>) -> StoreResult<Option<User>> {
         match key {
             UserKey::Id(id) => self.fetch_user("WHERE id = ?1", args![id]).await,
             UserKey::Uniquifier(q) => {
@@ -355,23 +456,9 @@ impl SqlStore {
         }
     }
 
-    /// A database written by Flask-Security may hold values differing only in case: prefer the
-    /// exact one, then the oldest.
-    async fn user_by_ci(&self, column: &str, value: &str) -> StoreResult<Option<User>> {
-        let prefer = match self.dialect {
-            Dialect::MySql => format!("{} DESC", self.exact(column, 1)),
-            _ => format!("{column} = ?1 DESC"),
-        };
-        let tail = format!(
-            "WHERE {} ORDER BY {prefer}, id LIMIT 1",
-            self.ci_eq(column, 1)
-        );
-        self.fetch_user(&tail, args![value]).await
-    }
-
     /// One UPDATE for any change set, guarded in its WHERE clause; identity changes run in a
     /// transaction that checks (and on PostgreSQL locks) the new value first.
-    pub(crate) async fn update_user(
+    async fn update_user(
         &self,
         id: i64,
         change: &UserChange,
@@ -457,7 +544,7 @@ impl SqlStore {
         Ok(rows > 0)
     }
 
-    pub(crate) async fn record_login(
+    async fn record_login(
         &self,
         user_id: i64,
         at: OffsetDateTime,
@@ -479,15 +566,16 @@ impl SqlStore {
         .await
     }
 
-    pub(crate) async fn count_users(&self) -> StoreResult<u64> {
+    async fn count_users(&self) -> StoreResult<u64> {
         self.on()
             .fetch_one("SELECT COUNT(*) AS n FROM \"user\"", args![], count)
             .await
     }
+}
 
-    // --- roles -----------------------------------------------------------------------------
-
-    pub(crate) async fn create_role(
+#[async_trait::async_trait]
+impl<P: Send + Sync + 'static> RoleStore for Datastore<P> {
+    async fn create_role(
         &self,
         name: &str,
         description: Option<&str>,
@@ -512,19 +600,19 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>> {
+    async fn role_by_name(&self, name: &str) -> StoreResult<Option<Role>> {
         let sql = format!("{ROLE_COLUMNS}WHERE {}", self.exact_col("name", 1));
         self.on()
             .fetch_optional(&sql, args![name], role_from_row)
             .await
     }
 
-    pub(crate) async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+    async fn list_roles(&self) -> StoreResult<Vec<Role>> {
         let sql = format!("{ROLE_COLUMNS}{}", self.role_order());
         self.on().fetch_all(&sql, args![], role_from_row).await
     }
 
-    pub(crate) async fn set_role_permissions(
+    async fn set_role_permissions(
         &self,
         role_id: i64,
         permissions: &[String],
@@ -549,7 +637,7 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
+    async fn add_role_to_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
         // `roles_users` has no key (as in Flask-Security): lock the user's row (SQLite: the
         // write transaction), then check and insert, so concurrent adds of one pair insert it
         // once. Under MySQL's REPEATABLE READ the check is the first plain read, so its
@@ -587,11 +675,7 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn remove_role_from_user(
-        &self,
-        user_id: i64,
-        role_id: i64,
-    ) -> StoreResult<bool> {
+    async fn remove_role_from_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool> {
         let rows = self
             .on()
             .execute(
@@ -602,7 +686,7 @@ impl SqlStore {
         Ok(rows > 0)
     }
 
-    pub(crate) async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>> {
+    async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>> {
         let sql = format!(
             "{ROLE_COLUMNS}WHERE id IN (SELECT role_id FROM roles_users WHERE user_id = ?1){}",
             self.role_order()
@@ -611,10 +695,11 @@ impl SqlStore {
             .fetch_all(&sql, args![user_id], role_from_row)
             .await
     }
+}
 
-    // --- sessions --------------------------------------------------------------------------
-
-    pub(crate) async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+#[async_trait::async_trait]
+impl<P: Send + Sync + 'static> SessionStore for Datastore<P> {
+    async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
         // A plain INSERT whose duplicate-key error means "taken" (MySQL's `INSERT IGNORE` would
         // also turn other errors into warnings and store a truncated row).
         let result = self
@@ -637,7 +722,7 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn load_session(
+    async fn load_session(
         &self,
         id_hash: &str,
         now_unix: i64,
@@ -652,7 +737,7 @@ impl SqlStore {
             .await
     }
 
-    pub(crate) async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
+    async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
         let rows = self
             .on()
             .execute(
@@ -669,7 +754,7 @@ impl SqlStore {
         Ok(rows > 0)
     }
 
-    pub(crate) async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
         self.on()
             .execute(
                 "DELETE FROM portcullis_session WHERE id_hash = ?1",
@@ -679,25 +764,17 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64> {
-        self.on()
-            .execute(
-                "DELETE FROM portcullis_session WHERE user_uniquifier = ?1",
-                args![user_uniquifier],
-            )
-            .await
+    async fn delete_user_sessions(&self, user_uniquifier: &str) -> StoreResult<u64> {
+        let sql = "DELETE FROM portcullis_session WHERE user_uniquifier = ?1";
+        self.on().execute(sql, args![user_uniquifier]).await
     }
 
-    pub(crate) async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64> {
-        self.on()
-            .execute(
-                "DELETE FROM portcullis_session WHERE expires_at <= ?1",
-                args![now_unix],
-            )
-            .await
+    async fn delete_expired_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+        let sql = "DELETE FROM portcullis_session WHERE expires_at <= ?1";
+        self.on().execute(sql, args![now_unix]).await
     }
 
-    pub(crate) async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
+    async fn count_sessions(&self, now_unix: i64) -> StoreResult<u64> {
         self.on()
             .fetch_one(
                 "SELECT COUNT(*) AS n FROM portcullis_session WHERE expires_at > ?1",
@@ -706,10 +783,11 @@ impl SqlStore {
             )
             .await
     }
+}
 
-    // --- counters --------------------------------------------------------------------------
-
-    pub(crate) async fn incr_counter(
+#[async_trait::async_trait]
+impl<P: Send + Sync + 'static> CounterStore for Datastore<P> {
+    async fn incr_counter(
         &self,
         key: &str,
         ttl_secs: i64,
@@ -776,7 +854,7 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
+    async fn release_counter(&self, key: &str, now_unix: i64) -> StoreResult<()> {
         self.on()
             .execute(
                 "UPDATE portcullis_counter SET value = value - 1 \
@@ -787,11 +865,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn get_counter(
-        &self,
-        key: &str,
-        now_unix: i64,
-    ) -> StoreResult<Option<(u64, i64)>> {
+    async fn get_counter(&self, key: &str, now_unix: i64) -> StoreResult<Option<(u64, i64)>> {
         self.on()
             .fetch_optional(
                 "SELECT value, expires_at FROM portcullis_counter \
@@ -802,12 +876,7 @@ impl SqlStore {
             .await
     }
 
-    pub(crate) async fn set_counter(
-        &self,
-        key: &str,
-        value: u64,
-        expires_at: i64,
-    ) -> StoreResult<()> {
+    async fn set_counter(&self, key: &str, value: u64, expires_at: i64) -> StoreResult<()> {
         let upsert = match self.dialect {
             Dialect::MySql => {
                 "INSERT INTO portcullis_counter (\"key\", value, expires_at) VALUES (?1, ?2, ?3) \
@@ -832,7 +901,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
+    async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
         for key in keys {
             self.on()
                 .execute(
@@ -844,181 +913,6 @@ impl SqlStore {
         Ok(())
     }
 }
-
-/// Implements every datastore trait for a type with a `sql: SqlStore` field, by handing each
-/// call to it.
-macro_rules! sql_store_traits {
-    ($ty:ty) => {
-        #[async_trait::async_trait]
-        impl portcullis_core::store::UserStore for $ty {
-            async fn create_user(
-                &self,
-                new: portcullis_core::NewUser,
-            ) -> portcullis_core::StoreResult<portcullis_core::User> {
-                self.sql.create_user(new).await
-            }
-            async fn find_user(
-                &self,
-                key: portcullis_core::UserKey<'_>,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::User>> {
-                self.sql.find_user(key).await
-            }
-            async fn update_user(
-                &self,
-                id: i64,
-                change: &portcullis_core::UserChange,
-                guard: &portcullis_core::Guard,
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.update_user(id, change, guard, now).await
-            }
-            async fn record_login(
-                &self,
-                id: i64,
-                at: time::OffsetDateTime,
-                ip: Option<&str>,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.record_login(id, at, ip).await
-            }
-            async fn count_users(&self) -> portcullis_core::StoreResult<u64> {
-                self.sql.count_users().await
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl portcullis_core::store::RoleStore for $ty {
-            async fn create_role(
-                &self,
-                name: &str,
-                description: Option<&str>,
-                permissions: &[String],
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<portcullis_core::Role> {
-                self.sql
-                    .create_role(name, description, permissions, now)
-                    .await
-            }
-            async fn role_by_name(
-                &self,
-                name: &str,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::Role>> {
-                self.sql.role_by_name(name).await
-            }
-            async fn list_roles(&self) -> portcullis_core::StoreResult<Vec<portcullis_core::Role>> {
-                self.sql.list_roles().await
-            }
-            async fn set_role_permissions(
-                &self,
-                role_id: i64,
-                permissions: &[String],
-                now: time::OffsetDateTime,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql
-                    .set_role_permissions(role_id, permissions, now)
-                    .await
-            }
-            async fn add_role_to_user(
-                &self,
-                user_id: i64,
-                role_id: i64,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.add_role_to_user(user_id, role_id).await
-            }
-            async fn remove_role_from_user(
-                &self,
-                user_id: i64,
-                role_id: i64,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.remove_role_from_user(user_id, role_id).await
-            }
-            async fn roles_of_user(
-                &self,
-                user_id: i64,
-            ) -> portcullis_core::StoreResult<Vec<portcullis_core::Role>> {
-                self.sql.roles_of_user(user_id).await
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl portcullis_core::store::SessionStore for $ty {
-            async fn create_session(
-                &self,
-                record: &portcullis_core::SessionRecord,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.create_session(record).await
-            }
-            async fn load_session(
-                &self,
-                id_hash: &str,
-                now_unix: i64,
-            ) -> portcullis_core::StoreResult<Option<portcullis_core::SessionRecord>> {
-                self.sql.load_session(id_hash, now_unix).await
-            }
-            async fn save_session(
-                &self,
-                record: &portcullis_core::SessionRecord,
-            ) -> portcullis_core::StoreResult<bool> {
-                self.sql.save_session(record).await
-            }
-            async fn delete_session(&self, id_hash: &str) -> portcullis_core::StoreResult<()> {
-                self.sql.delete_session(id_hash).await
-            }
-            async fn delete_user_sessions(
-                &self,
-                user_uniquifier: &str,
-            ) -> portcullis_core::StoreResult<u64> {
-                self.sql.delete_user_sessions(user_uniquifier).await
-            }
-            async fn delete_expired_sessions(
-                &self,
-                now_unix: i64,
-            ) -> portcullis_core::StoreResult<u64> {
-                self.sql.delete_expired_sessions(now_unix).await
-            }
-            async fn count_sessions(&self, now_unix: i64) -> portcullis_core::StoreResult<u64> {
-                self.sql.count_sessions(now_unix).await
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl portcullis_core::store::CounterStore for $ty {
-            async fn incr_counter(
-                &self,
-                key: &str,
-                ttl_secs: i64,
-                now_unix: i64,
-            ) -> portcullis_core::StoreResult<(u64, i64)> {
-                self.sql.incr_counter(key, ttl_secs, now_unix).await
-            }
-            async fn release_counter(
-                &self,
-                key: &str,
-                now_unix: i64,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.release_counter(key, now_unix).await
-            }
-            async fn get_counter(
-                &self,
-                key: &str,
-                now_unix: i64,
-            ) -> portcullis_core::StoreResult<Option<(u64, i64)>> {
-                self.sql.get_counter(key, now_unix).await
-            }
-            async fn set_counter(
-                &self,
-                key: &str,
-                value: u64,
-                expires_at: i64,
-            ) -> portcullis_core::StoreResult<()> {
-                self.sql.set_counter(key, value, expires_at).await
-            }
-            async fn delete_counters(&self, keys: &[&str]) -> portcullis_core::StoreResult<()> {
-                self.sql.delete_counters(keys).await
-            }
-        }
-    };
-}
-pub(crate) use sql_store_traits;
 
 #[cfg(test)]
 mod tests {
