@@ -55,6 +55,7 @@ migrations! {
     2 "0002_fs_token_uniquifier" Some(("user", "fs_token_uniquifier"));
     3 "0003_portcullis_indexes_sessions" None;
     4 "0004_portcullis_counters" None;
+    5 "0005_portcullis_identity_keys" Some(("user", "portcullis_email_key"));
 }
 
 /// `pg_advisory_lock` key of the migrator ("portcull" in ASCII).

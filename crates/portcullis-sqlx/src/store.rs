@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use portcullis_core::policy::identity_key;
 use portcullis_core::store::{
     CounterStore, Guard, RoleStore, SessionStore, UserChange, UserKey, UserStore,
 };
@@ -170,12 +171,14 @@ impl SqlStore {
                 );
             }
         }
-        Ok(Self {
+        let store = Self {
             pool,
             dialect,
             token_uniquifier_required,
             case_by_collation,
-        })
+        };
+        store.fill_identity_keys().await?;
+        Ok(store)
     }
 
     fn on(&self) -> Exec<'_> {
@@ -272,12 +275,12 @@ impl SqlStore {
     /// PostgreSQL takes an advisory lock on the lower-cased value (no unique index, so that an
     /// existing database holding case-duplicates still opens); MySQL's case-insensitive UNIQUE
     /// index makes a racing write wait and fail with a duplicate key.
-    async fn lock_identity(&self, tx: &mut Tx<'_>, kind: &str, value: &str) -> StoreResult<()> {
+    async fn lock_identity(&self, tx: &mut Tx<'_>, kind: &str, key: &str) -> StoreResult<()> {
         if self.dialect == Dialect::Postgres {
             tx.on()
                 .execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(?1 || lower(?2)))",
-                    args![format!("portcullis:{kind}:"), value],
+                    "SELECT pg_advisory_xact_lock(hashtext(?1 || ?2))",
+                    args![format!("portcullis:{kind}:"), key],
                 )
                 .await?;
         }
@@ -285,7 +288,8 @@ impl SqlStore {
     }
 
     /// In `tx`: `Conflict(column)` when a user other than `user_id` has `value` in `column`
-    /// (ignoring case). With no `user_id`, any user counts.
+    /// (the same identity key, or — for a row written without keys — the same value ignoring
+    /// case). With no `user_id`, any user counts. The unique index on the key enforces it too.
     async fn check_free(
         &self,
         tx: &mut Tx<'_>,
@@ -293,14 +297,16 @@ impl SqlStore {
         value: &str,
         user_id: Option<i64>,
     ) -> StoreResult<()> {
-        self.lock_identity(tx, column, value).await?;
+        let key = identity_key(value);
+        self.lock_identity(tx, column, &key).await?;
         let sql = format!(
-            "SELECT 1 FROM \"user\" WHERE {} AND id <> ?2 LIMIT 1",
-            self.ci_eq(column, 1)
+            "SELECT 1 FROM \"user\" WHERE (portcullis_{column}_key = ?1 \
+             OR (portcullis_{column}_key IS NULL AND {})) AND id <> ?3 LIMIT 1",
+            self.ci_eq(column, 2)
         );
         if tx
             .on()
-            .exists(&sql, args![value, user_id.unwrap_or(-1)])
+            .exists(&sql, args![key, value, user_id.unwrap_or(-1)])
             .await?
         {
             return Err(StoreError::Conflict(column));
@@ -326,18 +332,60 @@ impl SqlStore {
         Ok(tx)
     }
 
-    /// A database written by Flask-Security may hold values differing only in case: prefer the
-    /// exact one, then the oldest.
+    /// By the identity key, or among rows written without keys (by Flask-Security, which may
+    /// hold values differing only in case) ignoring case; the exact spelling first, then the
+    /// oldest.
     async fn user_by_ci(&self, column: &str, value: &str) -> StoreResult<Option<User>> {
         let prefer = match self.dialect {
-            Dialect::MySql => format!("{} DESC", self.exact(column, 1)),
-            _ => format!("{column} = ?1 DESC"),
+            Dialect::MySql => format!("{} DESC", self.exact(column, 2)),
+            _ => format!("{column} = ?2 DESC"),
         };
         let tail = format!(
-            "WHERE {} ORDER BY {prefer}, id LIMIT 1",
-            self.ci_eq(column, 1)
+            "WHERE (portcullis_{column}_key = ?1 OR (portcullis_{column}_key IS NULL AND {})) \
+             ORDER BY {prefer}, id LIMIT 1",
+            self.ci_eq(column, 2)
         );
-        self.fetch_user(&tail, args![value]).await
+        self.fetch_user(&tail, args![identity_key(value), value])
+            .await
+    }
+
+    /// Give rows written without identity keys (by Flask-Security, or before the keys existed)
+    /// theirs. A row whose key another row already has (a Flask-Security database may hold
+    /// `Ann@x` and `ann@x`) keeps none and is still found by `lower()`; it is logged.
+    async fn fill_identity_keys(&self) -> StoreResult<()> {
+        let rows = self
+            .on()
+            .fetch_all(
+                "SELECT id, email, username FROM \"user\" WHERE portcullis_email_key IS NULL \
+                 OR (username IS NOT NULL AND portcullis_username_key IS NULL) ORDER BY id",
+                args![],
+                |row| Ok((row.int("id")?, row.text("email")?, row.text("username")?)),
+            )
+            .await?;
+        for (id, email, username) in rows {
+            for (column, value) in [("email", email), ("username", username)] {
+                let Some(value) = value else { continue };
+                let sql = format!(
+                    "UPDATE \"user\" SET portcullis_{column}_key = ?2 \
+                     WHERE id = ?1 AND portcullis_{column}_key IS NULL"
+                );
+                match self
+                    .on()
+                    .execute(&sql, args![id, identity_key(&value)])
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(StoreError::Conflict(_)) => tracing::warn!(
+                        user_id = id,
+                        column,
+                        "another user has the same {column} ignoring case: this one keeps no \
+                         identity key"
+                    ),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -405,8 +453,9 @@ impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
             .on()
             .fetch_one(
                 "INSERT INTO \"user\" (email, username, password, active, fs_uniquifier, \
-                 fs_token_uniquifier, confirmed_at, create_datetime, update_datetime) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+                 fs_token_uniquifier, confirmed_at, create_datetime, update_datetime, \
+                 portcullis_email_key, portcullis_username_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
                 args![
                     &new.email,
                     &new.username,
@@ -415,7 +464,9 @@ impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
                     &new.fs_uniquifier,
                     token_uniquifier,
                     new.confirmed_at,
-                    new.now
+                    new.now,
+                    identity_key(&new.email),
+                    new.username.as_deref().map(identity_key)
                 ],
                 |row| row.int("id")?.ok_or(StoreError::Backend("no id".into())),
             )
@@ -468,9 +519,14 @@ impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
         let mut stmt = Assignments::new(id);
         if let Some(email) = &change.email {
             stmt.set("email", email.as_str());
+            stmt.set("portcullis_email_key", identity_key(email));
         }
         if let Some(username) = &change.username {
             stmt.set("username", username.clone());
+            stmt.set(
+                "portcullis_username_key",
+                username.as_deref().map(identity_key),
+            );
         }
         if let Some(password) = &change.password {
             stmt.set("password", password.clone());

@@ -45,6 +45,7 @@ macro_rules! store_conformance_tests {
         $crate::store_conformance_tests!($($head)*;
             user_create_and_read,
             user_duplicate_email_conflict,
+            user_identity_unicode_case_fold,
             user_duplicate_username_conflict,
             user_duplicate_uniquifier_conflict,
             user_concurrent_registration_conflict,
@@ -290,6 +291,80 @@ pub async fn user_duplicate_email_conflict(store: Arc<dyn Store>, prefix: &str) 
         )
         .is_none(),
         "a conflicting create_user inserts nothing"
+    );
+}
+
+/// Identities compare on the full Unicode case fold (not only ASCII): `ÄNNIE@x` is `ännie@x`,
+/// `STRASSE` is `straße` — for creation, lookups and changes, on every backend.
+pub async fn user_identity_unicode_case_fold(store: Arc<dyn Store>, prefix: &str) {
+    let first = NewUser {
+        email: format!("ännie-{prefix}@example.com"),
+        username: Some(format!("straße{prefix}")),
+        ..new_user(prefix, "f1")
+    };
+    let ann = create(&store, first).await;
+    for (email, username, field) in [
+        (format!("ÄNNIE-{prefix}@example.com"), None, "email"),
+        (format!("Ännie-{prefix}@EXAMPLE.COM"), None, "email"),
+        (
+            format!("other-{prefix}@example.com"),
+            Some(format!("STRASSE{prefix}")),
+            "username",
+        ),
+    ] {
+        let dup = NewUser {
+            email: email.clone(),
+            username,
+            ..new_user(prefix, "f2")
+        };
+        expect_conflict(
+            store.create_user(dup).await,
+            field,
+            &format!("create_user with {email} (a case variant of a taken identity)"),
+        );
+    }
+    for email in [
+        format!("ÄNNIE-{prefix}@example.com"),
+        format!("a\u{308}nnie-{prefix}@example.com"),
+    ] {
+        let found = ok(store.user_by_email(&email).await, "user_by_email");
+        assert_eq!(found.map(|u| u.id), Some(ann.id), "user_by_email({email})");
+    }
+    let found = ok(
+        store.user_by_username(&format!("STRASSE{prefix}")).await,
+        "user_by_username",
+    );
+    assert_eq!(
+        found.map(|u| u.id),
+        Some(ann.id),
+        "user_by_username(STRASSE)"
+    );
+
+    // Another user cannot change to a case variant either; the owner can.
+    let other = create(&store, new_user(prefix, "f3")).await;
+    expect_conflict(
+        store
+            .set_email(other.id, &format!("ÄNNIE-{prefix}@example.com"), None, T0)
+            .await,
+        "email",
+        "set_email to a case variant of another user's email",
+    );
+    expect_conflict(
+        store
+            .set_username(other.id, Some(&format!("Strasse{prefix}")), T0)
+            .await,
+        "username",
+        "set_username to a case variant of another user's username",
+    );
+    ok(
+        store
+            .set_email(ann.id, &format!("ÄNNIE-{prefix}@example.com"), None, T0)
+            .await,
+        "set_email to a case variant of one's own email",
+    );
+    assert_eq!(
+        reload(&store, ann.id).await.email,
+        format!("ÄNNIE-{prefix}@example.com")
     );
 }
 

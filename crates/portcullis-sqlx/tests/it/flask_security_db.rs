@@ -121,7 +121,7 @@ async fn flask_security_database_opens_additively() {
     let applied = migrations(&store).await;
     assert_eq!(
         applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4],
+        vec![1, 2, 3, 4, 5],
         "every migration applied once"
     );
 
@@ -142,10 +142,16 @@ async fn flask_security_database_opens_additively() {
     }
     let user_cols = columns(&mut conn, "user").await;
     let mut expected_cols = before[0].1.clone();
-    expected_cols.push("fs_token_uniquifier".to_owned());
+    for added in [
+        "fs_token_uniquifier",
+        "portcullis_email_key",
+        "portcullis_username_key",
+    ] {
+        expected_cols.push(added.to_owned());
+    }
     assert_eq!(
         user_cols, expected_cols,
-        "user only gains fs_token_uniquifier"
+        "user only gains fs_token_uniquifier and the identity keys"
     );
     for index in [
         "ix_user_fs_token_uniquifier",
@@ -155,12 +161,21 @@ async fn flask_security_database_opens_additively() {
         "ix_portcullis_session_user_uniquifier",
         "ix_portcullis_session_expires_at",
         "portcullis_session",
+        "ix_user_portcullis_email_key",
+        "ix_user_portcullis_username_key",
     ] {
         assert!(
             table_sql(&mut conn, index).await.is_some(),
             "{index} was created"
         );
     }
+    // Flask-Security's users got their identity keys when the store opened.
+    let unkeyed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM user WHERE portcullis_email_key IS NULL")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(unkeyed, 0);
     drop(conn);
 
     // Re-opening applies nothing again.

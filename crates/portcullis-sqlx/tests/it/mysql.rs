@@ -88,7 +88,7 @@ async fn flask_security_database_opens_additively() {
     let applied = migrations(&a).await;
     assert_eq!(
         applied.iter().map(|m| m.0).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
+        vec![1, 2, 3, 4, 5]
     );
 
     // Flask-Security's tables are left as they were (bar the additive column and index).

@@ -5,6 +5,7 @@ use crate::common::{Payload, TestApp, b64};
 use axum::http::{Method, StatusCode};
 use portcullis::core::events::Event;
 use serde_json::json;
+use std::sync::Arc;
 
 const PW: &str = "alice password 1";
 
@@ -1509,4 +1510,46 @@ async fn phone_numbers_are_identities_in_e164() {
         .get_json_with("/auth/check", &[("authorization", &basic)])
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// `ännie@…` and `ÄNNIE@…` are one identity (a full Unicode case fold, not ASCII only): the
+/// second registration is refused and either spelling signs in — in memory and on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unicode_case_variants_are_one_account() {
+    let stores: [Arc<dyn portcullis::core::store::Store>; 2] = [
+        Arc::new(portcullis::MemoryStore::new()),
+        Arc::new(
+            portcullis_sqlx::SqliteStore::connect_temporary()
+                .await
+                .unwrap(),
+        ),
+    ];
+    for store in stores {
+        let t = TestApp::with_store(store, |_| {}).await;
+        let mut c = t.client();
+        c.get_json("/register").await;
+        let r = c
+            .post_json(
+                "/register",
+                json!({"email": "ännie@example.com", "password": PW, "password_confirm": PW}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let mut d = t.client();
+        d.get_json("/register").await;
+        let r = d
+            .post_json(
+                "/register",
+                json!({"email": "ÄNNIE@example.com", "password": PW, "password_confirm": PW}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert_eq!(
+            r.response()["field_errors"]["email"],
+            json!(["ÄNNIE@example.com is already associated with an account."])
+        );
+        assert_eq!(t.store.count_users().await.unwrap(), 1);
+        let r = t.client().login("ÄNNIE@EXAMPLE.COM", PW).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
 }

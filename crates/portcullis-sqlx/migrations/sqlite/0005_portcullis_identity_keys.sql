@@ -1,0 +1,8 @@
+-- Additive only: the identity keys (the full Unicode case fold of email and username,
+-- policy::identity_key), unique, so that `ÄNNIE@x` and `ännie@x` are one account whatever the
+-- database's own case rules (SQLite's lower() folds ASCII only). Rows written without them
+-- (by Flask-Security) are filled in when the store opens, and matched by lower() meanwhile.
+ALTER TABLE user ADD COLUMN portcullis_email_key VARCHAR(320);
+ALTER TABLE user ADD COLUMN portcullis_username_key VARCHAR(320);
+CREATE UNIQUE INDEX IF NOT EXISTS ix_user_portcullis_email_key ON user (portcullis_email_key);
+CREATE UNIQUE INDEX IF NOT EXISTS ix_user_portcullis_username_key ON user (portcullis_username_key);
