@@ -22,6 +22,14 @@ pub enum Error {
     /// Template rendering failed.
     #[error("template error: {0}")]
     Template(String),
+    /// A credential was tried on an app served without connection info, so the per-address
+    /// limit could not count it.
+    #[error(
+        "the client address is unknown: serve the app with portcullis::serve (or \
+         into_make_service_with_connect_info::<SocketAddr>()), or state \
+         SecurityBuilder::client_addresses(ClientAddresses::Untracked)"
+    )]
+    ClientAddressUnknown,
     /// A mail a code-send endpoint promised could not be sent (already logged).
     #[error("mail could not be sent")]
     Mail,

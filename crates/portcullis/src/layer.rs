@@ -95,6 +95,22 @@ impl RequestAuth {
         self.0.client_ip.as_deref()
     }
 
+    /// The client address the per-address limit counts: `None` when addresses are
+    /// [`crate::ClientAddresses::Untracked`] or the limit is off; an error when they should come
+    /// from the connection and the app is served without connection info.
+    pub(crate) fn limit_address(&self) -> Result<Option<&str>> {
+        let security = &self.0.security;
+        if security.config().rate_limit_failures == 0
+            || security.inner.client_addresses == crate::ClientAddresses::Untracked
+        {
+            return Ok(None);
+        }
+        match self.0.client_ip.as_deref() {
+            Some(ip) => Ok(Some(ip)),
+            None => Err(crate::error::Error::ClientAddressUnknown),
+        }
+    }
+
     /// The request's Host (without port handling), for redirect validation.
     pub fn host(&self) -> Option<&str> {
         self.0.host.as_deref()
@@ -148,7 +164,7 @@ impl RequestAuth {
         };
         let security = &self.0.security;
         let user = crate::accounts::lookup_identity(security, &ident).await?;
-        let address = self.client_ip();
+        let address = self.limit_address()?;
         // Locked, rate-limited, wrong, disabled or unconfirmed: unauthenticated, at the same cost.
         let Ok(user) = crate::accounts::sign_in_with_password(
             security, user, &ident, password, address, "basic",

@@ -42,4 +42,15 @@ pub use hashing::HashPool;
 pub use layer::{AuthLayer, Identity, RequestAuth};
 pub use portcullis_core::config::{Config, Mechanism};
 pub use portcullis_core::{self as core, MemoryStore};
-pub use security::{BuildError, Security, SecurityBuilder};
+pub use security::{BuildError, ClientAddresses, Security, SecurityBuilder};
+
+/// Serve `app` on `listener` with connection info, so that the per-address brute-force limit
+/// sees each client's address ([`ClientAddresses::Connection`]). The same as
+/// `axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())`.
+pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
+}

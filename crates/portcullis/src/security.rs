@@ -28,6 +28,23 @@ pub enum BuildError {
     Templates(String),
 }
 
+/// Where the per-address brute-force limit (`SECURITY_RATE_LIMIT_FAILURES`) finds a client's
+/// address. There is no silent third way: an application served without connection info
+/// either says so ([`ClientAddresses::Untracked`]) or every sign-in attempt fails loudly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAddresses {
+    /// The connection's peer (`axum::extract::ConnectInfo<SocketAddr>`: serve the app with
+    /// [`crate::serve`] or `into_make_service_with_connect_info::<SocketAddr>()`), or the
+    /// `X-Forwarded-For` hop a trusted proxy (`PORTCULLIS_TRUSTED_PROXIES`) reports. A request
+    /// that tries a credential without connection info is refused with a 500 and an error
+    /// log naming the fix, rather than escaping the limit.
+    #[default]
+    Connection,
+    /// Not known here (the limit is enforced elsewhere, say by the proxy in front): no
+    /// per-address limit, stated on purpose. The per-account lockout still applies.
+    Untracked,
+}
+
 pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) store: Arc<dyn Store>,
@@ -39,6 +56,7 @@ pub(crate) struct Inner {
     pub(crate) sms: Arc<dyn SmsSender>,
     pub(crate) templates: Templates,
     pub(crate) trusted_proxies: Vec<portcullis_core::config::IpRange>,
+    pub(crate) client_addresses: ClientAddresses,
     pub(crate) password_policy: portcullis_core::policy::PasswordPolicy,
     pub(crate) breach: Option<Box<dyn portcullis_core::policy::breached::BreachChecker>>,
     pub(crate) deliverability: Option<portcullis_core::policy::DeliverabilityCheck>,
@@ -60,6 +78,7 @@ impl std::fmt::Debug for Security {
 
 /// Builds [`Security`]; mailer, SMS sender, clock and event sink are optional.
 pub struct SecurityBuilder {
+    client_addresses: ClientAddresses,
     config: Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -78,6 +97,13 @@ impl SecurityBuilder {
     /// Use this clock (tests use a fixed one).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Where the per-address brute-force limit finds each client's address (default:
+    /// [`ClientAddresses::Connection`]).
+    pub fn client_addresses(mut self, from: ClientAddresses) -> Self {
+        self.client_addresses = from;
         self
     }
 
@@ -189,6 +215,7 @@ impl SecurityBuilder {
         Ok(Security {
             inner: Arc::new(Inner {
                 trusted_proxies,
+                client_addresses: self.client_addresses,
                 password_policy,
                 breach,
                 deliverability,
@@ -250,6 +277,7 @@ impl Security {
     /// Like [`Security::builder`] with a shared store.
     pub fn builder_arc(config: Config, store: Arc<dyn Store>) -> SecurityBuilder {
         SecurityBuilder {
+            client_addresses: ClientAddresses::Connection,
             config,
             store,
             clock: Arc::new(SystemClock),

@@ -61,7 +61,14 @@ async fn send(
         }
         None => Body::empty(),
     };
-    let res = app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+    let mut req = b.body(body).unwrap();
+    // As `portcullis::serve` hands requests over: with the peer's address.
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40000,
+        ))));
+    let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let location = res
         .headers()

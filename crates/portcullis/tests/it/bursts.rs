@@ -61,8 +61,9 @@ async fn a_login_burst_evaluates_at_most_the_lockout_limit() {
     for (name, store) in stores().await {
         let t = TestApp::with_store(store, |c| c.csrf_ignore_unauth_endpoints = true).await;
         let u = t.user("alice@example.com", PW).await;
+        // Each guess from its own address: the account limit is what stops them.
         let answers = burst(BURST, |i| {
-            let mut c = t.client();
+            let mut c = t.client_at(&format!("203.0.113.{i}"));
             async move {
                 c.post_json_raw(
                     "/login",
@@ -108,7 +109,7 @@ async fn a_basic_auth_burst_evaluates_at_most_the_lockout_limit() {
         let t = TestApp::with_store(store, |_| {}).await;
         let u = t.user("alice@example.com", PW).await;
         let answers = burst(60, |i| {
-            let mut c = t.client();
+            let mut c = t.client_at(&format!("203.0.113.{i}"));
             let auth = format!("Basic {}", b64(&format!("alice@example.com:guess {i}")));
             async move {
                 c.get_json_with("/api/basic", &[("authorization", auth.as_str())])

@@ -340,3 +340,44 @@ async fn x_forwarded_for_counts_only_from_trusted_proxies() {
         "another client behind the same proxy is not"
     );
 }
+
+/// An app served without connection info cannot silently skip the per-address limit: a
+/// credential attempt is refused (500, in the envelope) until the app is served with
+/// `portcullis::serve` or says `ClientAddresses::Untracked`.
+#[tokio::test]
+async fn without_connection_info_credentials_are_refused_unless_stated() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let t = TestApp::new(|c| c.csrf_ignore_unauth_endpoints = true).await;
+    let u = t.user("alice@example.com", PW).await;
+    let login = || {
+        axum::http::Request::post("/login")
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .body(Body::from(
+                json!({"email": "alice@example.com", "password": PW}).to_string(),
+            ))
+            .unwrap()
+    };
+    let res = t.app.clone().oneshot(login()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["meta"]["code"], 500);
+    let after = t.store.user_by_id(u.id).await.unwrap().unwrap();
+    assert_eq!(after.login_count, None, "nothing was evaluated");
+
+    // Stated: the per-address limit is off, sign-in works.
+    let config = t.security.config().clone();
+    let security = portcullis::Security::builder_arc(config, t.store.clone())
+        .client_addresses(portcullis::ClientAddresses::Untracked)
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .merge(security.router())
+        .layer(security.layer());
+    let res = app.oneshot(login()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}

@@ -424,7 +424,7 @@ async fn replay(file: &str, peer: &Peer, skip: &[u64], before: impl AsyncFn(u64)
         let res = peer
             .app
             .clone()
-            .oneshot(b.body(body).unwrap())
+            .oneshot(with_peer(b.body(body).unwrap()))
             .await
             .unwrap();
         let status = res.status().as_u16();
@@ -594,4 +594,14 @@ async fn transcript_07_unified_signin_code() {
         }
     })
     .await;
+}
+
+/// As `portcullis::serve` hands requests over: with the peer's address.
+fn with_peer(mut req: Request<Body>) -> Request<Body> {
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40000,
+        ))));
+    req
 }

@@ -41,7 +41,15 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         });
     }
     let (form, errors) = form::parse(req);
-    match service::change(security, &identity.user, form, errors, req.auth.client_ip()).await? {
+    match service::change(
+        security,
+        &identity.user,
+        form,
+        errors,
+        req.auth.limit_address()?,
+    )
+    .await?
+    {
         Outcome::RateLimited(retry_after) => Ok(Reply::Response(
             crate::respond::too_many_requests(&req.headers, retry_after),
         )),

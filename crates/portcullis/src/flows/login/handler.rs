@@ -42,7 +42,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
     }
     let (form, errors) = form::parse(req);
     let outcome = if errors.is_empty() {
-        service::authenticate(security, form, req.auth.client_ip()).await?
+        service::authenticate(security, form, req.auth.limit_address()?).await?
     } else {
         Outcome::Invalid(errors)
     };

@@ -187,7 +187,7 @@ async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply
         &method,
         &stored,
         code,
-        req.auth.client_ip(),
+        req.auth.limit_address()?,
     )
     .await?
     {
@@ -332,7 +332,7 @@ async fn handle_setup_token(
         &method,
         &stored,
         code_field(req),
-        req.auth.client_ip(),
+        req.auth.limit_address()?,
     )
     .await?
     {
@@ -560,7 +560,7 @@ pub(in crate::flows) async fn recovery(
         step_csrf(&req)?;
         let (user, st) = pending(&req, &["ready"]).await?;
         let code = code_field(&req);
-        match service::use_recovery_code(&security, &user, code, req.auth.client_ip()).await? {
+        match service::use_recovery_code(&security, &user, code, req.auth.limit_address()?).await? {
             Checked::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(
                 &req.headers,
                 retry,

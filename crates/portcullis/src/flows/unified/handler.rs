@@ -61,7 +61,7 @@ async fn handle_signin(security: &Security, req: &FlowRequest) -> Result<Reply, 
         .unwrap_or(c.default_remember_me);
     req.check_next(&mut errors);
     let info = service::signin_info(security);
-    match service::signin(security, identity, code, errors, req.auth.client_ip()).await? {
+    match service::signin(security, identity, code, errors, req.auth.limit_address()?).await? {
         Signin::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(
             &req.headers,
             retry,
@@ -116,8 +116,14 @@ pub(in crate::flows) async fn send_code(
         let identity = req.string("identity", &mut errors);
         let chosen = req.string("chosen_method", &mut errors);
         let info = service::signin_info(&security);
-        let outcome =
-            service::send_code(&security, identity, chosen, errors, req.auth.client_ip()).await;
+        let outcome = service::send_code(
+            &security,
+            identity,
+            chosen,
+            errors,
+            req.auth.limit_address()?,
+        )
+        .await;
         pace.finish().await;
         Ok(match outcome? {
             Sent::RateLimited(retry) => {
@@ -146,7 +152,7 @@ pub(in crate::flows) async fn verify_link(
             &security,
             req.query("id"),
             req.query("code"),
-            req.auth.client_ip(),
+            req.auth.limit_address()?,
         )
         .await?
         {
@@ -312,7 +318,15 @@ pub(in crate::flows) async fn verify(
         let mut errors = FieldErrors::new();
         let code = passcode(&req, &mut errors);
         let ident = identity.user.email.clone();
-        match service::signin(&security, Some(ident), code, errors, req.auth.client_ip()).await? {
+        match service::signin(
+            &security,
+            Some(ident),
+            code,
+            errors,
+            req.auth.limit_address()?,
+        )
+        .await?
+        {
             Signin::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(
                 &req.headers,
                 retry,

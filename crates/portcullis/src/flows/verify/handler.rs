@@ -36,7 +36,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         &identity.user,
         password,
         errors,
-        req.auth.client_ip(),
+        req.auth.limit_address()?,
     )
     .await?
     {

@@ -313,10 +313,13 @@ impl Client {
             }
         };
         let mut req = b.body(body).unwrap();
-        if let Some(peer) = self.peer {
-            req.extensions_mut()
-                .insert(axum::extract::ConnectInfo(peer));
-        }
+        // As `portcullis::serve` does: every request knows its peer (loopback unless the test
+        // says otherwise).
+        let peer = self
+            .peer
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 40000)));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
