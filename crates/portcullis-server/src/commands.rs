@@ -2,15 +2,13 @@
 
 use std::sync::Arc;
 
-use portcullis::Security;
+use portcullis::{ClientAddresses, NewAccount, PasswordReplaced, Security};
 use portcullis_core::config::Config;
-use portcullis_core::crypto::password::PasswordHasher;
-use portcullis_core::crypto::random;
 use portcullis_core::events::{Event, EventSink, TracingSink};
 use portcullis_core::policy;
 use portcullis_core::store::SplitStore;
 use portcullis_core::store::Store;
-use portcullis_core::{Clock, NewUser, StoreError, SystemClock, User};
+use portcullis_core::{Clock, StoreError, SystemClock, User};
 use portcullis_redis::RedisStore;
 use portcullis_sqlx::PoolSettings;
 
@@ -103,7 +101,15 @@ pub async fn run(args: Cli) -> Result<(), CliError> {
             tracing::info!("{sms_line}");
             crate::serve::serve(security).await
         }
-        Command::Users(cmd) => users(&config, store.as_ref(), cmd).await,
+        Command::Users(cmd) => {
+            // The same account operations as the HTTP flows (no client addresses here: the
+            // per-address limit is for requests).
+            let security = Security::builder_arc(config, store)
+                .client_addresses(ClientAddresses::Untracked)
+                .build()
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            users(&security, cmd).await
+        }
         Command::Roles(cmd) => roles(store.as_ref(), cmd).await,
     }
 }
@@ -139,63 +145,10 @@ fn password_arg(password: Option<String>) -> Result<String, CliError> {
     Ok(pw)
 }
 
-/// Clear the brute-force counters of a user (by id) and of the identity as typed.
-async fn unlock(
-    config: &Config,
-    store: &dyn Store,
-    user: Option<&User>,
-    identity: &str,
-) -> Result<(), CliError> {
-    let throttle = portcullis_core::policy::Throttle::new(store, config.throttle_rules());
-    let mut keys = vec![portcullis_core::policy::account_key(None, identity)];
-    if let Some(email) = policy::normalize_email(identity) {
-        keys.push(portcullis_core::policy::account_key(None, &email));
-    }
-    if let Some(u) = user {
-        keys.push(portcullis_core::policy::account_key(Some(u.id), identity));
-        keys.push(portcullis_core::policy::account_key(None, &u.email));
-    }
-    for key in keys {
-        throttle.unlock(&key).await?;
-        TracingSink.emit(&Event::AccountUnlocked { account: key });
-    }
-    Ok(())
-}
-
-fn hasher(config: &Config) -> Result<PasswordHasher, CliError> {
-    let pc = config
-        .password_config()
-        .map_err(|e| CliError::Config(e.to_string()))?;
-    PasswordHasher::new(pc).map_err(|e| CliError::Config(e.to_string()))
-}
-
-/// The configured password rules (length, identities, breached, complexity), as the flows apply.
-async fn check_password(
-    config: &Config,
-    hasher: &PasswordHasher,
-    pw: &str,
-    identities: &[&str],
-) -> Result<(), CliError> {
-    let breach = config
-        .breach_checker()
-        .map_err(|e| CliError::Config(e.to_string()))?;
-    let errors = config
-        .password_policy()
-        .check(&hasher.normalize(pw), identities, breach.as_deref())
-        .await;
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Usage(format!(
-            "Invalid password: {}",
-            errors.join("; ")
-        )))
-    }
-}
-
-async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), CliError> {
-    let clock = SystemClock;
-    let events = TracingSink;
+async fn users(security: &Security, cmd: Users) -> Result<(), CliError> {
+    let store = security.store().as_ref();
+    let accounts = security.accounts();
+    let failed = |e: portcullis::Error| CliError::Runtime(e.to_string());
     match cmd {
         Users::Create {
             identity,
@@ -205,63 +158,24 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
             inactive,
             confirmed,
         } => {
-            let email = policy::normalize_email(&identity)
-                .ok_or_else(|| CliError::Usage(format!("Invalid email address: {identity}")))?;
-            if let Some(check) = config
-                .deliverability_check()
-                .map_err(|e| CliError::Config(e.to_string()))?
-                && let Some((_, domain)) = email.rsplit_once('@')
-                && let policy::Deliverability::Undeliverable(why) = check.check(domain).await
-            {
-                return Err(CliError::Usage(format!("Invalid email address: {why}")));
-            }
             let password = password_arg(password)?;
-            let hasher = hasher(config)?;
-            let identities: Vec<&str> = [Some(email.as_str()), username.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            check_password(config, &hasher, &password, &identities).await?;
-            let username = match username {
-                Some(u) => {
-                    let errs = policy::username_errors_within(
-                        &u,
-                        config.username_min_length,
-                        config.username_max_length,
-                    );
-                    if !errs.is_empty() {
-                        return Err(CliError::Usage(format!(
-                            "Invalid username: {}",
-                            errs.join("; ")
-                        )));
-                    }
-                    Some(policy::normalize_username(&u))
-                }
-                None => None,
-            };
-            let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
-                .await
-                .map_err(|e| CliError::Runtime(e.to_string()))?
-                .map_err(|e| CliError::Runtime(e.to_string()))?;
-            let now = clock.now();
-            let user = store
-                .create_user(NewUser {
-                    email: email.clone(),
+            let created = accounts
+                .create(NewAccount {
+                    email: identity,
                     username,
-                    password: Some(hash),
+                    password,
                     active: !inactive,
-                    confirmed_at: confirmed.then_some(now),
-                    fs_uniquifier: random::uniquifier(),
-                    now,
+                    confirmed,
                 })
                 .await
-                .map_err(|e| match e {
-                    StoreError::Conflict(field) => CliError::Usage(format!(
-                        "Error creating user: {field} is already associated with an account."
-                    )),
-                    other => other.into(),
-                })?;
-            events.emit(&Event::UserRegistered { user_id: user.id });
+                .map_err(failed)?;
+            let user = created.map_err(|refused| {
+                CliError::Usage(format!(
+                    "Invalid {}: {}",
+                    refused.field,
+                    refused.messages.join("; ")
+                ))
+            })?;
             println!(
                 "User created successfully: {} (active: {}, confirmed: {})",
                 user.email, user.active, confirmed
@@ -269,11 +183,7 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         }
         Users::Activate { identity } => {
             let user = find_user(store, &identity).await?;
-            if store.set_active(user.id, true, clock.now()).await? {
-                events.emit(&Event::UserActiveChanged {
-                    user_id: user.id,
-                    active: true,
-                });
+            if accounts.set_active(&user, true).await.map_err(failed)?.0 {
                 println!("User {} has been activated.", user.email);
             } else {
                 println!("User {} was already activated.", user.email);
@@ -281,13 +191,8 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         }
         Users::Deactivate { identity } => {
             let user = find_user(store, &identity).await?;
-            let changed = store.set_active(user.id, false, clock.now()).await?;
-            let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
+            let (changed, ended) = accounts.set_active(&user, false).await.map_err(failed)?;
             if changed {
-                events.emit(&Event::UserActiveChanged {
-                    user_id: user.id,
-                    active: false,
-                });
                 println!(
                     "User {} has been deactivated ({ended} sessions ended).",
                     user.email
@@ -298,19 +203,19 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         }
         Users::Unlock { identity } => {
             let user = find_user(store, &identity).await.ok();
-            unlock(config, store, user.as_ref(), &identity).await?;
+            accounts
+                .unlock(user.as_ref(), &identity)
+                .await
+                .map_err(failed)?;
             println!("Sign-in lock lifted for {identity}.");
         }
         Users::ResetAccess { identity } => {
             let user = find_user(store, &identity).await?;
-            unlock(config, store, Some(&user), &identity).await?;
-            let now = clock.now();
-            store
-                .set_uniquifier(user.id, &random::uniquifier(), now)
-                .await?;
-            store.clear_mfa(user.id, now).await?;
-            let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
-            events.emit(&Event::UserAccessReset { user_id: user.id });
+            accounts
+                .unlock(Some(&user), &identity)
+                .await
+                .map_err(failed)?;
+            let ended = accounts.reset_access(&user).await.map_err(failed)?;
             println!(
                 "Access reset for {}: every session and token ended ({ended} sessions), second factors cleared.",
                 user.email
@@ -319,26 +224,21 @@ async fn users(config: &Config, store: &dyn Store, cmd: Users) -> Result<(), Cli
         Users::ChangePassword { identity, password } => {
             let password = password_arg(password)?;
             let user = find_user(store, &identity).await?;
-            let hasher = hasher(config)?;
             let identities: Vec<&str> = [Some(user.email.as_str()), user.username.as_deref()]
                 .into_iter()
                 .flatten()
                 .collect();
-            check_password(config, &hasher, &password, &identities).await?;
-            let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+            let problems = accounts.password_problems(&password, &identities).await;
+            if !problems.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "Invalid password: {}",
+                    problems.join("; ")
+                )));
+            }
+            accounts
+                .replace_password(&user, password, PasswordReplaced::Changed)
                 .await
-                .map_err(|e| CliError::Runtime(e.to_string()))?
-                .map_err(|e| CliError::Runtime(e.to_string()))?;
-            store
-                .set_password(
-                    user.id,
-                    Some(&hash),
-                    Some(&random::uniquifier()),
-                    clock.now(),
-                )
-                .await?;
-            store.delete_user_sessions(&user.fs_uniquifier).await?;
-            events.emit(&Event::PasswordChanged { user_id: user.id });
+                .map_err(failed)?;
             println!(
                 "Password of {} changed; their sessions and tokens ended.",
                 user.email

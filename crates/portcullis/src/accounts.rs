@@ -397,3 +397,434 @@ pub(crate) fn throttle(
         security.config().throttle_rules(),
     )
 }
+
+/// What a new account is made of (the CLI's `users create`; registration builds on the same
+/// rules).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    /// The email as typed (normalised here).
+    pub email: String,
+    /// The username as typed, if any (normalised here; only with usernames enabled).
+    pub username: Option<String>,
+    /// The password in clear (checked against the password rules, then hashed).
+    pub password: String,
+    /// Whether the account may sign in.
+    pub active: bool,
+    /// Whether the email counts as confirmed already.
+    pub confirmed: bool,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("active", &self.active)
+            .field("confirmed", &self.confirmed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an account change was refused: the field and the messages, as a form shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// `email`, `username` or `password`.
+    pub field: &'static str,
+    /// What is wrong.
+    pub messages: Vec<String>,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.messages.join("; "))
+    }
+}
+
+/// Why a password was replaced (which event reports it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordReplaced {
+    /// By its owner (`/change`) or an administrator (`users change-password`).
+    Changed,
+    /// Through a reset link.
+    Reset,
+}
+
+/// Account changes, one code path for the HTTP flows and the CLI (`portcullis users …`), so
+/// that both give the same answers for the same input. From [`Security::accounts`].
+#[derive(Debug, Clone, Copy)]
+pub struct Accounts<'a> {
+    security: &'a Security,
+}
+
+impl Security {
+    /// The account operations.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { security: self }
+    }
+}
+
+impl Accounts<'_> {
+    /// Create an account under the same rules as registration: a valid (and, when configured,
+    /// deliverable) email, a valid username, the password rules; unique email and username.
+    pub async fn create(&self, new: NewAccount) -> Result<std::result::Result<User, Refused>> {
+        let security = self.security;
+        let c = security.config();
+        let refuse = |field, message: String| {
+            Ok(Err(Refused {
+                field,
+                messages: vec![message],
+            }))
+        };
+        let Some(email) = normalize_email(&new.email) else {
+            return refuse("email", msg::INVALID_EMAIL_ADDRESS.into());
+        };
+        if let Some(why) = security.check_email_deliverable(&email).await {
+            return refuse("email", why);
+        }
+        let username = match new.username {
+            Some(_) if !c.username_enable => {
+                return refuse("username", "usernames are not enabled".into());
+            }
+            Some(name) => {
+                let errors = portcullis_core::policy::username_errors_within(
+                    &name,
+                    c.username_min_length,
+                    c.username_max_length,
+                );
+                if !errors.is_empty() {
+                    return Ok(Err(Refused {
+                        field: "username",
+                        messages: errors,
+                    }));
+                }
+                Some(portcullis_core::policy::normalize_username(&name))
+            }
+            None => None,
+        };
+        let identities: Vec<&str> = [Some(email.as_str()), username.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let problems = security.check_password(&new.password, &identities).await;
+        if !problems.is_empty() {
+            return Ok(Err(Refused {
+                field: "password",
+                messages: problems,
+            }));
+        }
+        let hash = security.hash_pool().hash(new.password).await?;
+        let now = security.clock().now();
+        let created = security
+            .store()
+            .create_user(portcullis_core::NewUser {
+                email: email.clone(),
+                username: username.clone(),
+                password: Some(hash),
+                active: new.active,
+                confirmed_at: new.confirmed.then_some(now),
+                fs_uniquifier: new_uniquifier(),
+                now,
+            })
+            .await;
+        match created {
+            Ok(user) => {
+                security.emit(Event::UserRegistered { user_id: user.id });
+                Ok(Ok(user))
+            }
+            Err(portcullis_core::StoreError::Conflict(field)) => {
+                let (field, value) = match field {
+                    "username" => ("username", username.unwrap_or_default()),
+                    _ => ("email", email),
+                };
+                refuse(field, format!("{value} {}", msg::ALREADY_ASSOCIATED_SUFFIX))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The password rules' objections to `password` for a user with these identities (empty:
+    /// acceptable).
+    pub async fn password_problems(&self, password: &str, identities: &[&str]) -> Vec<String> {
+        self.security.check_password(password, identities).await
+    }
+
+    /// Replace a user's password (already checked against the rules): the new hash and a new
+    /// `fs_uniquifier` in one write, so every session and token of the user ends; their stored
+    /// sessions are deleted; the event says `why`. Returns the user as stored now.
+    pub async fn replace_password(
+        &self,
+        user: &User,
+        password: String,
+        why: PasswordReplaced,
+    ) -> Result<User> {
+        let security = self.security;
+        let hash = security.hash_pool().hash(password).await?;
+        let store = security.store();
+        store
+            .set_password(
+                user.id,
+                Some(&hash),
+                Some(&new_uniquifier()),
+                security.clock().now(),
+            )
+            .await?;
+        if let Err(e) = store.delete_user_sessions(&user.fs_uniquifier).await {
+            tracing::error!(error = %e, "could not delete sessions after a password change");
+        }
+        security.emit(match why {
+            PasswordReplaced::Changed => Event::PasswordChanged { user_id: user.id },
+            PasswordReplaced::Reset => Event::PasswordReset { user_id: user.id },
+        });
+        store
+            .user_by_id(user.id)
+            .await?
+            .ok_or_else(|| portcullis_core::StoreError::NotFound.into())
+    }
+
+    /// Lift the brute-force lock of a user (and of the identity as typed, for locks taken
+    /// before the user existed or under another spelling).
+    pub async fn unlock(&self, user: Option<&User>, identity: &str) -> Result<()> {
+        let mut keys = vec![account_key(None, identity)];
+        if let Some(email) = normalize_email(identity) {
+            keys.push(account_key(None, &email));
+        }
+        if let Some(u) = user {
+            keys.push(account_key(Some(u.id), identity));
+            keys.push(account_key(None, &u.email));
+        }
+        let mut seen = std::collections::HashSet::new();
+        keys.retain(|k| seen.insert(k.clone()));
+        let throttle = throttle(self.security);
+        for key in keys {
+            throttle.unlock(&key).await?;
+            self.security.emit(Event::AccountUnlocked { account: key });
+        }
+        Ok(())
+    }
+
+    /// End every session and token of a user, clear their second factors and unified sign-in
+    /// methods, lift their lock. Returns how many stored sessions ended.
+    pub async fn reset_access(&self, user: &User) -> Result<u64> {
+        let security = self.security;
+        self.unlock(Some(user), &user.email).await?;
+        let store = security.store();
+        let now = security.clock().now();
+        store
+            .set_uniquifier(user.id, &new_uniquifier(), now)
+            .await?;
+        store.clear_mfa(user.id, now).await?;
+        let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
+        security.emit(Event::UserAccessReset { user_id: user.id });
+        Ok(ended)
+    }
+
+    /// Activate or deactivate; deactivating ends the user's sessions. Returns whether it
+    /// changed anything and how many sessions ended.
+    pub async fn set_active(&self, user: &User, active: bool) -> Result<(bool, u64)> {
+        let security = self.security;
+        let store = security.store();
+        let changed = store
+            .set_active(user.id, active, security.clock().now())
+            .await?;
+        let ended = if active {
+            0
+        } else {
+            store.delete_user_sessions(&user.fs_uniquifier).await?
+        };
+        if changed {
+            security.emit(Event::UserActiveChanged {
+                user_id: user.id,
+                active,
+            });
+        }
+        Ok((changed, ended))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use portcullis_core::MemoryStore;
+    use portcullis_core::config::Config;
+
+    fn security(configure: impl FnOnce(&mut Config)) -> Security {
+        let mut c = Config::default();
+        c.secret_key = Some("unit-secret".to_owned().into());
+        c.password_salt = Some("unit-salt".to_owned().into());
+        c.password_hash_passlib_options = serde_json::json!({
+            "argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1
+        })
+        .as_object()
+        .cloned()
+        .unwrap();
+        c.lockout_max_failures = 3;
+        configure(&mut c);
+        Security::builder(c, MemoryStore::new()).build().unwrap()
+    }
+
+    fn account(name: &str) -> Attempt<'static> {
+        Attempt {
+            account: name.to_owned(),
+            address: None,
+            decoy: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_attempts_are_never_evaluated() {
+        let s = security(|_| {});
+        let evaluated = AtomicUsize::new(0);
+        for _ in 0..5 {
+            let r = attempt(&s, account("a"), async || {
+                evaluated.fetch_add(1, Ordering::SeqCst);
+                Ok(Verdict::<()>::Fail(Failure::InvalidPassword))
+            })
+            .await
+            .unwrap();
+            assert!(r.is_err());
+        }
+        assert_eq!(evaluated.load(Ordering::SeqCst), 3, "the lockout limit");
+        let r = attempt(&s, account("a"), async || Ok(Verdict::Pass(())))
+            .await
+            .unwrap();
+        assert!(matches!(r, Err(Failure::Locked { .. })), "{r:?}");
+        // Another account is not affected.
+        let r = attempt(&s, account("b"), async || Ok(Verdict::Pass(7)))
+            .await
+            .unwrap();
+        assert_eq!(r, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn a_success_forgets_the_failures() {
+        let s = security(|_| {});
+        for _ in 0..2 {
+            let _ = attempt(&s, account("a"), async || {
+                Ok(Verdict::<()>::Fail(Failure::InvalidCode))
+            })
+            .await
+            .unwrap();
+        }
+        let ok = attempt(&s, account("a"), async || Ok(Verdict::Pass(())))
+            .await
+            .unwrap();
+        assert_eq!(ok, Ok(()));
+        for _ in 0..2 {
+            let r = attempt(&s, account("a"), async || {
+                Ok(Verdict::<()>::Fail(Failure::InvalidCode))
+            })
+            .await
+            .unwrap();
+            assert_eq!(r, Err(Failure::InvalidCode), "counting from zero again");
+        }
+    }
+
+    #[test]
+    fn generic_mode_hides_by_kind() {
+        let plain = security(|_| {});
+        let generic = security(|c| c.return_generic_responses = true);
+        for f in [
+            Failure::UnknownIdentity,
+            Failure::InvalidPassword,
+            Failure::Disabled,
+            Failure::Unconfirmed,
+            Failure::Locked { retry_after: 60 },
+        ] {
+            assert!(f.reveals_account());
+            assert_eq!(f.field(&generic, "email", "password"), "");
+            assert_eq!(f.shown(&generic), msg::GENERIC_AUTHN_FAILED);
+            assert_eq!(f.shown(&plain), f.message());
+        }
+        let limited = Failure::RateLimited { retry_after: 9 };
+        assert!(!limited.reveals_account());
+        assert_eq!(limited.shown(&generic), msg::RATE_LIMITED);
+        assert_eq!(
+            Failure::UnknownIdentity.field(&plain, "email", "password"),
+            "email"
+        );
+        assert_eq!(
+            Failure::InvalidPassword.field(&plain, "email", "password"),
+            "password"
+        );
+    }
+
+    #[tokio::test]
+    async fn create_applies_the_registration_rules() {
+        let s = security(|_| {});
+        let accounts = s.accounts();
+        let new = |email: &str, password: &str| NewAccount {
+            email: email.to_owned(),
+            username: None,
+            password: password.to_owned(),
+            active: true,
+            confirmed: false,
+        };
+        let ann = accounts
+            .create(new("Ann@Example.COM", "ann password 1"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ann.email, "Ann@example.com", "normalised");
+        let refused = accounts
+            .create(new("ANN@example.com", "ann password 1"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.field, "email");
+        let refused = accounts
+            .create(new("bob@example.com", "short"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.field, "password");
+        let refused = accounts
+            .create(new("not an address", "bob password 1"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.field, "email");
+        let refused = accounts
+            .create(NewAccount {
+                username: Some("bobby".into()),
+                ..new("bob@example.com", "bob password 1")
+            })
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            (refused.field, refused.messages[0].as_str()),
+            ("username", "usernames are not enabled")
+        );
+    }
+
+    #[tokio::test]
+    async fn replacing_a_password_rotates_the_uniquifier() {
+        let s = security(|_| {});
+        let accounts = s.accounts();
+        let user = accounts
+            .create(NewAccount {
+                email: "cy@example.com".into(),
+                username: None,
+                password: "cy password 1".into(),
+                active: true,
+                confirmed: true,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let after = accounts
+            .replace_password(&user, "cy password 2".into(), PasswordReplaced::Changed)
+            .await
+            .unwrap();
+        assert_ne!(after.fs_uniquifier, user.fs_uniquifier);
+        assert_ne!(after.password, user.password);
+        let (changed, _) = accounts.set_active(&after, false).await.unwrap();
+        assert!(changed);
+        let (changed, _) = accounts.set_active(&after, false).await.unwrap();
+        assert!(!changed, "already inactive");
+    }
+}

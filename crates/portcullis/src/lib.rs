@@ -34,6 +34,7 @@ pub mod sms;
 mod view;
 
 /// Guards (route layers): `guard::roles_required(["admin"])`, ...
+pub use accounts::{Accounts, Failure, NewAccount, PasswordReplaced, Refused};
 pub use authz as guard;
 pub use authz::{Authorized, Policy};
 pub use error::Error;

@@ -142,19 +142,20 @@ fn users_and_roles_commands() {
         2,
         "User not found",
     );
-    ok(
-        &d,
-        &[
-            "users",
-            "create",
-            "bob@example.com",
-            "--password",
-            "bob password 1",
-            "--username",
-            "bobby",
-            "--inactive",
-        ],
-    );
+    let bob = [
+        "users",
+        "create",
+        "bob@example.com",
+        "--password",
+        "bob password 1",
+        "--username",
+        "bobby",
+        "--inactive",
+    ];
+    // The same rules as registration: no username while usernames are off.
+    fails(&d, &bob, 2, "usernames are not enabled");
+    std::fs::write(d.path().join("portcullis.toml"), "username_enable = true\n").unwrap();
+    ok(&d, &bob);
     assert!(ok(&d, &["users", "activate", "bobby"]).contains("has been activated"));
     assert!(ok(&d, &["users", "activate", "bob@example.com"]).contains("was already activated"));
     assert!(ok(&d, &["users", "deactivate", "bob@example.com"]).contains("has been deactivated"));

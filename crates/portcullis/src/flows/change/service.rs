@@ -2,11 +2,10 @@
 //! rotate `fs_uniquifier` (every other session and every token of the user ends).
 
 use portcullis_core::User;
-use portcullis_core::events::Event;
 
 use super::form::ChangeForm;
 use crate::Security;
-use crate::accounts::{self, Failure};
+use crate::accounts::{self, Failure, PasswordReplaced};
 use crate::error::Result;
 use crate::flows::notify;
 use crate::form::FieldErrors;
@@ -80,16 +79,10 @@ pub(super) async fn change(
     let Some(new) = form.new_password.filter(|_| errors.is_empty()) else {
         return Ok(Outcome::Invalid(errors));
     };
-    let hash = pool.hash(new).await?;
-    let store = security.store();
-    let now = security.clock().now();
-    store
-        .set_password(user.id, Some(&hash), Some(&accounts::new_uniquifier()), now)
+    let updated = security
+        .accounts()
+        .replace_password(user, new, PasswordReplaced::Changed)
         .await?;
-    if let Err(e) = store.delete_user_sessions(&user.fs_uniquifier).await {
-        tracing::error!(error = %e, "could not delete sessions after password change");
-    }
-    security.emit(Event::PasswordChanged { user_id: user.id });
     let c = security.config();
     if c.send_password_change_email {
         let reset_link = c
@@ -111,9 +104,5 @@ pub(super) async fn change(
             tracing::warn!(error = %e, "password change notice not sent");
         }
     }
-    let updated = store
-        .user_by_id(user.id)
-        .await?
-        .ok_or(portcullis_core::StoreError::NotFound)?;
     Ok(Outcome::Changed(Box::new(updated)))
 }

@@ -4,14 +4,13 @@
 
 use portcullis_core::User;
 use portcullis_core::events::Event;
-use portcullis_core::policy::account_key;
 use portcullis_core::tokens::TokenPurpose;
 use portcullis_core::tokens::links::{LinkToken, make_link, read_link};
 use serde_json::json;
 
 use super::form::ResetForm;
 use crate::Security;
-use crate::accounts;
+use crate::accounts::{self, PasswordReplaced};
 use crate::error::Result;
 use crate::flows::notify;
 use crate::form::FieldErrors;
@@ -156,23 +155,15 @@ pub(super) async fn reset(
     let Some(password) = form.password.filter(|_| errors.is_empty()) else {
         return Ok(Reset::Invalid(errors));
     };
-    let hash = security.hash_pool().hash(password).await?;
-    let store = security.store();
-    let now = security.clock().now();
     // One write: the new hash and a new uniquifier (every session, token and reset link of the
-    // user ends, this one included).
-    store
-        .set_password(user.id, Some(&hash), Some(&accounts::new_uniquifier()), now)
+    // user ends, this one included); a completed reset lifts the lock.
+    let accounts = security.accounts();
+    accounts
+        .replace_password(&user, password, PasswordReplaced::Reset)
         .await?;
-    if let Err(e) = store.delete_user_sessions(&user.fs_uniquifier).await {
-        tracing::error!(error = %e, "could not delete sessions after password reset");
+    if let Err(e) = accounts.unlock(Some(&user), &user.email).await {
+        tracing::error!(error = %e, "could not clear the lockout after password reset");
     }
-    let key = account_key(Some(user.id), &user.email);
-    match accounts::throttle(security).unlock(&key).await {
-        Ok(()) => security.emit(Event::AccountUnlocked { account: key }),
-        Err(e) => tracing::error!(error = %e, "could not clear the lockout after password reset"),
-    }
-    security.emit(Event::PasswordReset { user_id: user.id });
     if c.send_password_reset_notice_email
         && let Err(e) = notify::send(
             security,
