@@ -652,16 +652,18 @@ mod tests {
     use portcullis_core::config::Config;
 
     fn security(configure: impl FnOnce(&mut Config)) -> Security {
-        let mut c = Config::default();
-        c.secret_key = Some("unit-secret".to_owned().into());
-        c.password_salt = Some("unit-salt".to_owned().into());
-        c.password_hash_passlib_options = serde_json::json!({
-            "argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1
-        })
-        .as_object()
-        .cloned()
-        .unwrap();
-        c.lockout_max_failures = 3;
+        let mut c = Config {
+            secret_key: Some("unit-secret".to_owned().into()),
+            password_salt: Some("unit-salt".to_owned().into()),
+            password_hash_passlib_options: serde_json::json!({
+                "argon2__memory_cost": 1024, "argon2__rounds": 1, "argon2__parallelism": 1
+            })
+            .as_object()
+            .cloned()
+            .unwrap(),
+            lockout_max_failures: 3,
+            ..Config::default()
+        };
         configure(&mut c);
         Security::builder(c, MemoryStore::new()).build().unwrap()
     }
