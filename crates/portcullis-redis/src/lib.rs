@@ -2,7 +2,9 @@
 //! instance behind a load balancer.
 //!
 //! [`RedisStore`] implements [`SessionStore`] and [`CounterStore`]; users and roles stay in the
-//! SQL database, and [`portcullis_core::store::SplitStore`] puts the two together:
+//! SQL database. Hand it to the security builder (`portcullis::Security::builder(config,
+//! sql_store).sessions(redis.clone()).counters(redis)`), or put the two together yourself with
+//! [`portcullis_core::store::SplitStore`]:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), portcullis_core::store::StoreError> {
@@ -10,9 +12,9 @@
 //! use portcullis_core::store::{MemoryStore, SplitStore, Store};
 //! use portcullis_redis::RedisStore;
 //!
-//! let redis = RedisStore::connect("redis://127.0.0.1:6379/0", "portcullis:").await?;
+//! let redis = Arc::new(RedisStore::connect("redis://127.0.0.1:6379/0", "portcullis:").await?);
 //! let users: Arc<dyn Store> = Arc::new(MemoryStore::new()); // the SQL store in real use
-//! let store = SplitStore::new(users, Arc::new(redis), "redis");
+//! let store = SplitStore::from_parts(users, redis.clone(), redis, "redis");
 //! # let _ = store; Ok(()) }
 //! ```
 //!

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use portcullis::{ClientAddresses, NewAccount, PasswordReplaced, Security};
+use portcullis::{ClientAddresses, NewAccount, PasswordReplaced, Security, SecurityBuilder};
 use portcullis_core::config::Config;
 use portcullis_core::events::{Event, EventSink, TracingSink};
 use portcullis_core::policy;
-use portcullis_core::store::SplitStore;
 use portcullis_core::store::Store;
 use portcullis_core::{Clock, StoreError, SystemClock, User};
 use portcullis_redis::RedisStore;
@@ -40,9 +39,11 @@ impl CliError {
     }
 }
 
-/// The datastore the configuration names: SQL from `database_url`; with `redis_url`, sessions
-/// and brute-force counters in Redis (shared by every instance) instead.
-async fn open_store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
+/// The datastore the configuration names (SQL from `database_url`) and, with `redis_url`,
+/// Redis for sessions and brute-force counters (shared by every instance).
+async fn open_store(
+    config: &Config,
+) -> Result<(Arc<dyn Store>, Option<Arc<RedisStore>>), CliError> {
     let url = &config.database_url;
     let known = [
         "sqlite:",
@@ -64,15 +65,26 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, CliError> {
         ),
     };
     let data = portcullis_sqlx::connect(url, settings).await?;
-    let Some(redis_url) = &config.redis_url else {
-        return Ok(data);
+    let redis = match &config.redis_url {
+        Some(redis_url) => Some(Arc::new(
+            RedisStore::connect(redis_url, &config.redis_key_prefix).await?,
+        )),
+        None => None,
     };
-    let redis = RedisStore::connect(redis_url, &config.redis_key_prefix).await?;
-    Ok(Arc::new(SplitStore::new(
-        data,
-        Arc::new(redis),
-        portcullis_sqlx::redact_url(redis_url),
-    )))
+    Ok((data, redis))
+}
+
+/// A builder over the datastore, with sessions and counters in Redis when configured.
+fn builder(
+    config: Config,
+    data: Arc<dyn Store>,
+    redis: Option<Arc<RedisStore>>,
+) -> SecurityBuilder {
+    let builder = Security::builder_arc(config, data);
+    match redis {
+        Some(redis) => builder.sessions(redis.clone()).counters(redis),
+        None => builder,
+    }
 }
 
 pub async fn run(args: Cli) -> Result<(), CliError> {
@@ -82,12 +94,12 @@ pub async fn run(args: Cli) -> Result<(), CliError> {
     });
     let mut config = Config::load(path.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
     crate::secrets::ensure(&mut config)?;
-    let store = open_store(&config).await?;
+    let (data, redis) = open_store(&config).await?;
     match args.command {
         Command::Serve => {
             let (outbox, mail_line) = crate::serve::mail_destination(&config);
             let (sms_outbox, sms_line) = crate::serve::sms_destination(&config);
-            let mut builder = Security::builder_arc(config, store);
+            let mut builder = builder(config, data, redis);
             if let Some(outbox) = outbox {
                 builder = builder.mailer(outbox);
             }
@@ -104,13 +116,13 @@ pub async fn run(args: Cli) -> Result<(), CliError> {
         Command::Users(cmd) => {
             // The same account operations as the HTTP flows (no client addresses here: the
             // per-address limit is for requests).
-            let security = Security::builder_arc(config, store)
+            let security = builder(config, data, redis)
                 .client_addresses(ClientAddresses::Untracked)
                 .build()
                 .map_err(|e| CliError::Config(e.to_string()))?;
             users(&security, cmd).await
         }
-        Command::Roles(cmd) => roles(store.as_ref(), cmd).await,
+        Command::Roles(cmd) => roles(data.as_ref(), cmd).await,
     }
 }
 

@@ -8,7 +8,7 @@ use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::config::{Config, ConfigError};
 use portcullis_core::crypto::password::PasswordHasher;
 use portcullis_core::events::{Event, EventSink, TracingSink};
-use portcullis_core::store::{CachedStore, Store};
+use portcullis_core::store::{CachedStore, CounterStore, SessionStore, SplitStore, Store};
 use portcullis_core::tokens::Signer;
 
 use crate::hashing::HashPool;
@@ -79,6 +79,8 @@ impl std::fmt::Debug for Security {
 /// Builds [`Security`]; mailer, SMS sender, clock and event sink are optional.
 pub struct SecurityBuilder {
     client_addresses: ClientAddresses,
+    sessions: Option<Arc<dyn SessionStore>>,
+    counters: Option<Arc<dyn CounterStore>>,
     config: Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -97,6 +99,19 @@ impl SecurityBuilder {
     /// Use this clock (tests use a fixed one).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Keep sessions here instead of in the datastore (Redis, for several instances).
+    pub fn sessions(mut self, sessions: Arc<dyn SessionStore>) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// Keep the brute-force counters and spent one-time-code steps here instead of in the
+    /// datastore (Redis, for several instances).
+    pub fn counters(mut self, counters: Arc<dyn CounterStore>) -> Self {
+        self.counters = Some(counters);
         self
     }
 
@@ -178,16 +193,30 @@ impl SecurityBuilder {
                 .map(std::path::Path::new),
         )
         .map_err(BuildError::Templates)?;
+        // Users and roles from the datastore; sessions and counters where the builder says.
+        let data = match (self.sessions, self.counters) {
+            (None, None) => self.store,
+            (sessions, counters) => {
+                let label = format!("{:?}", self.store);
+                let store = Arc::clone(&self.store);
+                Arc::new(SplitStore::from_parts(
+                    self.store,
+                    sessions.unwrap_or_else(|| store.clone()),
+                    counters.unwrap_or(store),
+                    label,
+                ))
+            }
+        };
         // The lookups every request makes go through a short-lived cache (see CachedStore).
         let ttl = self.config.cache_ttl.as_secs();
         let store: Arc<dyn Store> = if ttl > 0 {
             Arc::new(CachedStore::new(
-                self.store,
+                data,
                 std::time::Duration::from_secs(ttl.unsigned_abs()),
                 100_000,
             ))
         } else {
-            self.store
+            data
         };
         let c = &self.config;
         let mails_links = c.confirmable || c.recoverable || c.change_email;
@@ -278,6 +307,8 @@ impl Security {
     pub fn builder_arc(config: Config, store: Arc<dyn Store>) -> SecurityBuilder {
         SecurityBuilder {
             client_addresses: ClientAddresses::Connection,
+            sessions: None,
+            counters: None,
             config,
             store,
             clock: Arc::new(SystemClock),

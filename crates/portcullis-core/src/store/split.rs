@@ -38,10 +38,20 @@ impl SplitStore {
     where
         S: SessionStore + CounterStore + 'static,
     {
+        Self::from_parts(data, shared.clone(), shared, label)
+    }
+
+    /// Users and roles from `data`, sessions from `sessions`, counters from `counters`.
+    pub fn from_parts(
+        data: Arc<dyn Store>,
+        sessions: Arc<dyn SessionStore>,
+        counters: Arc<dyn CounterStore>,
+        label: impl Into<String>,
+    ) -> Self {
         Self {
             data,
-            sessions: shared.clone(),
-            counters: shared,
+            sessions,
+            counters,
             label: label.into(),
         }
     }
