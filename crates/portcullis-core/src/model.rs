@@ -189,14 +189,41 @@ pub struct SessionData {
     pub tf: Option<TwoFactorState>,
 }
 
+/// Flask-Security's `tf_state`: where a second step stands (the wire and session spelling is
+/// the snake-case name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TfState {
+    /// A first factor passed, no second factor set up yet, and one is required.
+    SetupFromLogin,
+    /// Waiting for the code of the user's method.
+    Ready,
+    /// Waiting for the code that proves a method being set up.
+    ValidatingProfile,
+    /// The user has several methods and picks one.
+    Select,
+}
+
+impl TfState {
+    /// The wire name (`tf_state`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SetupFromLogin => "setup_from_login",
+            Self::Ready => "ready",
+            Self::ValidatingProfile => "validating_profile",
+            Self::Select => "select",
+        }
+    }
+}
+
 /// Flask-Security's two-factor session keys (`tf_user_id`, `tf_state`, `tf_primary_method`,
 /// `tf_remember_login`, `tf_totp_secret`), kept in the server-side session record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TwoFactorState {
     /// `fs_uniquifier` of the user signing in (or setting up).
     pub uniquifier: String,
-    /// `setup_from_login`, `ready`, `validating_profile` or `select`.
-    pub state: String,
+    /// Where the second step stands.
+    pub state: TfState,
     /// The method being used or set up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,

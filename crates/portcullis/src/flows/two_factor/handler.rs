@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use portcullis_core::User;
-use portcullis_core::model::TwoFactorState;
+use portcullis_core::model::{TfState, TwoFactorState};
 use serde_json::{Map, Value, json};
 
 use super::service::{self, Checked, Setup};
@@ -40,9 +40,12 @@ fn no_state(req: &FlowRequest) -> Reply {
 }
 
 /// The pending sign-in in one of `states` (adopting a `tf_state_token` first), with its user.
-async fn pending(req: &FlowRequest, states: &[&str]) -> Result<(Box<User>, TwoFactorState), Reply> {
+async fn pending(
+    req: &FlowRequest,
+    states: &[TfState],
+) -> Result<(Box<User>, TwoFactorState), Reply> {
     state::adopt(req).await?;
-    let Some(st) = state::current(req).filter(|st| states.contains(&st.state.as_str())) else {
+    let Some(st) = state::current(req).filter(|st| states.contains(&st.state)) else {
         return Err(no_state(req));
     };
     match service::state_user(req.auth.security(), &st).await? {
@@ -63,7 +66,7 @@ fn step_csrf(req: &FlowRequest) -> Result<(), Reply> {
     guard::unauth_csrf(req).map_err(Reply::Response)
 }
 
-async fn caller(req: &FlowRequest, states: &[&str]) -> Result<Caller, Reply> {
+async fn caller(req: &FlowRequest, states: &[TfState]) -> Result<Caller, Reply> {
     if req.auth.identity_cheap().is_some() {
         let identity = guard::require_fresh_user(req).await?;
         return Ok(Caller::SignedIn(identity));
@@ -145,7 +148,7 @@ pub(in crate::flows) async fn validate_page(
     req: FlowRequest,
 ) -> Response {
     let shown = async {
-        let (user, _) = pending(&req, &["ready", "validating_profile"]).await?;
+        let (user, _) = pending(&req, &[TfState::Ready, TfState::ValidatingProfile]).await?;
         let mut json = Map::new();
         json.insert("user".into(), json!({}));
         json.insert(
@@ -169,9 +172,9 @@ pub(in crate::flows) async fn validate(
 
 async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
     step_csrf(req)?;
-    let (user, st) = pending(req, &["ready", "validating_profile"]).await?;
+    let (user, st) = pending(req, &[TfState::Ready, TfState::ValidatingProfile]).await?;
     let method = st.method.clone().unwrap_or_default();
-    let setting_up = st.state == "validating_profile";
+    let setting_up = st.state == TfState::ValidatingProfile;
     let stored = if setting_up {
         st.pending_secret.clone()
     } else {
@@ -234,10 +237,11 @@ pub(in crate::flows) async fn setup_page(
     req: FlowRequest,
 ) -> Response {
     let shown = async {
-        let user = match caller(&req, &["setup_from_login", "validating_profile"]).await? {
-            Caller::SignedIn(identity) => (*identity.user).clone(),
-            Caller::SigningIn(user, _) => *user,
-        };
+        let user =
+            match caller(&req, &[TfState::SetupFromLogin, TfState::ValidatingProfile]).await? {
+                Caller::SignedIn(identity) => (*identity.user).clone(),
+                Caller::SigningIn(user, _) => *user,
+            };
         Ok(Reply::Show {
             json: service::setup_info(&security, &user),
             page: view::setup(&req, &security, None),
@@ -255,7 +259,7 @@ pub(in crate::flows) async fn setup(
 
 async fn handle_setup(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
     let (user, signing_in, remember) =
-        match caller(req, &["setup_from_login", "validating_profile"]).await? {
+        match caller(req, &[TfState::SetupFromLogin, TfState::ValidatingProfile]).await? {
             Caller::SignedIn(identity) => {
                 guard::authed_csrf(req, identity.via)?;
                 ((*identity.user).clone(), false, false)
@@ -367,7 +371,7 @@ pub(in crate::flows) async fn select_page(
     req: FlowRequest,
 ) -> Response {
     let shown = async {
-        let (user, _) = pending(&req, &["ready", "select"]).await?;
+        let (user, _) = pending(&req, &[TfState::Ready, TfState::Select]).await?;
         let methods: Vec<&str> = service::user_method(&user).into_iter().collect();
         let mut json = Map::new();
         json.insert("tf_select".into(), json!(true));
@@ -386,7 +390,7 @@ pub(in crate::flows) async fn select(
 ) -> Response {
     let chosen = async {
         step_csrf(&req)?;
-        let (user, mut st) = pending(&req, &["ready", "select"]).await?;
+        let (user, mut st) = pending(&req, &[TfState::Ready, TfState::Select]).await?;
         let methods: Vec<&str> = service::user_method(&user).into_iter().collect();
         let mut errors = FieldErrors::new();
         let which = req.string("which", &mut errors);
@@ -398,12 +402,12 @@ pub(in crate::flows) async fn select(
             });
         };
         service::send_code(&security, &user, &m, None, None).await?;
-        st.state = "ready".into();
+        st.state = TfState::Ready;
         st.method = Some(m.clone());
         state::put(&req, st, false);
         let mut json = Map::new();
         json.insert("tf_required".into(), json!(true));
-        json.insert("tf_state".into(), json!("ready"));
+        json.insert("tf_state".into(), json!(TfState::Ready));
         json.insert("tf_primary_method".into(), json!(m));
         json.insert("tf_method".into(), json!(m));
         Ok(Reply::Done {
@@ -422,7 +426,7 @@ pub(in crate::flows) async fn rescue_page(
     req: FlowRequest,
 ) -> Response {
     let shown = async {
-        let (user, _) = pending(&req, &["ready"]).await?;
+        let (user, _) = pending(&req, &[TfState::Ready]).await?;
         let mut json = Map::new();
         json.insert(
             "recovery_options".into(),
@@ -445,7 +449,7 @@ pub(in crate::flows) async fn rescue(
 
 async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
     step_csrf(req)?;
-    let (user, _) = pending(req, &["ready"]).await?;
+    let (user, _) = pending(req, &[TfState::Ready]).await?;
     let c = security.config();
     let options = recovery_options(security, &user);
     let mut errors = FieldErrors::new();
@@ -543,7 +547,7 @@ pub(in crate::flows) async fn recovery_page(
     req: FlowRequest,
 ) -> Response {
     let shown = async {
-        pending(&req, &["ready"]).await?;
+        pending(&req, &[TfState::Ready]).await?;
         Ok(Reply::Show {
             json: Map::new(),
             page: view::recovery(&req),
@@ -558,7 +562,7 @@ pub(in crate::flows) async fn recovery(
 ) -> Response {
     let used = async {
         step_csrf(&req)?;
-        let (user, st) = pending(&req, &["ready"]).await?;
+        let (user, st) = pending(&req, &[TfState::Ready]).await?;
         let code = code_field(&req);
         match service::use_recovery_code(&security, &user, code, req.auth.limit_address()?).await? {
             Checked::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(

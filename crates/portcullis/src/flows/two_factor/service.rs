@@ -3,7 +3,7 @@
 
 use portcullis_core::User;
 use portcullis_core::events::Event;
-use portcullis_core::model::TwoFactorState;
+use portcullis_core::model::{TfState, TwoFactorState};
 use serde_json::{Map, Value, json};
 
 use super::otp::{self, CodeCheck};
@@ -74,7 +74,7 @@ pub(crate) async fn enter(
     let now = security.clock().unix();
     let mut st = TwoFactorState {
         uniquifier: user.fs_uniquifier.clone(),
-        state: "setup_from_login".into(),
+        state: TfState::SetupFromLogin,
         method: None,
         remember,
         pending_secret: None,
@@ -87,14 +87,14 @@ pub(crate) async fn enter(
     json.insert("tf_required".into(), json!(true));
     let next = match user_method(user) {
         None => {
-            json.insert("tf_state".into(), json!("setup_from_login"));
+            json.insert("tf_state".into(), json!(TfState::SetupFromLogin));
             c.two_factor_setup_url.clone()
         }
         Some(m) => {
-            st.state = "ready".into();
+            st.state = TfState::Ready;
             st.method = Some(m.to_owned());
             send_code(security, user, m, None, None).await?;
-            json.insert("tf_state".into(), json!("ready"));
+            json.insert("tf_state".into(), json!(TfState::Ready));
             json.insert("tf_primary_method".into(), json!(m));
             json.insert("tf_method".into(), json!(m));
             c.two_factor_token_validation_url.clone()
@@ -351,7 +351,7 @@ pub(super) async fn setup(
     let (key, stored) = otp::new_secret(security).await?;
     let st = TwoFactorState {
         uniquifier: user.fs_uniquifier.clone(),
-        state: "validating_profile".into(),
+        state: TfState::ValidatingProfile,
         method: Some(choice.clone()),
         remember,
         pending_secret: Some(stored.clone()),
@@ -368,7 +368,7 @@ pub(super) async fn setup(
     let cookieless = state::cookieless(req);
     state::put(req, st, false);
     let mut json = Map::new();
-    json.insert("tf_state".into(), json!("validating_profile"));
+    json.insert("tf_state".into(), json!(TfState::ValidatingProfile));
     json.insert("tf_primary_method".into(), json!(choice));
     json.insert("tf_method".into(), json!(choice));
     // Flask-Security's setup token (a signed-in user changing method can finish at
