@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 
 use portcullis_core::User;
+use portcullis_core::config::IdentityAttribute;
 use portcullis_core::crypto::password::Verification;
 use portcullis_core::events::Event;
 use portcullis_core::policy::{Refusal, account_key};
@@ -311,13 +312,13 @@ pub(crate) fn admit(security: &Security, user: &User) -> std::result::Result<(),
 pub(crate) async fn lookup_identity(security: &Security, ident: &str) -> Result<Option<User>> {
     let store = security.store();
     for attr in security.config().identity_attributes() {
-        let found = match attr.as_str() {
-            "email" => match normalize_email(ident) {
+        let found = match attr {
+            IdentityAttribute::Email => match normalize_email(ident) {
                 Some(email) => store.user_by_email(&email).await?,
                 None => None,
             },
-            "username" => store.user_by_username(ident.trim()).await?,
-            "us_phone_number" => {
+            IdentityAttribute::Username => store.user_by_username(ident.trim()).await?,
+            IdentityAttribute::UsPhoneNumber => {
                 match portcullis_core::policy::normalize_phone(
                     ident,
                     &security.config().phone_region_default,
@@ -326,7 +327,6 @@ pub(crate) async fn lookup_identity(security: &Security, ident: &str) -> Result<
                     None => None,
                 }
             }
-            _ => None,
         };
         if found.is_some() {
             return Ok(found);

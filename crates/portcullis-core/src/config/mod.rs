@@ -37,8 +37,31 @@ impl Mechanism {
     }
 }
 
-/// Every setting portcullis understands. Defaults are Flask-Security 5.9's unless a comment says
-/// otherwise.
+/// An attribute a user can be identified by (`SECURITY_USER_IDENTITY_ATTRIBUTES`), spelled on
+/// the wire as Flask-Security spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityAttribute {
+    /// `email`.
+    Email,
+    /// `username`.
+    Username,
+    /// `us_phone_number` (E.164).
+    UsPhoneNumber,
+}
+
+impl IdentityAttribute {
+    /// The attribute a configuration name means.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "email" => Some(Self::Email),
+            "username" => Some(Self::Username),
+            "us_phone_number" => Some(Self::UsPhoneNumber),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -670,7 +693,7 @@ impl Config {
             }
         }
         for a in &self.user_identity_attributes {
-            if !matches!(a.as_str(), "email" | "username" | "us_phone_number") {
+            if IdentityAttribute::from_name(a).is_none() {
                 return bad(
                     "user_identity_attributes",
                     format!(
@@ -1083,11 +1106,16 @@ impl Config {
             .collect()
     }
 
-    /// The configured identity attributes plus `username` when usernames are enabled.
-    pub fn identity_attributes(&self) -> Vec<String> {
-        let mut attrs = self.user_identity_attributes.clone();
-        if self.username_enable && !attrs.iter().any(|a| a == "username") {
-            attrs.push("username".into());
+    /// The configured identity attributes (in lookup order) plus `username` when usernames are
+    /// enabled. Names that are not attributes were refused by [`Config::validate`].
+    pub fn identity_attributes(&self) -> Vec<IdentityAttribute> {
+        let mut attrs: Vec<IdentityAttribute> = self
+            .user_identity_attributes
+            .iter()
+            .filter_map(|a| IdentityAttribute::from_name(a))
+            .collect();
+        if self.username_enable && !attrs.contains(&IdentityAttribute::Username) {
+            attrs.push(IdentityAttribute::Username);
         }
         attrs
     }

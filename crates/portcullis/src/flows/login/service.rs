@@ -2,6 +2,7 @@
 //! password (reserved against the brute-force limits first) and the account's state.
 
 use portcullis_core::User;
+use portcullis_core::config::IdentityAttribute;
 
 use super::form::LoginForm;
 use crate::Security;
@@ -30,11 +31,11 @@ pub(super) async fn authenticate(
     let by_email = form
         .email
         .as_deref()
-        .filter(|_| attrs.iter().any(|a| a == "email"));
+        .filter(|_| attrs.contains(&IdentityAttribute::Email));
     let by_username = form
         .username
         .as_deref()
-        .filter(|_| attrs.iter().any(|a| a == "username"));
+        .filter(|_| attrs.contains(&IdentityAttribute::Username));
     let (field, user) = if let Some(email) = by_email {
         match accounts::normalize_email(email) {
             Some(e) => ("email", security.store().user_by_email(&e).await?),
