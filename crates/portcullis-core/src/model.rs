@@ -189,6 +189,55 @@ pub struct SessionData {
     pub tf: Option<TwoFactorState>,
 }
 
+/// A second factor that sends or shows a code (Flask-Security's `tf_primary_method` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TwoFactorMethod {
+    /// A code by mail.
+    Email,
+    /// An authenticator app (TOTP).
+    Authenticator,
+    /// A code by text message.
+    Sms,
+}
+
+impl TwoFactorMethod {
+    /// The wire and configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Authenticator => "authenticator",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// The method a wire or configuration name means.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "email" => Some(Self::Email),
+            "authenticator" => Some(Self::Authenticator),
+            "sms" => Some(Self::Sms),
+            _ => None,
+        }
+    }
+
+    /// The method a stored `tf_primary_method` means, Flask-Security's legacy names included
+    /// (`mail`, `google_authenticator`).
+    pub fn from_stored(name: &str) -> Option<Self> {
+        match name {
+            "mail" => Some(Self::Email),
+            "google_authenticator" => Some(Self::Authenticator),
+            other => Self::from_name(other),
+        }
+    }
+}
+
+impl std::fmt::Display for TwoFactorMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Flask-Security's `tf_state`: where a second step stands (the wire and session spelling is
 /// the snake-case name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +275,7 @@ pub struct TwoFactorState {
     pub state: TfState,
     /// The method being used or set up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<TwoFactorMethod>,
     /// The sign-in asked to be remembered.
     #[serde(default)]
     pub remember: bool,

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use portcullis_core::User;
-use portcullis_core::model::{TfState, TwoFactorState};
+use portcullis_core::model::{TfState, TwoFactorMethod, TwoFactorState};
 use serde_json::{Map, Value, json};
 
 use super::service::{self, Checked, Setup};
@@ -173,7 +173,11 @@ pub(in crate::flows) async fn validate(
 async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
     step_csrf(req)?;
     let (user, st) = pending(req, &[TfState::Ready, TfState::ValidatingProfile]).await?;
-    let method = st.method.clone().unwrap_or_default();
+    let Some(method) = st.method else {
+        return Err(crate::flows::reply::Reply::from(crate::error::Error::Task(
+            "a pending two-factor state without a method".into(),
+        )));
+    };
     let setting_up = st.state == TfState::ValidatingProfile;
     let stored = if setting_up {
         st.pending_secret.clone()
@@ -187,7 +191,7 @@ async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply
     match service::check_code(
         security,
         &user,
-        &method,
+        method,
         &stored,
         code,
         req.auth.limit_address()?,
@@ -207,7 +211,7 @@ async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply
                 service::adopt_method(
                     security,
                     &user,
-                    &method,
+                    method,
                     &stored,
                     st.pending_phone.as_deref(),
                 )
@@ -333,7 +337,7 @@ async fn handle_setup_token(
     match service::check_code(
         security,
         user,
-        &method,
+        method,
         &stored,
         code_field(req),
         req.auth.limit_address()?,
@@ -349,7 +353,7 @@ async fn handle_setup_token(
             page: view::setup(req, security, None),
         }),
         Checked::Ok => {
-            service::adopt_method(security, user, &method, &stored, phone.as_deref()).await?;
+            service::adopt_method(security, user, method, &stored, phone.as_deref()).await?;
             let mut json = Map::new();
             json.insert("tf_method".into(), json!(method));
             json.insert("tf_primary_method".into(), json!(method));
@@ -372,7 +376,10 @@ pub(in crate::flows) async fn select_page(
 ) -> Response {
     let shown = async {
         let (user, _) = pending(&req, &[TfState::Ready, TfState::Select]).await?;
-        let methods: Vec<&str> = service::user_method(&user).into_iter().collect();
+        let methods: Vec<&str> = service::user_method(&user)
+            .map(TwoFactorMethod::as_str)
+            .into_iter()
+            .collect();
         let mut json = Map::new();
         json.insert("tf_select".into(), json!(true));
         json.insert("tf_setup_methods".into(), json!(methods));
@@ -391,19 +398,25 @@ pub(in crate::flows) async fn select(
     let chosen = async {
         step_csrf(&req)?;
         let (user, mut st) = pending(&req, &[TfState::Ready, TfState::Select]).await?;
-        let methods: Vec<&str> = service::user_method(&user).into_iter().collect();
+        let methods: Vec<&str> = service::user_method(&user)
+            .map(TwoFactorMethod::as_str)
+            .into_iter()
+            .collect();
         let mut errors = FieldErrors::new();
         let which = req.string("which", &mut errors);
-        let Some(m) = which.filter(|w| methods.contains(&w.as_str())) else {
+        let Some(m) = which
+            .and_then(|w| TwoFactorMethod::from_name(&w))
+            .filter(|m| methods.contains(&m.as_str()))
+        else {
             errors.add("which", msg::NOT_A_VALID_CHOICE);
             return Ok(Reply::Invalid {
                 errors,
                 page: view::select(&req, &methods),
             });
         };
-        service::send_code(&security, &user, &m, None, None).await?;
+        service::send_code(&security, &user, m, None, None).await?;
         st.state = TfState::Ready;
-        st.method = Some(m.clone());
+        st.method = Some(m);
         state::put(&req, st, false);
         let mut json = Map::new();
         json.insert("tf_required".into(), json!(true));
@@ -471,7 +484,7 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
             service::send_code(
                 security,
                 &user,
-                "email",
+                TwoFactorMethod::Email,
                 user.tf_totp_secret.as_deref(),
                 None,
             )

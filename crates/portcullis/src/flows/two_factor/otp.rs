@@ -1,6 +1,7 @@
 //! The one-time-code primitives the two-factor flows use, on top of `portcullis_core::totp`
 //! (RFC 6238, passlib's encrypted secrets) and `portcullis_core::recovery`.
 
+use portcullis_core::model::TwoFactorMethod;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
 use portcullis_core::{recovery, totp};
 use serde_json::{Map, Value, json};
@@ -155,7 +156,7 @@ pub(crate) fn qr(uri: &str) -> String {
 pub(crate) fn setup_token(
     security: &Security,
     stored: &str,
-    method: &str,
+    method: TwoFactorMethod,
     phone: Option<&str>,
 ) -> String {
     let payload = json!({"totp_secret": stored, "method": method, "phone": phone}).to_string();
@@ -169,7 +170,7 @@ pub(crate) fn setup_token(
 pub(crate) enum SetupToken {
     Valid {
         secret: String,
-        method: String,
+        method: TwoFactorMethod,
         phone: Option<String>,
     },
     Expired,
@@ -190,14 +191,15 @@ pub(crate) fn read_setup_token(security: &Security, token: &str) -> SetupToken {
         Err(_) => return SetupToken::Invalid,
     };
     let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
-    match (text("totp_secret"), text("method")) {
-        (Some(secret), Some(method)) if c.two_factor_enabled_methods.contains(&method) => {
-            SetupToken::Valid {
-                secret,
-                method,
-                phone: text("phone"),
-            }
-        }
+    let method = text("method")
+        .and_then(|m| TwoFactorMethod::from_stored(&m))
+        .filter(|m| c.two_factor_enabled_methods.iter().any(|e| e == m.as_str()));
+    match (text("totp_secret"), method) {
+        (Some(secret), Some(method)) => SetupToken::Valid {
+            secret,
+            method,
+            phone: text("phone"),
+        },
         _ => SetupToken::Invalid,
     }
 }

@@ -3,7 +3,7 @@
 
 use portcullis_core::User;
 use portcullis_core::events::Event;
-use portcullis_core::model::{TfState, TwoFactorState};
+use portcullis_core::model::{TfState, TwoFactorMethod, TwoFactorState};
 use serde_json::{Map, Value, json};
 
 use super::otp::{self, CodeCheck};
@@ -19,14 +19,9 @@ use crate::messages as msg;
 use crate::sms::SmsMessage;
 
 /// The method stored on a user, with Flask-Security's legacy names mapped.
-pub(crate) fn user_method(user: &User) -> Option<&'static str> {
+pub(crate) fn user_method(user: &User) -> Option<TwoFactorMethod> {
     user.tf_totp_secret.as_ref()?;
-    match user.tf_primary_method.as_deref()? {
-        "email" | "mail" => Some("email"),
-        "authenticator" | "google_authenticator" => Some("authenticator"),
-        "sms" => Some("sms"),
-        _ => None,
-    }
+    TwoFactorMethod::from_stored(user.tf_primary_method.as_deref()?)
 }
 
 /// Whether a password alone must not sign this user in (HTTP Basic refuses such users).
@@ -36,12 +31,12 @@ pub(crate) fn needs_second_factor(security: &Security, user: &User) -> bool {
 }
 
 /// The validity window of a method, in seconds.
-fn window(security: &Security, method: &str) -> i64 {
+fn window(security: &Security, method: TwoFactorMethod) -> i64 {
     let c = security.config();
     match method {
-        "email" => c.two_factor_mail_validity,
-        "sms" => c.two_factor_sms_validity,
-        _ => c.two_factor_authenticator_validity,
+        TwoFactorMethod::Email => c.two_factor_mail_validity,
+        TwoFactorMethod::Sms => c.two_factor_sms_validity,
+        TwoFactorMethod::Authenticator => c.two_factor_authenticator_validity,
     }
 }
 
@@ -92,7 +87,7 @@ pub(crate) async fn enter(
         }
         Some(m) => {
             st.state = TfState::Ready;
-            st.method = Some(m.to_owned());
+            st.method = Some(m);
             send_code(security, user, m, None, None).await?;
             json.insert("tf_state".into(), json!(TfState::Ready));
             json.insert("tf_primary_method".into(), json!(m));
@@ -141,11 +136,11 @@ pub(super) fn validity_token(security: &Security, user: &User) -> String {
 pub(super) async fn send_code(
     security: &Security,
     user: &User,
-    method: &str,
+    method: TwoFactorMethod,
     pending_secret: Option<&str>,
     pending_phone: Option<&str>,
 ) -> Result<()> {
-    if method == "authenticator" {
+    if method == TwoFactorMethod::Authenticator {
         return Ok(());
     }
     let stored = pending_secret
@@ -158,7 +153,7 @@ pub(super) async fn send_code(
     })?;
     let code = otp::issue(security, &used_key(user, method), &key).await?;
     let within = links::humanize(window(security, method));
-    if method == "email" {
+    if method == TwoFactorMethod::Email {
         let c = security.config();
         notify::send(
             security,
@@ -199,7 +194,7 @@ pub(super) enum Checked {
 pub(super) async fn check_code(
     security: &Security,
     user: &User,
-    method: &str,
+    method: TwoFactorMethod,
     stored: &str,
     code: Option<String>,
     address: Option<&str>,
@@ -232,13 +227,13 @@ pub(super) async fn check_code(
     settle(errors, checked, || {
         security.emit(Event::TwoFactorCodeConfirmed {
             user_id: user.id,
-            method: method.to_owned(),
+            method: method.as_str().to_owned(),
         });
     })
 }
 
 /// Where the last accepted time step of a user's two-factor `method` is remembered.
-fn used_key(user: &User, method: &str) -> String {
+fn used_key(user: &User, method: TwoFactorMethod) -> String {
     format!("tf-used:{}:{method}", user.id)
 }
 
@@ -308,10 +303,7 @@ pub(super) async fn setup(
     let security = req.auth.security();
     let c = security.config();
     let mut errors = FieldErrors::new();
-    let choice = req
-        .string("setup", &mut errors)
-        .map(|m| if m == "mail" { "email".to_owned() } else { m });
-    let Some(choice) = choice else {
+    let Some(choice) = req.string("setup", &mut errors) else {
         if !errors.has("setup") {
             errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
         }
@@ -330,11 +322,13 @@ pub(super) async fn setup(
         security.emit(Event::TwoFactorDisabled { user_id: user.id });
         return Ok(Setup::Disabled);
     }
-    if !c.two_factor_enabled_methods.contains(&choice) {
+    let Some(choice) = TwoFactorMethod::from_stored(&choice)
+        .filter(|m| c.two_factor_enabled_methods.iter().any(|e| e == m.as_str()))
+    else {
         errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
         return Ok(Setup::Invalid(errors));
-    }
-    let phone = if choice == "sms" {
+    };
+    let phone = if choice == TwoFactorMethod::Sms {
         let raw = req.string("phone", &mut errors);
         match raw
             .and_then(|p| portcullis_core::policy::normalize_phone(&p, &c.phone_region_default))
@@ -352,7 +346,7 @@ pub(super) async fn setup(
     let st = TwoFactorState {
         uniquifier: user.fs_uniquifier.clone(),
         state: TfState::ValidatingProfile,
-        method: Some(choice.clone()),
+        method: Some(choice),
         remember,
         pending_secret: Some(stored.clone()),
         pending_phone: phone.clone(),
@@ -364,7 +358,7 @@ pub(super) async fn setup(
         },
         started: security.clock().unix(),
     };
-    send_code(security, user, &choice, Some(&stored), phone.as_deref()).await?;
+    send_code(security, user, choice, Some(&stored), phone.as_deref()).await?;
     let cookieless = state::cookieless(req);
     state::put(req, st, false);
     let mut json = Map::new();
@@ -380,13 +374,13 @@ pub(super) async fn setup(
         Some(otp::setup_token(
             security,
             &stored,
-            &choice,
+            choice,
             phone.as_deref(),
         ))
     };
     json.insert("tf_state_token".into(), json!(token));
     let mut qr = None;
-    if choice == "authenticator" {
+    if choice == TwoFactorMethod::Authenticator {
         let username = user.username.clone().unwrap_or_else(|| user.email.clone());
         let (fields, uri) = otp::authenticator_fields(security, &key, &username);
         json.extend(fields);
@@ -399,18 +393,18 @@ pub(super) async fn setup(
 pub(super) async fn adopt_method(
     security: &Security,
     user: &User,
-    method: &str,
+    method: TwoFactorMethod,
     stored: &str,
     phone: Option<&str>,
 ) -> Result<()> {
     let now = security.clock().now();
     security
         .store()
-        .set_two_factor(user.id, Some(method), Some(stored), phone, now)
+        .set_two_factor(user.id, Some(method.as_str()), Some(stored), phone, now)
         .await?;
     security.emit(Event::TwoFactorChanged {
         user_id: user.id,
-        method: method.to_owned(),
+        method: method.as_str().to_owned(),
     });
     Ok(())
 }
