@@ -6,53 +6,139 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// A user row (`user` table).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
+use crate::store::{Column, ColumnSource, ColumnValue, StoreResult};
+
+/// Declares the `user` table once: the [`User`] struct, its column list, how a row is read,
+/// and [`UserChange`] with one field per column marked `set`. Adding a column is one line here
+/// (plus one migration per dialect); every store reads, writes and compares it from this.
+macro_rules! user_table {
+    ($( $(#[$doc:meta])* $mode:ident $field:ident : $ty:ty ),* $(,)?) => {
+        /// A user row (`user` table).
+        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct User {
+            $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        impl User {
+            /// The columns, in declaration order.
+            pub const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Read a user from a row with these columns.
+            pub fn read(row: &dyn ColumnSource) -> StoreResult<Self> {
+                Ok(Self {
+                    $( $field: Column::read(row, stringify!($field))?, )*
+                })
+            }
+        }
+
+        user_table!(@change [] $($mode $field : $ty,)*);
+    };
+    (@change [$($acc:tt)*] set $field:ident : $ty:ty, $($rest:tt)*) => {
+        user_table!(@change [$($acc)* $field : $ty,] $($rest)*);
+    };
+    (@change [$($acc:tt)*] get $field:ident : $ty:ty, $($rest:tt)*) => {
+        user_table!(@change [$($acc)*] $($rest)*);
+    };
+    (@change [$($field:ident : $ty:ty,)*]) => {
+        /// A change to a user: each `Some` field is written, the rest is left as it is
+        /// (`Some(None)` clears a nullable column); `update_datetime` is always set. Stores
+        /// keep their rules on top: emails and usernames unique ignoring case
+        /// (`Conflict("email")`/`("username")`, a user may change the case of their own), phone
+        /// numbers unique, and a new `fs_uniquifier` also rotates `fs_token_uniquifier` (to it +
+        /// "t") when the user has one — ending every session and token.
+        #[derive(Clone, Default, PartialEq, Eq)]
+        pub struct UserChange {
+            $( #[doc = concat!("A new `", stringify!($field), "`.")] pub $field: Option<$ty>, )*
+        }
+
+        impl UserChange {
+            /// The columns this change sets, with their values.
+            pub fn assignments(&self) -> Vec<(&'static str, ColumnValue)> {
+                let mut out = Vec::new();
+                $( if let Some(v) = &self.$field {
+                    out.push((stringify!($field), v.value()));
+                } )*
+                out
+            }
+
+            /// Apply the change to a user in memory (the columns only; store rules aside).
+            pub fn apply_to(&self, user: &mut User) {
+                $( if let Some(v) = &self.$field {
+                    user.$field = v.clone();
+                } )*
+            }
+        }
+
+        impl std::fmt::Debug for UserChange {
+            // Which columns change, never their values (hashes, secrets, codes).
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let columns: Vec<&str> = self.assignments().into_iter().map(|(c, _)| c).collect();
+                f.debug_struct("UserChange").field("columns", &columns).finish()
+            }
+        }
+    };
+}
+
+user_table! {
     /// Primary key.
-    pub id: i64,
-    /// Normalised email address (unique, compared case-insensitively).
-    pub email: String,
-    /// Optional username (unique, compared case-insensitively).
-    pub username: Option<String>,
+    get id: i64,
+    /// Normalised email address (unique, compared on its full Unicode case fold).
+    set email: String,
+    /// Optional username (unique, compared on its full Unicode case fold).
+    set username: Option<String>,
     /// passlib-format password hash; `None` means the user has no password.
-    pub password: Option<String>,
+    set password: Option<String>,
     /// Inactive users cannot authenticate by any mechanism.
-    pub active: bool,
+    set active: bool,
     /// Random per-user value that sessions and auth tokens are bound to; rotating it ends them all.
-    pub fs_uniquifier: String,
+    set fs_uniquifier: String,
     /// Optional separate uniquifier for auth tokens (Flask-Security's optional column).
-    pub fs_token_uniquifier: Option<String>,
+    get fs_token_uniquifier: Option<String>,
     /// When the email address was confirmed.
-    pub confirmed_at: Option<OffsetDateTime>,
+    set confirmed_at: Option<OffsetDateTime>,
     /// Login tracking: previous login time.
-    pub last_login_at: Option<OffsetDateTime>,
+    get last_login_at: Option<OffsetDateTime>,
     /// Login tracking: current login time.
-    pub current_login_at: Option<OffsetDateTime>,
+    get current_login_at: Option<OffsetDateTime>,
     /// Login tracking: previous login address.
-    pub last_login_ip: Option<String>,
+    get last_login_ip: Option<String>,
     /// Login tracking: current login address.
-    pub current_login_ip: Option<String>,
+    get current_login_ip: Option<String>,
     /// Login tracking: number of logins.
-    pub login_count: Option<i64>,
+    get login_count: Option<i64>,
     /// Two-factor primary method.
-    pub tf_primary_method: Option<String>,
+    set tf_primary_method: Option<String>,
     /// Two-factor TOTP secret (passlib encrypted JSON).
-    pub tf_totp_secret: Option<String>,
+    set tf_totp_secret: Option<String>,
     /// Two-factor phone number.
-    pub tf_phone_number: Option<String>,
-    /// Unified sign-in secrets (JSON map method -> secret).
-    pub us_totp_secrets: Option<String>,
-    /// Unified sign-in phone number (E.164).
-    pub us_phone_number: Option<String>,
+    set tf_phone_number: Option<String>,
+    /// Unified sign-in secrets (JSON map method -> secret; read with [`User::us_secrets`]).
+    set us_totp_secrets: Option<String>,
+    /// Unified sign-in phone number (E.164; an identity, unique).
+    set us_phone_number: Option<String>,
     /// WebAuthn user handle.
-    pub fs_webauthn_user_handle: Option<String>,
-    /// Recovery codes (comma separated).
-    pub mf_recovery_codes: Option<String>,
+    set fs_webauthn_user_handle: Option<String>,
+    /// Recovery codes (Flask-Security's comma-joined `AsaList`; write with [`asa_list`], read
+    /// with [`User::recovery_codes`]).
+    set mf_recovery_codes: Option<String>,
     /// Row creation time.
-    pub create_datetime: OffsetDateTime,
+    get create_datetime: OffsetDateTime,
     /// Last update time.
-    pub update_datetime: OffsetDateTime,
+    get update_datetime: OffsetDateTime,
+}
+
+/// A list as Flask-Security's `AsaList` stores it: comma joined, `[]` as NULL. Items that could
+/// not be read back (empty, or containing a comma) are refused.
+pub fn asa_list(items: &[String]) -> StoreResult<Option<String>> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    if items.iter().any(|i| i.is_empty() || i.contains(',')) {
+        return Err(crate::store::StoreError::Backend(
+            "list items must be non-empty and contain no comma".into(),
+        ));
+    }
+    Ok(Some(items.join(",")))
 }
 
 impl User {

@@ -2,13 +2,16 @@
 //! every backend must pass (see [`crate::store_conformance_tests`]).
 
 mod cached;
+mod columns;
 mod memory;
 mod split;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use crate::model::UserChange;
 pub use cached::CachedStore;
+pub use columns::{Column, ColumnSource, ColumnValue};
 pub use memory::MemoryStore;
 pub use split::SplitStore;
 
@@ -50,66 +53,6 @@ pub enum UserKey<'a> {
     Username(&'a str),
     /// By unified sign-in phone number (E.164, exact).
     Phone(&'a str),
-}
-
-/// A change to a user: each `Some` field is written, the rest is left as it is (`Some(None)`
-/// clears a nullable column). `update_datetime` is always set.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct UserChange {
-    /// A new email (unique ignoring case: `Conflict("email")`). A user may change the case of
-    /// their own.
-    pub email: Option<String>,
-    /// Set or clear the username (unique ignoring case: `Conflict("username")`).
-    pub username: Option<Option<String>>,
-    /// Set or clear the password hash.
-    pub password: Option<Option<String>>,
-    /// A new `fs_uniquifier`; `fs_token_uniquifier`, when the user has one, becomes it + "t".
-    /// Ends every session and token of the user.
-    pub fs_uniquifier: Option<String>,
-    /// Activate or deactivate.
-    pub active: Option<bool>,
-    /// Set or clear `confirmed_at`.
-    pub confirmed_at: Option<Option<OffsetDateTime>>,
-    /// Flask-Security's `tf_primary_method`.
-    pub tf_primary_method: Option<Option<String>>,
-    /// Flask-Security's `tf_totp_secret` (encrypted).
-    pub tf_totp_secret: Option<Option<String>>,
-    /// Flask-Security's `tf_phone_number`.
-    pub tf_phone_number: Option<Option<String>>,
-    /// Flask-Security's `us_totp_secrets` (JSON text; read with [`User::us_secrets`]).
-    pub us_totp_secrets: Option<Option<String>>,
-    /// The unified sign-in phone number, an identity (unique: `Conflict`).
-    pub us_phone_number: Option<Option<String>>,
-    /// The recovery codes (`mf_recovery_codes`; an empty list is stored as NULL; codes must be
-    /// non-empty and contain no comma). Read with [`User::recovery_codes`].
-    pub mf_recovery_codes: Option<Vec<String>>,
-}
-
-impl std::fmt::Debug for UserChange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Which columns change, never their values (hashes, secrets, codes).
-        let set = |name: &'static str, on: bool| on.then_some(name);
-        let columns: Vec<&str> = [
-            set("email", self.email.is_some()),
-            set("username", self.username.is_some()),
-            set("password", self.password.is_some()),
-            set("fs_uniquifier", self.fs_uniquifier.is_some()),
-            set("active", self.active.is_some()),
-            set("confirmed_at", self.confirmed_at.is_some()),
-            set("tf_primary_method", self.tf_primary_method.is_some()),
-            set("tf_totp_secret", self.tf_totp_secret.is_some()),
-            set("tf_phone_number", self.tf_phone_number.is_some()),
-            set("us_totp_secrets", self.us_totp_secrets.is_some()),
-            set("us_phone_number", self.us_phone_number.is_some()),
-            set("mf_recovery_codes", self.mf_recovery_codes.is_some()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        f.debug_struct("UserChange")
-            .field("columns", &columns)
-            .finish()
-    }
 }
 
 /// The optimistic check of an [`UserStore::update_user`]: the change is written only if it
@@ -306,7 +249,7 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
         let change = UserChange {
-            mf_recovery_codes: Some(codes.to_vec()),
+            mf_recovery_codes: Some(crate::model::asa_list(codes)?),
             ..UserChange::default()
         };
         let guard = expected.map_or(Guard::Always, |e| Guard::RecoveryCodes(e.to_vec()));
@@ -411,7 +354,7 @@ pub trait UserStore: Send + Sync {
             tf_phone_number: Some(None),
             us_totp_secrets: Some(None),
             us_phone_number: Some(None),
-            mf_recovery_codes: Some(Vec::new()),
+            mf_recovery_codes: Some(None),
             ..UserChange::default()
         };
         self.update_user(user_id, &change, &Guard::Always, now)

@@ -92,6 +92,18 @@ impl From<Option<OffsetDateTime>> for Arg {
     }
 }
 
+impl From<portcullis_core::store::ColumnValue> for Arg {
+    fn from(v: portcullis_core::store::ColumnValue) -> Self {
+        use portcullis_core::store::ColumnValue;
+        match v {
+            ColumnValue::Int(v) => Arg::Int(v),
+            ColumnValue::Text(v) => Arg::Text(v),
+            ColumnValue::Flag(v) => Arg::Flag(v),
+            ColumnValue::Time(v) => Arg::Time(v),
+        }
+    }
+}
+
 /// Arguments, numbered from 1 in the order given.
 macro_rules! args {
     ($($v:expr),* $(,)?) => {

@@ -85,32 +85,27 @@ impl Columns for sqlx::sqlite::SqliteRow {
     }
 }
 
-/// A `user` row (the columns of the stores' `user_select!`).
+/// A `user` row: read through the model's own column list ([`User::read`]).
 pub(crate) fn user_from_row(row: &dyn Columns) -> StoreResult<User> {
-    Ok(User {
-        id: required(row.int("id")?, "id")?,
-        email: required(row.text("email")?, "email")?,
-        username: row.text("username")?,
-        password: row.text("password")?,
-        active: required(row.flag("active")?, "active")?,
-        fs_uniquifier: required(row.text("fs_uniquifier")?, "fs_uniquifier")?,
-        fs_token_uniquifier: row.text("fs_token_uniquifier")?,
-        confirmed_at: row.time("confirmed_at")?,
-        last_login_at: row.time("last_login_at")?,
-        current_login_at: row.time("current_login_at")?,
-        last_login_ip: row.text("last_login_ip")?,
-        current_login_ip: row.text("current_login_ip")?,
-        login_count: row.int("login_count")?,
-        tf_primary_method: row.text("tf_primary_method")?,
-        tf_totp_secret: row.text("tf_totp_secret")?,
-        tf_phone_number: row.text("tf_phone_number")?,
-        us_totp_secrets: row.text("us_totp_secrets")?,
-        us_phone_number: row.text("us_phone_number")?,
-        fs_webauthn_user_handle: row.text("fs_webauthn_user_handle")?,
-        mf_recovery_codes: row.text("mf_recovery_codes")?,
-        create_datetime: required(row.time("create_datetime")?, "create_datetime")?,
-        update_datetime: required(row.time("update_datetime")?, "update_datetime")?,
-    })
+    User::read(&Source(row))
+}
+
+/// A row as the model reads columns.
+struct Source<'a>(&'a dyn Columns);
+
+impl portcullis_core::store::ColumnSource for Source<'_> {
+    fn int(&self, name: &str) -> StoreResult<Option<i64>> {
+        self.0.int(name)
+    }
+    fn text(&self, name: &str) -> StoreResult<Option<String>> {
+        self.0.text(name)
+    }
+    fn flag(&self, name: &str) -> StoreResult<Option<bool>> {
+        self.0.flag(name)
+    }
+    fn time(&self, name: &str) -> StoreResult<Option<OffsetDateTime>> {
+        self.0.time(name)
+    }
 }
 
 /// A `role` row (`id, name, description, permissions`).

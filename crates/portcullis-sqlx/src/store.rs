@@ -21,12 +21,9 @@ use crate::db::{Arg, Dialect, Exec, Pool, Tx, args};
 use crate::rows::{Columns, counter_from_row, role_from_row, session_from_row, user_from_row};
 use crate::session_data_to_db;
 
-/// The `user` columns, in the order [`user_from_row`] reads them.
-const USER_COLUMNS: &str = "SELECT id, email, username, password, active, fs_uniquifier, \
-     fs_token_uniquifier, confirmed_at, last_login_at, current_login_at, last_login_ip, \
-     current_login_ip, login_count, tf_primary_method, tf_totp_secret, tf_phone_number, \
-     us_totp_secrets, us_phone_number, fs_webauthn_user_handle, mf_recovery_codes, \
-     create_datetime, update_datetime FROM \"user\" ";
+/// `SELECT <every user column> FROM "user" ` (the model's column list).
+static USER_COLUMNS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT {} FROM \"user\" ", User::COLUMNS.join(", ")));
 
 const ROLE_COLUMNS: &str = "SELECT id, name, description, permissions FROM role ";
 
@@ -244,7 +241,7 @@ impl SqlStore {
 
     async fn fetch_user(&self, tail: &str, args: Vec<Arg>) -> StoreResult<Option<User>> {
         self.on()
-            .fetch_optional(&format!("{USER_COLUMNS}{tail}"), args, user_from_row)
+            .fetch_optional(&format!("{}{tail}", *USER_COLUMNS), args, user_from_row)
             .await
     }
 
@@ -474,7 +471,7 @@ impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
         let user = tx
             .on()
             .fetch_one(
-                &format!("{USER_COLUMNS}WHERE id = ?1"),
+                &format!("{}WHERE id = ?1", *USER_COLUMNS),
                 args![id],
                 user_from_row,
             )
@@ -517,45 +514,27 @@ impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
         let mut stmt = Assignments::new(id);
-        if let Some(email) = &change.email {
-            stmt.set("email", email.as_str());
-            stmt.set("portcullis_email_key", identity_key(email));
-        }
-        if let Some(username) = &change.username {
-            stmt.set("username", username.clone());
-            stmt.set(
-                "portcullis_username_key",
-                username.as_deref().map(identity_key),
-            );
-        }
-        if let Some(password) = &change.password {
-            stmt.set("password", password.clone());
-        }
-        if let Some(q) = &change.fs_uniquifier {
-            let n = stmt.set("fs_uniquifier", q.as_str());
-            stmt.sets.push(format!(
-                "fs_token_uniquifier = CASE WHEN fs_token_uniquifier IS NOT NULL THEN {} \
-                 ELSE NULL END",
-                self.with_t(n)
-            ));
-        }
-        let active = change.active.map(|a| stmt.set("active", a));
-        if let Some(at) = change.confirmed_at {
-            stmt.set("confirmed_at", at);
-        }
-        for (column, value) in [
-            ("tf_primary_method", &change.tf_primary_method),
-            ("tf_totp_secret", &change.tf_totp_secret),
-            ("tf_phone_number", &change.tf_phone_number),
-            ("us_totp_secrets", &change.us_totp_secrets),
-            ("us_phone_number", &change.us_phone_number),
-        ] {
-            if let Some(v) = value {
-                stmt.set(column, v.clone());
+        let mut active = None;
+        for (column, value) in change.assignments() {
+            let n = stmt.set(column, Arg::from(value));
+            match column {
+                "active" => active = Some(n),
+                // The identity keys follow the identities; the token uniquifier, when the user
+                // has one, follows the uniquifier.
+                "email" | "username" => {
+                    let key = match column {
+                        "email" => change.email.as_deref(),
+                        _ => change.username.as_ref().and_then(|u| u.as_deref()),
+                    };
+                    stmt.set(&format!("portcullis_{column}_key"), key.map(identity_key));
+                }
+                "fs_uniquifier" => stmt.sets.push(format!(
+                    "fs_token_uniquifier = CASE WHEN fs_token_uniquifier IS NOT NULL THEN {} \
+                     ELSE NULL END",
+                    self.with_t(n)
+                )),
+                _ => {}
             }
-        }
-        if let Some(codes) = &change.mf_recovery_codes {
-            stmt.set("mf_recovery_codes", asa_list_to_db(codes)?);
         }
         stmt.set("update_datetime", now);
         let condition = match guard {

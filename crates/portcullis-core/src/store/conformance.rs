@@ -46,6 +46,7 @@ macro_rules! store_conformance_tests {
             user_create_and_read,
             user_duplicate_email_conflict,
             user_identity_unicode_case_fold,
+            user_update_change_set,
             user_duplicate_username_conflict,
             user_duplicate_uniquifier_conflict,
             user_concurrent_registration_conflict,
@@ -366,6 +367,61 @@ pub async fn user_identity_unicode_case_fold(store: Arc<dyn Store>, prefix: &str
         reload(&store, ann.id).await.email,
         format!("ÄNNIE-{prefix}@example.com")
     );
+}
+
+/// One `update_user` writes any set of columns the model marks `set` — including one no
+/// setter names (`fs_webauthn_user_handle`) — and only while its guard holds.
+pub async fn user_update_change_set(store: Arc<dyn Store>, prefix: &str) {
+    use crate::store::{Guard, UserChange};
+    let user = create(&store, new_user(prefix, "u1")).await;
+    let later = T0 + Duration::seconds(5);
+    let change = UserChange {
+        fs_webauthn_user_handle: Some(Some(format!("handle-{prefix}"))),
+        tf_phone_number: Some(Some("+15550001111".into())),
+        active: Some(false),
+        ..UserChange::default()
+    };
+    let written = ok(
+        store
+            .update_user(
+                user.id,
+                &change,
+                &Guard::Password("not the hash".into()),
+                later,
+            )
+            .await,
+        "update_user with a failing guard",
+    );
+    assert!(!written, "the guard did not hold");
+    assert_eq!(
+        reload(&store, user.id).await,
+        user,
+        "a failed guard writes nothing"
+    );
+    assert!(ok(
+        store
+            .update_user(user.id, &change, &Guard::Always, later)
+            .await,
+        "update_user"
+    ));
+    let after = reload(&store, user.id).await;
+    assert_eq!(
+        after.fs_webauthn_user_handle.as_deref(),
+        Some(format!("handle-{prefix}").as_str())
+    );
+    assert_eq!(after.tf_phone_number.as_deref(), Some("+15550001111"));
+    assert!(!after.active);
+    assert_eq!(after.update_datetime, later);
+    let mut expected = user.clone();
+    change.apply_to(&mut expected);
+    expected.update_datetime = later;
+    assert_eq!(after, expected, "exactly the columns of the change");
+    assert!(matches!(
+        store
+            .update_user(i64::MAX - 7, &change, &Guard::Always, later)
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 /// Usernames are unique case-insensitively; any number of users may have no username.

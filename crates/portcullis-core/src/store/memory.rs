@@ -10,7 +10,7 @@ use super::{
     CounterStore, Guard, RoleStore, SessionStore, StoreError, StoreResult, UserChange, UserKey,
     UserStore,
 };
-use crate::model::{NewUser, Role, SessionRecord, User};
+use crate::model::{NewUser, Role, SessionRecord, User, asa_list};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -47,20 +47,6 @@ impl MemoryStore {
 /// Identities (emails, usernames) compare on their full Unicode case fold.
 fn same_identity(a: &str, b: &str) -> bool {
     crate::policy::identity_key(a) == crate::policy::identity_key(b)
-}
-
-/// A list as Flask-Security's `AsaList` stores it (as the SQL stores do): comma joined, `[]` as
-/// NULL; items that could not be read back (empty, or containing a comma) are refused.
-fn asa_list(items: &[String]) -> StoreResult<Option<String>> {
-    if items.is_empty() {
-        return Ok(None);
-    }
-    if items.iter().any(|i| i.is_empty() || i.contains(',')) {
-        return Err(StoreError::Backend(
-            "list items must be non-empty and contain no comma".into(),
-        ));
-    }
-    Ok(Some(items.join(",")))
 }
 
 impl Inner {
@@ -146,11 +132,6 @@ impl UserStore for MemoryStore {
         guard: &Guard,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let codes = change
-            .mf_recovery_codes
-            .as_deref()
-            .map(asa_list)
-            .transpose()?;
         if let Guard::RecoveryCodes(expected) = guard {
             asa_list(expected)?;
         }
@@ -191,35 +172,9 @@ impl UserStore for MemoryStore {
             if !holds {
                 return Ok(false);
             }
-            let set = |field: &mut Option<String>, value: &Option<Option<String>>| {
-                if let Some(v) = value {
-                    field.clone_from(v);
-                }
-            };
-            if let Some(email) = &change.email {
-                u.email.clone_from(email);
-            }
-            set(&mut u.username, &change.username);
-            set(&mut u.password, &change.password);
-            if let Some(q) = &change.fs_uniquifier {
-                u.fs_uniquifier.clone_from(q);
-                if u.fs_token_uniquifier.is_some() {
-                    u.fs_token_uniquifier = Some(format!("{q}t"));
-                }
-            }
-            if let Some(active) = change.active {
-                u.active = active;
-            }
-            if let Some(at) = change.confirmed_at {
-                u.confirmed_at = at;
-            }
-            set(&mut u.tf_primary_method, &change.tf_primary_method);
-            set(&mut u.tf_totp_secret, &change.tf_totp_secret);
-            set(&mut u.tf_phone_number, &change.tf_phone_number);
-            set(&mut u.us_totp_secrets, &change.us_totp_secrets);
-            set(&mut u.us_phone_number, &change.us_phone_number);
-            if let Some(codes) = codes {
-                u.mf_recovery_codes = codes;
+            change.apply_to(u);
+            if change.fs_uniquifier.is_some() && u.fs_token_uniquifier.is_some() {
+                u.fs_token_uniquifier = Some(format!("{}t", u.fs_uniquifier));
             }
             u.update_datetime = now;
             Ok(true)
