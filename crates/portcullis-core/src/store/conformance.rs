@@ -2937,28 +2937,26 @@ pub async fn counter_release(store: Arc<dyn Store>, prefix: &str) {
     );
 }
 
-/// Brute-force protection on this backend: a burst of concurrent attempts reserves at most
-/// the configured number of places per account and per address, whatever the interleaving,
-/// and successes give their address place back.
-pub async fn throttle_concurrent_reservations(store: Arc<dyn Store>, prefix: &str) {
-    use crate::policy::{Throttle, ThrottleRules};
-    let rules = ThrottleRules {
-        max_failures: 10,
-        rate_limit_failures: 25,
-        ..ThrottleRules::default()
-    };
-    let account = format!("{prefix}:acct");
-    let address = format!("{prefix}:addr");
+/// `n` concurrent failed attempts, attempt `i` on `(account, address)` = `target(i)`; how many
+/// were evaluated (reserved) rather than refused.
+async fn failed_burst(
+    store: &Arc<dyn Store>,
+    rules: crate::policy::ThrottleRules,
+    n: usize,
+    target: impl Fn(usize) -> (String, Option<String>),
+) -> usize {
+    use crate::policy::Throttle;
     let mut tasks = Vec::new();
-    for i in 0..60 {
-        let store = Arc::clone(&store);
-        let (account, address) = (account.clone(), address.clone());
+    for i in 0..n {
+        let store = Arc::clone(store);
+        let (account, address) = target(i);
         tasks.push(tokio::spawn(async move {
             let throttle = Throttle::new(store.as_ref(), rules);
-            // Half of them from one address, all of them on one account.
-            let addr = (i % 2 == 0).then_some(address.as_str());
-            let slot = throttle.reserve(&account, addr, NOW_UNIX).await.unwrap();
-            match slot {
+            let reserved = throttle
+                .reserve(&account, address.as_deref(), NOW_UNIX)
+                .await
+                .unwrap();
+            match reserved {
                 Ok(slot) => {
                     throttle.failed(slot, NOW_UNIX).await.unwrap();
                     true
@@ -2973,6 +2971,28 @@ pub async fn throttle_concurrent_reservations(store: Arc<dyn Store>, prefix: &st
             evaluated += 1;
         }
     }
+    evaluated
+}
+
+/// Brute-force protection on this backend: a burst of concurrent attempts reserves at most
+/// the configured number of places per account and per address, whatever the interleaving,
+/// and successes give their address place back.
+pub async fn throttle_concurrent_reservations(store: Arc<dyn Store>, prefix: &str) {
+    use crate::policy::{Throttle, ThrottleRules};
+    let rules = ThrottleRules {
+        max_failures: 10,
+        rate_limit_failures: 25,
+        ..ThrottleRules::default()
+    };
+    // 60 on one account, half of them from one address.
+    let account = format!("{prefix}:acct");
+    let evaluated = failed_burst(&store, rules, 60, |i| {
+        (
+            account.clone(),
+            (i % 2 == 0).then(|| format!("{prefix}:addr")),
+        )
+    })
+    .await;
     assert_eq!(evaluated, 10, "exactly max_failures guesses were evaluated");
     let throttle = Throttle::new(store.as_ref(), rules);
     assert!(
@@ -2985,33 +3005,10 @@ pub async fn throttle_concurrent_reservations(store: Arc<dyn Store>, prefix: &st
     );
 
     // The address limit: 40 concurrent attempts on 40 accounts from one address.
-    let address = format!("{prefix}:addr2");
-    let mut tasks = Vec::new();
-    for i in 0..40 {
-        let store = Arc::clone(&store);
-        let address = address.clone();
-        let account = format!("{prefix}:a{i}");
-        tasks.push(tokio::spawn(async move {
-            let throttle = Throttle::new(store.as_ref(), rules);
-            match throttle
-                .reserve(&account, Some(&address), NOW_UNIX)
-                .await
-                .unwrap()
-            {
-                Ok(slot) => {
-                    throttle.failed(slot, NOW_UNIX).await.unwrap();
-                    true
-                }
-                Err(_) => false,
-            }
-        }));
-    }
-    let mut evaluated = 0;
-    for t in tasks {
-        if t.await.expect("reservation task panicked") {
-            evaluated += 1;
-        }
-    }
+    let evaluated = failed_burst(&store, rules, 40, |i| {
+        (format!("{prefix}:a{i}"), Some(format!("{prefix}:addr2")))
+    })
+    .await;
     assert_eq!(
         evaluated, 25,
         "exactly rate_limit_failures guesses from the address"
