@@ -115,6 +115,7 @@ pub(crate) fn map_sqlx(err: sqlx::Error) -> StoreError {
 /// than "never" — per dialect, from its error codes.
 fn database_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
     let code = db.code().unwrap_or_default();
+    #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         let primary = code.parse::<i64>().ok().map(|c| c & 0xff);
         return matches!(
@@ -132,6 +133,7 @@ fn database_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
             )
         );
     }
+    #[cfg(feature = "postgres")]
     if db
         .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .is_some()
@@ -144,6 +146,7 @@ fn database_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
             || code == "40001"
             || code == "40P01";
     }
+    #[cfg(feature = "mysql")]
     if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
         // `code()` is the SQLSTATE; the error number says more. Too many connections, server
         // shutting down, lock wait timeout, deadlock, read-only (--read-only, or a read-only

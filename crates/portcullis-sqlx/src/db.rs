@@ -12,15 +12,29 @@
 //! differences; rendering placeholders and quotes is a few lines, adds no dependency, and keeps
 //! each statement readable as the SQL it is.
 
-use sqlx::{MySqlConnection, MySqlPool, PgConnection, PgPool, SqliteConnection, SqlitePool};
+#[cfg(feature = "mysql")]
+use sqlx::{MySqlConnection, MySqlPool};
+#[cfg(feature = "postgres")]
+use sqlx::{PgConnection, PgPool};
+#[cfg(feature = "sqlite")]
+use sqlx::{SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 
-use crate::convert::{map_sqlx, opt_datetime_to_db, opt_to_naive_utc};
+use crate::convert::map_sqlx;
+#[cfg(feature = "sqlite")]
+use crate::convert::opt_datetime_to_db;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::convert::opt_to_naive_utc;
 use crate::rows::Columns;
 use portcullis_core::{StoreError, StoreResult};
 
-/// The three SQL dialects.
+/// The three SQL dialects (all named whichever drivers are built, so that the statements stay
+/// one text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    not(all(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(dead_code)
+)]
 pub(crate) enum Dialect {
     Sqlite,
     Postgres,
@@ -156,6 +170,7 @@ pub(crate) fn render(dialect: Dialect, sql: &str) -> Rendered {
 
 /// The arguments in placeholder order: MySQL's plain `?` take them one by one, repeated where a
 /// number repeats; the other dialects bind them once each, by number.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 fn ordered(dialect: Dialect, rendered: &Rendered, args: Vec<Arg>) -> StoreResult<Vec<Arg>> {
     if dialect != Dialect::MySql {
         return Ok(args);
@@ -189,6 +204,7 @@ macro_rules! bound {
 
 type Query<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
 
+#[cfg(feature = "sqlite")]
 fn sqlite_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::Sqlite>> {
     Ok(bound!(
         sqlx::Sqlite,
@@ -198,6 +214,7 @@ fn sqlite_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::Sqlite>> {
     ))
 }
 
+#[cfg(feature = "postgres")]
 fn pg_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::Postgres>> {
     Ok(bound!(
         sqlx::Postgres,
@@ -207,6 +224,7 @@ fn pg_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::Postgres>> {
     ))
 }
 
+#[cfg(feature = "mysql")]
 fn mysql_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::MySql>> {
     let r = render(Dialect::MySql, sql);
     let args = ordered(Dialect::MySql, &r, args)?;
@@ -216,11 +234,17 @@ fn mysql_query(sql: &str, args: Vec<Arg>) -> StoreResult<Query<sqlx::MySql>> {
 /// Where a statement runs: a pool, or one connection (a transaction's, or one held for a
 /// session-level lock).
 pub(crate) enum Exec<'a> {
+    #[cfg(feature = "sqlite")]
     SqlitePool(&'a SqlitePool),
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut SqliteConnection),
+    #[cfg(feature = "postgres")]
     PgPool(&'a PgPool),
+    #[cfg(feature = "postgres")]
     Pg(&'a mut PgConnection),
+    #[cfg(feature = "mysql")]
     MySqlPool(&'a MySqlPool),
+    #[cfg(feature = "mysql")]
     MySql(&'a mut MySqlConnection),
 }
 
@@ -228,26 +252,32 @@ pub(crate) enum Exec<'a> {
 macro_rules! dispatch {
     ($exec:expr, $sql:expr, $args:expr, |$q:ident, $ex:ident| $body:expr) => {{
         match $exec {
+            #[cfg(feature = "sqlite")]
             Exec::SqlitePool($ex) => {
                 let $q = sqlite_query($sql, $args)?;
                 $body
             }
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite($ex) => {
                 let $q = sqlite_query($sql, $args)?;
                 $body
             }
+            #[cfg(feature = "postgres")]
             Exec::PgPool($ex) => {
                 let $q = pg_query($sql, $args)?;
                 $body
             }
+            #[cfg(feature = "postgres")]
             Exec::Pg($ex) => {
                 let $q = pg_query($sql, $args)?;
                 $body
             }
+            #[cfg(feature = "mysql")]
             Exec::MySqlPool($ex) => {
                 let $q = mysql_query($sql, $args)?;
                 $body
             }
+            #[cfg(feature = "mysql")]
             Exec::MySql($ex) => {
                 let $q = mysql_query($sql, $args)?;
                 $body
@@ -260,11 +290,17 @@ impl Exec<'_> {
     /// The same target again, for another statement.
     pub(crate) fn again(&mut self) -> Exec<'_> {
         match self {
+            #[cfg(feature = "sqlite")]
             Exec::SqlitePool(p) => Exec::SqlitePool(p),
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite(c) => Exec::Sqlite(c),
+            #[cfg(feature = "postgres")]
             Exec::PgPool(p) => Exec::PgPool(p),
+            #[cfg(feature = "postgres")]
             Exec::Pg(c) => Exec::Pg(c),
+            #[cfg(feature = "mysql")]
             Exec::MySqlPool(p) => Exec::MySqlPool(p),
+            #[cfg(feature = "mysql")]
             Exec::MySql(c) => Exec::MySql(c),
         }
     }
@@ -273,11 +309,17 @@ impl Exec<'_> {
     pub(crate) async fn script(self, sql: &'static str) -> StoreResult<()> {
         let raw = sqlx::raw_sql(sql);
         match self {
+            #[cfg(feature = "sqlite")]
             Exec::SqlitePool(ex) => raw.execute(ex).await.map(drop),
+            #[cfg(feature = "sqlite")]
             Exec::Sqlite(ex) => raw.execute(ex).await.map(drop),
+            #[cfg(feature = "postgres")]
             Exec::PgPool(ex) => raw.execute(ex).await.map(drop),
+            #[cfg(feature = "postgres")]
             Exec::Pg(ex) => raw.execute(ex).await.map(drop),
+            #[cfg(feature = "mysql")]
             Exec::MySqlPool(ex) => raw.execute(ex).await.map(drop),
+            #[cfg(feature = "mysql")]
             Exec::MySql(ex) => raw.execute(ex).await.map(drop),
         }
         .map_err(map_sqlx)
@@ -366,16 +408,22 @@ impl Exec<'_> {
 /// A pool of one of the three drivers.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
+    #[cfg(feature = "mysql")]
     MySql(MySqlPool),
 }
 
 impl Pool {
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
             Pool::MySql(_) => Dialect::MySql,
         }
     }
@@ -383,8 +431,11 @@ impl Pool {
     /// Statements on the pool (each on whichever connection is free).
     pub(crate) fn on(&self) -> Exec<'_> {
         match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => Exec::SqlitePool(p),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => Exec::PgPool(p),
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => Exec::MySqlPool(p),
         }
     }
@@ -393,8 +444,11 @@ impl Pool {
     /// that a check and the write after it are one step against every other writer.
     pub(crate) async fn begin(&self) -> StoreResult<Tx<'static>> {
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(map_sqlx)?),
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => Tx::MySql(p.begin().await.map_err(map_sqlx)?),
         })
     }
@@ -402,24 +456,33 @@ impl Pool {
     /// One connection of the pool, held until dropped.
     pub(crate) async fn acquire(&self) -> StoreResult<Conn> {
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await.map_err(map_sqlx)?),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => Conn::Postgres(p.acquire().await.map_err(map_sqlx)?),
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => Conn::MySql(p.acquire().await.map_err(map_sqlx)?),
         })
     }
 
     pub(crate) fn size(&self) -> u32 {
         match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => p.size(),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => p.size(),
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => p.size(),
         }
     }
 
     pub(crate) async fn close(&self) {
         match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => p.close().await,
         }
     }
@@ -427,8 +490,11 @@ impl Pool {
 
 /// An open transaction; rolled back when dropped uncommitted.
 pub(crate) enum Tx<'c> {
+    #[cfg(feature = "sqlite")]
     Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
     MySql(sqlx::Transaction<'c, sqlx::MySql>),
 }
 
@@ -436,16 +502,22 @@ impl Tx<'_> {
     /// Statements inside the transaction.
     pub(crate) fn on(&mut self) -> Exec<'_> {
         match self {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(t) => Exec::Sqlite(t),
+            #[cfg(feature = "postgres")]
             Tx::Postgres(t) => Exec::Pg(t),
+            #[cfg(feature = "mysql")]
             Tx::MySql(t) => Exec::MySql(t),
         }
     }
 
     pub(crate) async fn commit(self) -> StoreResult<()> {
         match self {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(t) => t.commit().await,
+            #[cfg(feature = "postgres")]
             Tx::Postgres(t) => t.commit().await,
+            #[cfg(feature = "mysql")]
             Tx::MySql(t) => t.commit().await,
         }
         .map_err(map_sqlx)
@@ -454,8 +526,11 @@ impl Tx<'_> {
 
 /// One connection taken from a pool.
 pub(crate) enum Conn {
+    #[cfg(feature = "sqlite")]
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
     MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
 }
 
@@ -463,8 +538,11 @@ impl Conn {
     /// Statements on this connection.
     pub(crate) fn on(&mut self) -> Exec<'_> {
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => Exec::Sqlite(c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => Exec::Pg(c),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => Exec::MySql(c),
         }
     }
@@ -473,8 +551,11 @@ impl Conn {
     pub(crate) async fn begin(&mut self) -> StoreResult<Tx<'_>> {
         use sqlx::Connection;
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => Tx::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => Tx::Postgres(c.begin().await.map_err(map_sqlx)?),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => Tx::MySql(c.begin().await.map_err(map_sqlx)?),
         })
     }
@@ -482,8 +563,11 @@ impl Conn {
     /// Close the connection instead of handing it back to the pool (it may hold a lock).
     pub(crate) fn detach(self) {
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => drop(c.detach()),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => drop(c.detach()),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => drop(c.detach()),
         }
     }

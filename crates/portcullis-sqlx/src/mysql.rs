@@ -9,9 +9,9 @@ use portcullis_core::store::StoreError;
 use sqlx::MySqlPool;
 use sqlx::mysql::MySqlConnectOptions;
 
+use crate::PoolSettings;
 use crate::convert::map_sqlx;
 use crate::db::Pool;
-use crate::server::PoolSettings;
 use crate::store::{Datastore, SqlStore};
 
 /// A datastore on MySQL or MariaDB (10.5 or later): connect with [`MySqlStore::connect`]; the

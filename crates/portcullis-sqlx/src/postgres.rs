@@ -8,9 +8,9 @@ use portcullis_core::store::StoreError;
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 
+use crate::PoolSettings;
 use crate::convert::map_sqlx;
 use crate::db::Pool;
-use crate::server::PoolSettings;
 use crate::store::{Datastore, SqlStore};
 
 /// A datastore on PostgreSQL: connect with [`PgStore::connect`]; the embedded migrations are

@@ -28,6 +28,7 @@ fn required<T>(value: Option<T>, name: &str) -> StoreResult<T> {
 }
 
 /// PostgreSQL and MySQL/MariaDB: typed datetimes; `$int` reads an integer column.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 macro_rules! server_columns {
     ($row:ty, $int:path) => {
         impl Columns for $row {
@@ -51,6 +52,7 @@ macro_rules! server_columns {
 
 /// PostgreSQL decodes each integer width only as its own Rust type: Flask-Security's `SERIAL`
 /// and `INTEGER` columns are int4, our counters and expiry times int8.
+#[cfg(feature = "postgres")]
 fn pg_int(row: &sqlx::postgres::PgRow, name: &str) -> Result<Option<i64>, sqlx::Error> {
     use sqlx::{TypeInfo, ValueRef};
     let width = row.try_get_raw(name)?.type_info().name().to_owned();
@@ -62,14 +64,18 @@ fn pg_int(row: &sqlx::postgres::PgRow, name: &str) -> Result<Option<i64>, sqlx::
 }
 
 /// MySQL/MariaDB integers of any width decode as i64.
+#[cfg(feature = "mysql")]
 fn mysql_int(row: &sqlx::mysql::MySqlRow, name: &str) -> Result<Option<i64>, sqlx::Error> {
     row.try_get(name)
 }
 
+#[cfg(feature = "postgres")]
 server_columns!(sqlx::postgres::PgRow, pg_int);
+#[cfg(feature = "mysql")]
 server_columns!(sqlx::mysql::MySqlRow, mysql_int);
 
 /// SQLite: datetimes are text as SQLAlchemy writes them.
+#[cfg(feature = "sqlite")]
 impl Columns for sqlx::sqlite::SqliteRow {
     fn int(&self, name: &str) -> StoreResult<Option<i64>> {
         self.try_get(name).map_err(|e| reading(name, e))

@@ -6,29 +6,11 @@ use std::time::Duration;
 use portcullis_core::store::StoreError;
 use sqlx::pool::PoolOptions;
 
+use crate::PoolSettings;
 use crate::convert::map_sqlx;
 use crate::db::Pool;
 use crate::store::{Datastore, SqlStore};
 use crate::temporary::TemporaryDatabase;
-
-/// Connection pool settings for the server databases (PostgreSQL, MySQL).
-#[derive(Debug, Clone, Copy)]
-pub struct PoolSettings {
-    /// Most connections open at once.
-    pub max_connections: u32,
-    /// How long a request waits for a connection before failing with `Unavailable` (answered
-    /// as 503): short, so that a database outage fails fast instead of piling requests up.
-    pub acquire_timeout: Duration,
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        Self {
-            max_connections: 10,
-            acquire_timeout: Duration::from_secs(3),
-        }
-    }
-}
 
 /// Pool options for a server database.
 fn pool_options<DB: sqlx::Database>(settings: PoolSettings) -> PoolOptions<DB> {

@@ -82,11 +82,19 @@ const DEADLOCK_ATTEMPTS: u32 = 3;
 
 /// Whether MySQL chose this statement's transaction as a deadlock victim (error 1213).
 fn is_deadlock(err: &sqlx::Error) -> bool {
-    const ER_LOCK_DEADLOCK: u16 = 1213;
-    matches!(err, sqlx::Error::Database(db)
-        if db
-            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            .is_some_and(|e| e.number() == ER_LOCK_DEADLOCK))
+    #[cfg(feature = "mysql")]
+    {
+        const ER_LOCK_DEADLOCK: u16 = 1213;
+        matches!(err, sqlx::Error::Database(db)
+            if db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|e| e.number() == ER_LOCK_DEADLOCK))
+    }
+    #[cfg(not(feature = "mysql"))]
+    {
+        let _ = err;
+        false
+    }
 }
 
 /// The `SET` list of an UPDATE of one user (`?1` is the id), with its arguments.

@@ -116,6 +116,7 @@ impl TemporaryDatabase {
 
 async fn execute(url: &str, statement: &str) -> Result<(), StoreError> {
     match dialect(url)? {
+        #[cfg(feature = "postgres")]
         Dialect::Postgres => {
             let mut c = sqlx::PgConnection::connect(url).await.map_err(map_sqlx)?;
             sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
@@ -124,6 +125,7 @@ async fn execute(url: &str, statement: &str) -> Result<(), StoreError> {
                 .map_err(map_sqlx)?;
             c.close().await.map_err(map_sqlx)
         }
+        #[cfg(feature = "mysql")]
         Dialect::MySql => {
             let mut c = sqlx::MySqlConnection::connect(url)
                 .await
@@ -134,6 +136,10 @@ async fn execute(url: &str, statement: &str) -> Result<(), StoreError> {
                 .map_err(map_sqlx)?;
             c.close().await.map_err(map_sqlx)
         }
+        #[allow(unreachable_patterns)]
+        other => Err(StoreError::Backend(format!(
+            "built without the driver for {other:?} (portcullis-sqlx features)"
+        ))),
     }
 }
 

@@ -65,6 +65,7 @@ mod cached_sqlite {
 
 /// PostgreSQL: a database of its own per test on the server `PORTCULLIS_TEST_POSTGRES_URL`
 /// names, dropped afterwards.
+#[cfg(feature = "postgres")]
 mod postgres {
     use std::sync::Arc;
 
@@ -82,6 +83,7 @@ mod postgres {
 
 /// MySQL/MariaDB: a database of its own per test on the server `PORTCULLIS_TEST_MYSQL_URL`
 /// names, dropped afterwards.
+#[cfg(feature = "mysql")]
 mod mysql {
     use std::sync::Arc;
 

@@ -2,6 +2,8 @@
 
 mod conformance;
 mod flask_security_db;
+#[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(all(feature = "postgres", feature = "mysql"))]
 mod shared_database;
 mod sqlite;
