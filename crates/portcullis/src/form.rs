@@ -29,10 +29,6 @@ impl FieldErrors {
     pub fn has(&self, field: &str) -> bool {
         self.fields.iter().any(|(f, _)| f == field)
     }
-    /// Remove a field's errors.
-    pub fn remove(&mut self, field: &str) {
-        self.fields.retain(|(f, _)| f != field);
-    }
     /// Field names with errors.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(f, _)| f.as_str())

@@ -15,26 +15,26 @@
 
 mod accounts;
 pub mod authz;
-pub mod csrf;
+mod csrf;
 mod error;
 pub mod extract;
 mod flows;
-pub mod form;
+mod form;
 mod hashing;
-pub mod layer;
+mod layer;
 mod links;
 pub mod mail;
-pub mod messages;
+mod messages;
 mod outbox_file;
-pub mod redirect;
-pub mod respond;
+mod redirect;
+mod respond;
 mod security;
 mod session;
 pub mod sms;
 mod view;
 
-/// Guards (route layers): `guard::roles_required(["admin"])`, ...
 pub use accounts::{Accounts, Failure, NewAccount, PasswordReplaced, Refused};
+/// Guards (route layers): `guard::roles_required(["admin"])`, ...
 pub use authz as guard;
 pub use authz::{Authorized, Policy};
 pub use error::Error;

@@ -32,8 +32,6 @@ pub const RETYPE_PASSWORD_MISMATCH: &str = "Passwords do not match";
 /// Same password.
 pub const PASSWORD_IS_THE_SAME: &str =
     "Your new password must be different than your previous password.";
-/// Illegal username.
-pub const USERNAME_ILLEGAL_CHARACTERS: &str = "Username contains illegal characters";
 /// Not a string.
 pub const API_ERROR: &str = "Input not appropriate for requested API";
 /// CSRF.
@@ -44,14 +42,6 @@ pub const CSRF_INVALID: &str = "The CSRF token is invalid.";
 pub const CSRF_EXPIRED: &str = "The CSRF token has expired.";
 /// CSRF.
 pub const CSRF_SESSION_MISSING: &str = "The CSRF session token is missing.";
-/// Re-authenticated.
-pub const REAUTHENTICATION_SUCCESSFUL: &str = "Reauthentication successful";
-/// Password changed.
-pub const PASSWORD_CHANGE: &str = "You successfully changed your password.";
-/// Registered.
-pub const REGISTERED: &str = "Thank you. Confirmation instructions have been sent.";
-/// Password equals an identity.
-pub const PASSWORD_IS_IDENTITY: &str = "Password must not be the same as your email or username";
 /// Missing username.
 pub const USERNAME_NOT_PROVIDED: &str = "Username not provided";
 /// "<identity> is already associated with an account."
@@ -93,8 +83,6 @@ pub const CHANGE_EMAIL_EXPIRED: &str =
     "Your confirmation link for your new email address has expired. Please request a new one.";
 /// `/recover-username` sent.
 pub const USERNAME_RECOVERY_REQUEST: &str = "An email with your username has been sent.";
-/// Username changed.
-pub const USERNAME_CHANGE: &str = "Your username has been changed.";
 /// The new username is the current one.
 pub const USERNAME_IS_THE_SAME: &str = "The new username is the same as the current one.";
 /// Wrong, expired or reused code.

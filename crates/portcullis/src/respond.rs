@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 pub use crate::form::FieldErrors;
-pub use crate::messages as msg;
+pub(crate) use crate::messages as msg;
 
 /// Whether the client wants JSON: `Content-Type: application/json`, or an `Accept` header whose
 /// best entry is exactly `application/json` (Flask-Security's rule; `*/*` means HTML).
