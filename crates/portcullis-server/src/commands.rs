@@ -223,11 +223,10 @@ async fn users(security: &Security, cmd: Users) -> Result<(), CliError> {
         }
         Users::ResetAccess { identity } => {
             let user = find_user(store, &identity).await?;
-            accounts
-                .unlock(Some(&user), &identity)
+            let ended = accounts
+                .reset_access(&user, &identity)
                 .await
                 .map_err(failed)?;
-            let ended = accounts.reset_access(&user).await.map_err(failed)?;
             println!(
                 "Access reset for {}: every session and token ended ({ended} sessions), second factors cleared.",
                 user.email

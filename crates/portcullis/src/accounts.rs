@@ -603,10 +603,11 @@ impl Accounts<'_> {
     }
 
     /// End every session and token of a user, clear their second factors and unified sign-in
-    /// methods, lift their lock. Returns how many stored sessions ended.
-    pub async fn reset_access(&self, user: &User) -> Result<u64> {
+    /// methods, lift their lock (and that of `identity` as typed, see [`Accounts::unlock`]).
+    /// Returns how many stored sessions ended.
+    pub async fn reset_access(&self, user: &User, identity: &str) -> Result<u64> {
         let security = self.security;
-        self.unlock(Some(user), &user.email).await?;
+        self.unlock(Some(user), identity).await?;
         let store = security.store();
         let now = security.clock().now();
         store
