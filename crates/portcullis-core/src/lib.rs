@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod events;
+pub mod messages;
 pub mod model;
 pub mod policy;
 pub mod recovery;

@@ -185,7 +185,7 @@ async fn users(security: &Security, cmd: Users) -> Result<(), CliError> {
                 CliError::Usage(format!(
                     "Invalid {}: {}",
                     refused.field,
-                    refused.messages.join("; ")
+                    portcullis_core::messages::joined(&refused.messages, "; ")
                 ))
             })?;
             println!(
@@ -243,7 +243,7 @@ async fn users(security: &Security, cmd: Users) -> Result<(), CliError> {
             if !problems.is_empty() {
                 return Err(CliError::Usage(format!(
                     "Invalid password: {}",
-                    problems.join("; ")
+                    portcullis_core::messages::joined(&problems, "; ")
                 )));
             }
             accounts

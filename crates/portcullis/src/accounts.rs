@@ -11,8 +11,6 @@
 //!
 //! Also here: identity lookup, the confirmation rule, hash upgrades and sign-in bookkeeping.
 
-use std::borrow::Cow;
-
 use portcullis_core::User;
 use portcullis_core::config::IdentityAttribute;
 use portcullis_core::crypto::password::Verification;
@@ -21,7 +19,7 @@ use portcullis_core::policy::{Refusal, account_key};
 
 use crate::Security;
 use crate::error::Result;
-use crate::messages as msg;
+use crate::messages::{Message, Msg};
 
 pub(crate) use portcullis_core::policy::normalize_email;
 
@@ -64,26 +62,26 @@ impl Failure {
     }
 
     /// The message shown for it.
-    pub fn message(self) -> Cow<'static, str> {
+    pub fn message(self) -> Message {
         match self {
-            Self::UnknownIdentity => msg::USER_DOES_NOT_EXIST.into(),
-            Self::InvalidPassword => msg::INVALID_PASSWORD.into(),
-            Self::InvalidPasscode => msg::INVALID_PASSWORD_CODE.into(),
-            Self::InvalidCode => msg::INVALID_CODE.into(),
-            Self::CodeUsed => msg::CODE_ALREADY_USED.into(),
-            Self::InvalidRecoveryCode => msg::INVALID_RECOVERY_CODE.into(),
-            Self::Disabled => msg::DISABLED_ACCOUNT.into(),
-            Self::Unconfirmed => msg::CONFIRMATION_REQUIRED.into(),
-            Self::Locked { retry_after } => msg::account_locked(retry_after).into(),
-            Self::RateLimited { .. } => msg::RATE_LIMITED.into(),
+            Self::UnknownIdentity => Msg::UserDoesNotExist.into(),
+            Self::InvalidPassword => Msg::InvalidPassword.into(),
+            Self::InvalidPasscode => Msg::InvalidPasswordCode.into(),
+            Self::InvalidCode => Msg::InvalidCode.into(),
+            Self::CodeUsed => Msg::CodeAlreadyUsed.into(),
+            Self::InvalidRecoveryCode => Msg::InvalidRecoveryCode.into(),
+            Self::Disabled => Msg::DisabledAccount.into(),
+            Self::Unconfirmed => Msg::ConfirmationRequired.into(),
+            Self::Locked { retry_after } => crate::messages::account_locked(retry_after),
+            Self::RateLimited { .. } => Msg::RateLimited.into(),
         }
     }
 
     /// The message, or the generic one when generic responses are on and it would reveal
     /// something about the account.
-    pub(crate) fn shown(self, security: &Security) -> Cow<'static, str> {
+    pub(crate) fn shown(self, security: &Security) -> Message {
         if security.config().return_generic_responses && self.reveals_account() {
-            msg::GENERIC_AUTHN_FAILED.into()
+            Msg::GenericAuthnFailed.into()
         } else {
             self.message()
         }
@@ -431,12 +429,13 @@ pub struct Refused {
     /// `email`, `username` or `password`.
     pub field: &'static str,
     /// What is wrong.
-    pub messages: Vec<String>,
+    pub messages: Vec<Message>,
 }
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.messages.join("; "))
+        let messages = portcullis_core::messages::joined(&self.messages, "; ");
+        write!(f, "{}: {messages}", self.field)
     }
 }
 
@@ -469,21 +468,21 @@ impl Accounts<'_> {
     pub async fn create(&self, new: NewAccount) -> Result<std::result::Result<User, Refused>> {
         let security = self.security;
         let c = security.config();
-        let refuse = |field, message: String| {
+        let refuse = |field, message: Message| {
             Ok(Err(Refused {
                 field,
                 messages: vec![message],
             }))
         };
         let Some(email) = normalize_email(&new.email) else {
-            return refuse("email", msg::INVALID_EMAIL_ADDRESS.into());
+            return refuse("email", Msg::InvalidEmailAddress.into());
         };
         if let Some(why) = security.check_email_deliverable(&email).await {
             return refuse("email", why);
         }
         let username = match new.username {
             Some(_) if !c.username_enable => {
-                return refuse("username", "usernames are not enabled".into());
+                return refuse("username", Msg::UsernameNotEnabled.into());
             }
             Some(name) => {
                 let errors = portcullis_core::policy::username_errors_within(
@@ -536,7 +535,7 @@ impl Accounts<'_> {
                     "username" => ("username", username.unwrap_or_default()),
                     _ => ("email", email),
                 };
-                refuse(field, format!("{value} {}", msg::ALREADY_ASSOCIATED_SUFFIX))
+                refuse(field, crate::messages::already_associated(field, &value))
             }
             Err(e) => Err(e.into()),
         }
@@ -544,7 +543,7 @@ impl Accounts<'_> {
 
     /// The password rules' objections to `password` for a user with these identities (empty:
     /// acceptable).
-    pub async fn password_problems(&self, password: &str, identities: &[&str]) -> Vec<String> {
+    pub async fn password_problems(&self, password: &str, identities: &[&str]) -> Vec<Message> {
         self.security.check_password(password, identities).await
     }
 
@@ -739,12 +738,12 @@ mod tests {
         ] {
             assert!(f.reveals_account());
             assert_eq!(f.field(&generic, "email", "password"), "");
-            assert_eq!(f.shown(&generic), msg::GENERIC_AUTHN_FAILED);
+            assert_eq!(f.shown(&generic).id(), Msg::GenericAuthnFailed);
             assert_eq!(f.shown(&plain), f.message());
         }
         let limited = Failure::RateLimited { retry_after: 9 };
         assert!(!limited.reveals_account());
-        assert_eq!(limited.shown(&generic), msg::RATE_LIMITED);
+        assert_eq!(limited.shown(&generic).id(), Msg::RateLimited);
         assert_eq!(
             Failure::UnknownIdentity.field(&plain, "email", "password"),
             "email"
@@ -799,8 +798,8 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!(
-            (refused.field, refused.messages[0].as_str()),
-            ("username", "usernames are not enabled")
+            (refused.field, refused.messages[0].id()),
+            ("username", Msg::UsernameNotEnabled)
         );
     }
 

@@ -21,6 +21,7 @@ use tower::{Layer, Service};
 
 use crate::extract::{csrf_guard_with, request_auth, unauthenticated};
 use crate::layer::{Identity, RequestAuth};
+use crate::messages::Msg;
 use crate::respond;
 
 #[derive(Debug, Clone, Default)]
@@ -134,7 +135,7 @@ pub(crate) fn reauth_required_for(
         let mut m = Map::new();
         m.insert(
             "errors".into(),
-            json!([respond::msg::REAUTHENTICATION_REQUIRED]),
+            json!([Msg::ReauthenticationRequired.english()]),
         );
         m.insert("reauth_required".into(), json!(true));
         m.insert("unified_signin_enabled".into(), json!(false));
@@ -328,7 +329,7 @@ where
                     Err(_) => {
                         return Ok(respond::errors(
                             StatusCode::PAYLOAD_TOO_LARGE,
-                            vec!["Request body too large or unreadable.".into()],
+                            &[Msg::RequestBodyUnreadable.into()],
                         ));
                     }
                 }

@@ -10,7 +10,7 @@ use portcullis_core::crypto::constant_time_eq;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
 
 use crate::layer::RequestAuth;
-use crate::respond::msg;
+use crate::messages::Msg;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -52,12 +52,12 @@ pub fn header_token(headers: &HeaderMap, configured: &str) -> Option<String> {
 }
 
 /// Check a CSRF token against this request's session. Err carries Flask-WTF's message.
-pub fn check(auth: &RequestAuth, token: Option<&str>) -> Result<(), &'static str> {
+pub fn check(auth: &RequestAuth, token: Option<&str>) -> Result<(), Msg> {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return Err(msg::CSRF_MISSING);
+        return Err(Msg::CsrfMissing);
     };
     let Some(id) = auth.with_session(|s| s.id.clone()) else {
-        return Err(msg::CSRF_SESSION_MISSING);
+        return Err(Msg::CsrfSessionMissing);
     };
     let security = auth.security();
     let limit = security.config().csrf_time_limit.as_secs();
@@ -72,11 +72,11 @@ pub fn check(auth: &RequestAuth, token: Option<&str>) -> Result<(), &'static str
             let expected = secret_for(auth.csrf_key(), &id);
             match p.value.as_str() {
                 Some(got) if constant_time_eq(got.as_bytes(), expected.as_bytes()) => Ok(()),
-                _ => Err(msg::CSRF_INVALID),
+                _ => Err(Msg::CsrfInvalid),
             }
         }
-        Err(TokenError::Expired { .. }) => Err(msg::CSRF_EXPIRED),
-        Err(_) => Err(msg::CSRF_INVALID),
+        Err(TokenError::Expired { .. }) => Err(Msg::CsrfExpired),
+        Err(_) => Err(Msg::CsrfInvalid),
     }
 }
 

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use portcullis_core::StoreError;
 use portcullis_core::crypto::CryptoError;
 
+use crate::messages::Msg;
 use crate::respond;
 
 /// Something went wrong that is not the client's fault.
@@ -38,21 +39,14 @@ pub enum Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
-            Error::Store(StoreError::Unavailable(_)) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The service is temporarily unavailable. Please try again later.",
-            ),
-            Error::Mail => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                crate::messages::MAIL_FAILED,
-            ),
-            _ => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong. Please try again later.",
-            ),
+            Error::Store(StoreError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, Msg::ServiceUnavailable)
+            }
+            Error::Mail => (StatusCode::INTERNAL_SERVER_ERROR, Msg::MailFailed),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, Msg::InternalError),
         };
         tracing::error!(error = %self, "request failed");
-        respond::errors(status, vec![message.to_owned()])
+        respond::errors(status, &[message.into()])
     }
 }
 

@@ -1,10 +1,12 @@
 //! Validation errors of a submitted form, in Flask-Security's shape (plain data; `respond`
-//! renders them).
+//! renders them). Errors are message ids with arguments; the text is chosen when rendered.
+
+use crate::messages::Message;
 
 /// Field errors in submission order; the key `""` holds form-level errors.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors {
-    fields: Vec<(String, Vec<String>)>,
+    fields: Vec<(String, Vec<Message>)>,
 }
 
 impl FieldErrors {
@@ -13,7 +15,7 @@ impl FieldErrors {
         Self::default()
     }
     /// Add `message` to `field` (`""` for the form).
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub fn add(&mut self, field: &str, message: impl Into<Message>) {
         let message = message.into();
         if let Some((_, list)) = self.fields.iter_mut().find(|(f, _)| f == field) {
             list.push(message);
@@ -34,7 +36,7 @@ impl FieldErrors {
         self.fields.iter().map(|(f, _)| f.as_str())
     }
     /// Messages of one field.
-    pub fn get(&self, field: &str) -> &[String] {
+    pub fn get(&self, field: &str) -> &[Message] {
         self.fields
             .iter()
             .find(|(f, _)| f == field)
@@ -42,7 +44,7 @@ impl FieldErrors {
             .unwrap_or(&[])
     }
     /// All messages, flat, in field order.
-    pub fn all(&self) -> Vec<String> {
-        self.fields.iter().flat_map(|(_, l)| l.clone()).collect()
+    pub fn all(&self) -> impl Iterator<Item = &Message> {
+        self.fields.iter().flat_map(|(_, l)| l.iter())
     }
 }

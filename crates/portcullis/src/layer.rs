@@ -366,7 +366,7 @@ async fn authenticate(
             Err(_) => {
                 let res = crate::respond::errors(
                     axum::http::StatusCode::BAD_REQUEST,
-                    vec!["Request body unreadable or too large.".into()],
+                    &[crate::messages::Msg::RequestBodyUnreadable.into()],
                 );
                 return Err(Rejected::Response(res));
             }

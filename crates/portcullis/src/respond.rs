@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 pub use crate::form::FieldErrors;
-pub(crate) use crate::messages as msg;
+pub(crate) use crate::messages::{Message, Msg};
 
 /// Whether the client wants JSON: `Content-Type: application/json`, or an `Accept` header whose
 /// best entry is exactly `application/json` (Flask-Security's rule; `*/*` means HTML).
@@ -52,9 +52,9 @@ pub fn envelope(status: StatusCode, response: Map<String, Value>) -> Response {
 }
 
 /// `{"errors":[...]}` (decorator-style errors: 401, 403, CSRF).
-pub fn errors(status: StatusCode, errors: Vec<String>) -> Response {
+pub fn errors(status: StatusCode, errors: &[Message]) -> Response {
     let mut m = Map::new();
-    m.insert("errors".into(), json!(errors));
+    m.insert("errors".into(), texts(errors.iter()));
     envelope(status, m)
 }
 
@@ -73,13 +73,13 @@ pub fn quote_next(next: &str) -> String {
 /// A 403: the envelope for API clients, a small HTML page for browsers.
 pub fn forbidden(headers: &HeaderMap) -> Response {
     if wants_json(headers) {
-        errors(StatusCode::FORBIDDEN, vec![msg::UNAUTHORIZED.into()])
+        errors(StatusCode::FORBIDDEN, &[Msg::Unauthorized.into()])
     } else {
         html(
             StatusCode::FORBIDDEN,
             format!(
                 "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>{}</p>",
-                msg::UNAUTHORIZED
+                Msg::Unauthorized
             ),
         )
     }
@@ -90,7 +90,10 @@ pub fn too_many_requests(headers: &HeaderMap, retry_after: i64) -> Response {
     let retry_after = retry_after.max(1);
     let mut res = if wants_json(headers) {
         let mut m = Map::new();
-        m.insert("errors".into(), json!([msg::RATE_LIMITED]));
+        m.insert(
+            "errors".into(),
+            texts([Message::new(Msg::RateLimited)].iter()),
+        );
         m.insert("retry_after".into(), json!(retry_after));
         envelope(StatusCode::TOO_MANY_REQUESTS, m)
     } else {
@@ -98,7 +101,7 @@ pub fn too_many_requests(headers: &HeaderMap, retry_after: i64) -> Response {
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "<!doctype html><title>Too many attempts</title><h1>Too many attempts</h1><p>{}</p>",
-                msg::RATE_LIMITED
+                Msg::RateLimited
             ),
         )
     };
@@ -134,10 +137,15 @@ pub fn html(status: StatusCode, body: String) -> Response {
 pub fn field_errors(errors: &FieldErrors) -> Response {
     let mut fe = Map::new();
     for name in errors.field_names() {
-        fe.insert(name.to_owned(), json!(errors.get(name)));
+        fe.insert(name.to_owned(), texts(errors.get(name).iter()));
     }
     let mut m = Map::new();
-    m.insert("errors".into(), json!(errors.all()));
+    m.insert("errors".into(), texts(errors.all()));
     m.insert("field_errors".into(), Value::Object(fe));
     envelope(StatusCode::BAD_REQUEST, m)
+}
+
+/// Messages as a JSON array of their texts (the one place a message id becomes text).
+pub(crate) fn texts<'a>(messages: impl Iterator<Item = &'a Message>) -> Value {
+    Value::Array(messages.map(|m| Value::String(m.to_string())).collect())
 }

@@ -371,7 +371,11 @@ impl Security {
     /// Check a new password against the configured rules (length, not an identity, breached,
     /// complexity); each failed rule gives one message. `identities`: the user's email and
     /// username.
-    pub async fn check_password(&self, password: &str, identities: &[&str]) -> Vec<String> {
+    pub async fn check_password(
+        &self,
+        password: &str,
+        identities: &[&str],
+    ) -> Vec<portcullis_core::messages::Message> {
         let normalized = self.inner.hash_pool.hasher().normalize(password);
         self.inner
             .password_policy
@@ -382,7 +386,10 @@ impl Security {
     /// When `email_validator_args` turns deliverability on, ask DNS whether the (normalised)
     /// address's domain takes mail; the field error when it does not. A resolver that cannot
     /// answer lets the address through (logged), so a DNS outage never stops sign-ups.
-    pub async fn check_email_deliverable(&self, email: &str) -> Option<String> {
+    pub async fn check_email_deliverable(
+        &self,
+        email: &str,
+    ) -> Option<portcullis_core::messages::Message> {
         use portcullis_core::policy::Deliverability;
         let check = self.inner.deliverability.as_ref()?;
         let (_, domain) = email.rsplit_once('@')?;

@@ -22,7 +22,7 @@ pub enum Deliverability {
     /// The domain accepts mail.
     Deliverable,
     /// The domain does not exist or refuses mail; the text says which, for the field error.
-    Undeliverable(String),
+    Undeliverable(crate::messages::Message),
     /// DNS could not answer (timeout, server failure): let the address through.
     Unknown(String),
 }
@@ -154,10 +154,10 @@ fn classify(e: &NetError) -> Failure {
 }
 
 /// email_validator's wording.
-fn does_not_exist(domain: &str) -> String {
-    format!("The domain name {domain} does not exist.")
+fn does_not_exist(domain: &str) -> crate::messages::Message {
+    crate::messages::Message::new(crate::messages::Msg::EmailDomainNotFound).arg("domain", domain)
 }
 
-fn does_not_accept(domain: &str) -> String {
-    format!("The domain name {domain} does not accept email.")
+fn does_not_accept(domain: &str) -> crate::messages::Message {
+    crate::messages::Message::new(crate::messages::Msg::EmailDomainNoMail).arg("domain", domain)
 }

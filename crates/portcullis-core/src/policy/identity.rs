@@ -2,6 +2,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::messages::{Message, Msg};
+
 /// Invisible and layout-control characters (Unicode general category Cf, plus controls and
 /// separators): never part of a legitimate identity, often part of a spoof.
 pub fn is_invisible(c: char) -> bool {
@@ -103,22 +105,24 @@ pub fn normalize_username(name: &str) -> String {
 /// Flask-Security's username rule (letters and digits only) with configurable length limits
 /// (SECURITY_USERNAME_MIN_LENGTH / _MAX_LENGTH, 4 and 32); also no invisible characters and no
 /// mixed scripts.
-pub fn username_errors_within(name: &str, min: usize, max: usize) -> Vec<String> {
+pub fn username_errors_within(name: &str, min: usize, max: usize) -> Vec<Message> {
     let n = normalize_username(name);
     let len = n.chars().count();
     let mut errors = Vec::new();
     if !(min..=max).contains(&len) {
-        errors.push(format!(
-            "Username must be at least {min} characters and less than {max} characters"
-        ));
+        errors.push(
+            Message::new(Msg::UsernameInvalidLength)
+                .arg("min", min.to_string())
+                .arg("max", max.to_string()),
+        );
     } else if !n.chars().all(char::is_alphanumeric) || is_mixed_script(&n) {
-        errors.push("Username contains illegal characters".into());
+        errors.push(Msg::UsernameIllegalCharacters.into());
     }
     errors
 }
 
 /// [`username_errors_within`] with Flask-Security's default limits (4, 32).
-pub fn username_errors(name: &str) -> Vec<String> {
+pub fn username_errors(name: &str) -> Vec<Message> {
     username_errors_within(name, 4, 32)
 }
 
@@ -191,6 +195,15 @@ mod tests {
 
     #[test]
     fn usernames() {
+        let username_errors = |n: &str| -> Vec<String> {
+            username_errors(n).iter().map(ToString::to_string).collect()
+        };
+        let username_errors_within = |n: &str, a, b| -> Vec<String> {
+            username_errors_within(n, a, b)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
         assert!(username_errors("alice1").is_empty());
         assert!(username_errors("Ünïcödé").is_empty());
         // NFKC: fullwidth letters become ASCII.

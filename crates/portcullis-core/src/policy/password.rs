@@ -4,19 +4,20 @@
 //! `PasswordUtil.validate`: length → breached → complexity; each failed rule gives one message.
 
 use super::breached::{BreachChecker, sha1_hex};
+use crate::messages::{Message, Msg};
 
 /// Length rules for an already-normalised password.
-pub fn password_errors(normalized: &str, min: usize) -> Vec<String> {
+pub fn password_errors(normalized: &str, min: usize) -> Vec<Message> {
     length_errors(normalized, min, 128)
 }
 
-fn length_errors(normalized: &str, min: usize, max: usize) -> Vec<String> {
+fn length_errors(normalized: &str, min: usize, max: usize) -> Vec<Message> {
     let len = normalized.chars().count();
     let mut errors = Vec::new();
     if len < min {
-        errors.push(format!("Password must be at least {min} characters"));
+        errors.push(Message::new(Msg::PasswordInvalidLength).arg("length", min.to_string()));
     } else if len > max {
-        errors.push(format!("Password must be no more than {max} characters"));
+        errors.push(Message::new(Msg::PasswordTooLong).arg("length", max.to_string()));
     }
     errors
 }
@@ -30,18 +31,6 @@ pub enum BreachedMode {
     BestEffort,
     /// Check; if the service cannot answer, refuse with a clear message.
     Strict,
-}
-
-/// Messages (Flask-Security's texts where they have one).
-pub mod msg {
-    /// On a breached list.
-    pub const BREACHED: &str = "Password on breached list";
-    /// Strict mode and the service is unreachable.
-    pub const BREACHED_SITE_ERROR: &str = "Failed to contact breached passwords site";
-    /// zxcvbn score too low and no feedback.
-    pub const TOO_SIMPLE: &str = "Password not complex enough";
-    /// Same as an identity.
-    pub const IS_IDENTITY: &str = "Password must not be the same as your email or username";
 }
 
 /// The configured password rules.
@@ -79,7 +68,7 @@ impl PasswordPolicy {
         normalized: &str,
         identities: &[&str],
         breach: Option<&dyn BreachChecker>,
-    ) -> Vec<String> {
+    ) -> Vec<Message> {
         let mut errors = length_errors(normalized, self.min_length, self.max_length);
         if !errors.is_empty() {
             return errors;
@@ -96,18 +85,20 @@ impl PasswordPolicy {
             .flatten()
             .collect();
         if local_parts.contains(&lower) {
-            errors.push(msg::IS_IDENTITY.to_owned());
+            errors.push(Msg::PasswordIsIdentity.into());
         }
         if self.breached != BreachedMode::Off
             && let Some(checker) = breach
         {
             match checker.count(&sha1_hex(normalized)).await {
-                Ok(n) if n >= self.breached_count.max(1) => errors.push(msg::BREACHED.to_owned()),
+                Ok(n) if n >= self.breached_count.max(1) => {
+                    errors.push(Msg::PasswordBreached.into())
+                }
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "breached-password check failed");
                     if self.breached == BreachedMode::Strict {
-                        errors.push(msg::BREACHED_SITE_ERROR.to_owned());
+                        errors.push(Msg::PasswordBreachedSiteError.into());
                     }
                 }
             }
@@ -128,15 +119,17 @@ impl PasswordPolicy {
             let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
             let entropy = zxcvbn::zxcvbn(normalized, &inputs);
             if u8::from(entropy.score()) < min {
-                let mut feedback = Vec::new();
+                let mut feedback: Vec<Message> = Vec::new();
+                let said =
+                    |t: String| Message::new(Msg::PasswordComplexityFeedback).arg("feedback", t);
                 if let Some(f) = entropy.feedback() {
                     if let Some(w) = f.warning() {
-                        feedback.push(w.to_string());
+                        feedback.push(said(w.to_string()));
                     }
-                    feedback.extend(f.suggestions().iter().map(ToString::to_string));
+                    feedback.extend(f.suggestions().iter().map(|s| said(s.to_string())));
                 }
                 if feedback.is_empty() {
-                    feedback.push(msg::TOO_SIMPLE.to_owned());
+                    feedback.push(Msg::PasswordTooSimple.into());
                 }
                 errors.extend(feedback);
             }
@@ -154,7 +147,7 @@ mod tests {
     fn lengths() {
         assert_eq!(
             password_errors("short", 8),
-            vec!["Password must be at least 8 characters"]
+            vec![Message::new(Msg::PasswordInvalidLength).arg("length", "8")]
         );
         assert!(password_errors("long enough", 8).is_empty());
         assert_eq!(password_errors(&"x".repeat(129), 8).len(), 1);
@@ -180,20 +173,28 @@ mod tests {
         );
         // Length first, alone.
         assert_eq!(
-            policy.check("short", &[], Some(&list)).await,
+            policy
+                .check("short", &[], Some(&list))
+                .await
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             vec!["Password must be at least 8 characters"]
         );
         // Too long: an error, never truncation.
         assert_eq!(policy.check(&"y".repeat(200), &[], None).await.len(), 1);
         // Breached, and too simple (with zxcvbn's feedback).
         let errors = policy.check("letmein1234", &[], Some(&list)).await;
-        assert_eq!(errors.first().map(String::as_str), Some(msg::BREACHED));
+        assert_eq!(errors.first().map(Message::id), Some(Msg::PasswordBreached));
         assert!(errors.len() >= 2, "{errors:?}");
         // Equal to the email or its local part.
         let errors = policy
             .check("annabelle.smith", &["annabelle.smith@example.com"], None)
             .await;
-        assert!(errors.contains(&msg::IS_IDENTITY.to_owned()), "{errors:?}");
+        assert!(
+            errors.contains(&Msg::PasswordIsIdentity.into()),
+            "{errors:?}"
+        );
     }
 
     #[tokio::test]

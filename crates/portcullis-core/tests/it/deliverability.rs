@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use portcullis_core::config::Config;
+use portcullis_core::messages::{Message, Msg};
 use portcullis_core::policy::{Deliverability, DeliverabilityCheck};
 use portcullis_core::testing::{ZoneRecord, ZoneServer};
 
@@ -59,12 +60,7 @@ async fn an_mx_record_is_deliverable() {
 #[tokio::test]
 async fn a_null_mx_refuses_mail() {
     let z = zone().await;
-    assert_eq!(
-        check(&z, "nullmx.example").await,
-        Deliverability::Undeliverable(
-            "The domain name nullmx.example does not accept email.".into()
-        )
-    );
+    assert_eq!(check(&z, "nullmx.example").await, no_mail("nullmx.example"));
     // A null MX next to a real one: the real one wins.
     assert_eq!(
         check(&z, "backup.example").await,
@@ -79,18 +75,8 @@ async fn without_mx_an_address_record_is_the_implicit_mx() {
         check(&z, "webonly.example").await,
         Deliverability::Deliverable
     );
-    assert_eq!(
-        check(&z, "parked.example").await,
-        Deliverability::Undeliverable(
-            "The domain name parked.example does not accept email.".into()
-        )
-    );
-    assert_eq!(
-        check(&z, "empty.example").await,
-        Deliverability::Undeliverable(
-            "The domain name empty.example does not accept email.".into()
-        )
-    );
+    assert_eq!(check(&z, "parked.example").await, no_mail("parked.example"));
+    assert_eq!(check(&z, "empty.example").await, no_mail("empty.example"));
 }
 
 #[tokio::test]
@@ -98,7 +84,7 @@ async fn a_domain_that_does_not_exist() {
     let z = zone().await;
     assert_eq!(
         check(&z, "nowhere.example").await,
-        Deliverability::Undeliverable("The domain name nowhere.example does not exist.".into())
+        not_found("nowhere.example")
     );
 }
 
@@ -154,4 +140,28 @@ fn config_turns_it_on_and_refuses_nonsense() {
         let e = c.email_validator().unwrap_err().to_string();
         assert!(e.contains("email_validator_args"), "{bad}: {e}");
     }
+}
+
+fn no_mail(domain: &str) -> Deliverability {
+    Deliverability::Undeliverable(Message::new(Msg::EmailDomainNoMail).arg("domain", domain))
+}
+
+fn not_found(domain: &str) -> Deliverability {
+    Deliverability::Undeliverable(Message::new(Msg::EmailDomainNotFound).arg("domain", domain))
+}
+
+#[test]
+fn undeliverable_texts_are_email_validators() {
+    assert_eq!(
+        Message::new(Msg::EmailDomainNoMail)
+            .arg("domain", "a.example")
+            .to_string(),
+        "The domain name a.example does not accept email."
+    );
+    assert_eq!(
+        Message::new(Msg::EmailDomainNotFound)
+            .arg("domain", "a.example")
+            .to_string(),
+        "The domain name a.example does not exist."
+    );
 }

@@ -153,7 +153,7 @@ fn users_and_roles_commands() {
         "--inactive",
     ];
     // The same rules as registration: no username while usernames are off.
-    fails(&d, &bob, 2, "usernames are not enabled");
+    fails(&d, &bob, 2, "Usernames are not enabled.");
     std::fs::write(d.path().join("portcullis.toml"), "username_enable = true\n").unwrap();
     ok(&d, &bob);
     assert!(ok(&d, &["users", "activate", "bobby"]).contains("has been activated"));

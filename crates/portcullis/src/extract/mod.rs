@@ -41,7 +41,7 @@ pub(crate) fn request_auth(parts: &Parts) -> Result<RequestAuth, Response> {
             tracing::error!("RequestAuth missing: is Security::layer() installed on this router?");
             respond::errors(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                vec!["Authentication is not configured on this route.".into()],
+                &[crate::messages::Msg::AuthNotConfigured.into()],
             )
         })
 }
@@ -69,10 +69,14 @@ pub(crate) fn unauthenticated_response(
         let mut res = if want_json {
             respond::errors(
                 StatusCode::UNAUTHORIZED,
-                vec![respond::msg::UNAUTHENTICATED.into()],
+                &[crate::messages::Msg::Unauthenticated.into()],
             )
         } else {
-            (StatusCode::UNAUTHORIZED, respond::msg::UNAUTHENTICATED).into_response()
+            (
+                StatusCode::UNAUTHORIZED,
+                crate::messages::Msg::Unauthenticated.english(),
+            )
+                .into_response()
         };
         if basic {
             let value = format!("Basic realm=\"{}\"", config.default_http_auth_realm);
@@ -107,7 +111,7 @@ pub(crate) fn csrf_guard_with(
         .or_else(|| form_token.map(str::to_owned));
     csrf::check(auth, token.as_deref()).map_err(|m| {
         if respond::wants_json(&parts.headers) {
-            respond::errors(StatusCode::BAD_REQUEST, vec![m.to_owned()])
+            respond::errors(StatusCode::BAD_REQUEST, &[m.into()])
         } else {
             respond::html(
                 StatusCode::BAD_REQUEST,

@@ -7,7 +7,7 @@ use portcullis_core::config::Mechanism;
 
 use super::request::FlowRequest;
 use crate::layer::Identity;
-use crate::messages as msg;
+use crate::messages::Msg;
 use crate::{csrf, respond};
 
 /// `@unauth_csrf`: skipped for anonymous callers when `csrf_ignore_unauth_endpoints`;
@@ -32,9 +32,9 @@ pub(crate) fn authed_csrf(req: &FlowRequest, via: Mechanism) -> Result<(), Respo
     csrf::check(&req.auth, req.csrf_token().as_deref()).map_err(|m| csrf_failure(req, m))
 }
 
-fn csrf_failure(req: &FlowRequest, message: &str) -> Response {
+fn csrf_failure(req: &FlowRequest, message: Msg) -> Response {
     if req.json {
-        respond::errors(StatusCode::BAD_REQUEST, vec![message.to_owned()])
+        respond::errors(StatusCode::BAD_REQUEST, &[message.into()])
     } else {
         respond::html(
             StatusCode::BAD_REQUEST,
@@ -68,7 +68,7 @@ pub(crate) fn anonymous_required(req: &FlowRequest) -> Result<(), Response> {
     Err(if req.json {
         respond::errors(
             StatusCode::BAD_REQUEST,
-            vec![msg::ANONYMOUS_USER_REQUIRED.into()],
+            &[Msg::AnonymousUserRequired.into()],
         )
     } else {
         respond::redirect(&req.auth.security().config().post_login_view)

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::request::FlowRequest;
 use crate::form::FieldErrors;
+use crate::messages::Message;
 use crate::{csrf, respond};
 
 /// An HTML page: template, title and context.
@@ -14,6 +15,8 @@ pub(crate) struct Page {
     pub(crate) template: &'static str,
     pub(crate) title: &'static str,
     pub(crate) ctx: Map<String, Value>,
+    /// What the page tells the user (rendered as `messages`).
+    pub(crate) messages: Vec<Message>,
 }
 
 impl Page {
@@ -22,7 +25,14 @@ impl Page {
             template,
             title,
             ctx: Map::new(),
+            messages: Vec::new(),
         }
+    }
+
+    /// Tell the user `message` on this page.
+    pub(crate) fn say(mut self, message: impl Into<Message>) -> Self {
+        self.messages.push(message.into());
+        self
     }
 
     pub(crate) fn with(mut self, key: &str, value: Value) -> Self {
@@ -55,7 +65,7 @@ pub(crate) enum Reply {
     /// 400 `errors`, or a small HTML page saying it.
     Notice {
         ok: bool,
-        message: String,
+        message: Message,
         title: &'static str,
     },
     /// A redirect for everyone.
@@ -128,11 +138,15 @@ impl Reply {
                     if ok {
                         respond::envelope(StatusCode::OK, Map::new())
                     } else {
-                        respond::errors(StatusCode::BAD_REQUEST, vec![message])
+                        respond::errors(StatusCode::BAD_REQUEST, &[message])
                     }
                 } else {
-                    let key = if ok { "messages" } else { "notice_errors" };
-                    let page = Page::new("message.html", title).with(key, json!([message]));
+                    let page = Page::new("message.html", title);
+                    let page = if ok {
+                        page.say(message)
+                    } else {
+                        page.with("notice_errors", respond::texts([message].iter()))
+                    };
                     let mut r = render_page(req, page, &FieldErrors::new());
                     if !ok {
                         *r.status_mut() = StatusCode::BAD_REQUEST;
@@ -151,11 +165,14 @@ fn render_page(req: &FlowRequest, page: Page, errors: &FieldErrors) -> Response 
     let mut ctx = page.ctx;
     let mut fe = Map::new();
     for name in errors.field_names() {
-        fe.insert(name.to_owned(), json!(errors.get(name)));
+        fe.insert(name.to_owned(), respond::texts(errors.get(name).iter()));
     }
     ctx.insert("title".into(), json!(page.title));
     ctx.insert("errors".into(), Value::Object(fe));
-    ctx.insert("form_errors".into(), json!(errors.get("")));
+    ctx.insert("form_errors".into(), respond::texts(errors.get("").iter()));
+    if !page.messages.is_empty() {
+        ctx.insert("messages".into(), respond::texts(page.messages.iter()));
+    }
     ctx.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
     ctx.insert(
         "action".into(),

@@ -11,7 +11,7 @@ use super::MAX_BODY;
 use crate::csrf;
 use crate::form::FieldErrors;
 use crate::layer::RequestAuth;
-use crate::messages as msg;
+use crate::messages::Msg;
 use crate::respond;
 
 pub(crate) struct FlowRequest {
@@ -44,13 +44,13 @@ impl<S: Send + Sync> FromRequest<S> for FlowRequest {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
             respond::errors(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                vec!["Request body too large or unreadable.".into()],
+                &[Msg::RequestBodyUnreadable.into()],
             )
         })?;
         if bytes.len() > MAX_BODY {
             return Err(respond::errors(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                vec!["Request body too large.".into()],
+                &[Msg::RequestBodyTooLarge.into()],
             ));
         }
         let input = if bytes.is_empty() {
@@ -61,7 +61,7 @@ impl<S: Send + Sync> FromRequest<S> for FlowRequest {
                 _ => {
                     return Err(respond::errors(
                         StatusCode::BAD_REQUEST,
-                        vec![msg::API_ERROR.into()],
+                        &[Msg::ApiError.into()],
                     ));
                 }
             }
@@ -90,7 +90,7 @@ impl FlowRequest {
             Some(Value::String(s)) if s.is_empty() => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => {
-                errors.add(name, msg::API_ERROR);
+                errors.add(name, Msg::ApiError);
                 None
             }
         }
@@ -143,7 +143,7 @@ impl FlowRequest {
             && crate::redirect::validate(&next, self.auth.host(), self.auth.security().config())
                 .is_none()
         {
-            errors.add("next", msg::INVALID_REDIRECT);
+            errors.add("next", Msg::InvalidRedirect);
         }
     }
 

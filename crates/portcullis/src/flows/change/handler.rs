@@ -34,7 +34,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
     // A passwordless account (unified sign-in) has nothing to change: the reset sets one.
     if identity.user.password.is_none() {
         let mut errors = crate::form::FieldErrors::new();
-        errors.add("password", crate::messages::NO_PASSWORD_TO_CHANGE);
+        errors.add("password", crate::messages::Msg::NoPasswordToChange);
         return Ok(Reply::Invalid {
             errors,
             page: view::page(&identity),

@@ -9,7 +9,7 @@ use crate::accounts::{self, Failure, PasswordReplaced};
 use crate::error::Result;
 use crate::flows::notify;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) enum Outcome {
     /// The user as stored now (new uniquifier).
@@ -29,7 +29,7 @@ pub(super) async fn change(
     let pool = security.hash_pool();
     if user.password.is_some() {
         match &form.password {
-            None if !errors.has("password") => errors.add("password", msg::PASSWORD_NOT_PROVIDED),
+            None if !errors.has("password") => errors.add("password", Msg::PasswordNotProvided),
             None => {}
             Some(pw) => {
                 // The current password is guessable here too: same protection as sign-in.
@@ -50,9 +50,7 @@ pub(super) async fn change(
         }
     }
     match &form.new_password {
-        None if !errors.has("new_password") => {
-            errors.add("new_password", msg::PASSWORD_NOT_PROVIDED)
-        }
+        None if !errors.has("new_password") => errors.add("new_password", Msg::PasswordNotProvided),
         None => {}
         Some(np) => {
             let identities: Vec<&str> = [Some(user.email.as_str()), user.username.as_deref()]
@@ -69,10 +67,10 @@ pub(super) async fn change(
                 .is_some_and(|c| hasher.normalize(c) == hasher.normalize(np))
                 && !errors.has("password")
             {
-                errors.add("new_password", msg::PASSWORD_IS_THE_SAME);
+                errors.add("new_password", Msg::PasswordIsTheSame);
             }
             if form.new_password_confirm.as_deref() != Some(np.as_str()) {
-                errors.add("new_password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
+                errors.add("new_password_confirm", Msg::RetypePasswordMismatch);
             }
         }
     }

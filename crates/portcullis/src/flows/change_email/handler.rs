@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde_json::json;
 
 use super::service::{self, Followed, Request};
 use super::view;
@@ -12,7 +11,7 @@ use crate::flows::guard;
 use crate::flows::reply::{Reply, finish, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
     let shown = async {
@@ -44,7 +43,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             let user = user_payload(req, &identity.user, identity.fs_paa);
             Ok(Reply::Accepted {
                 json: view::info(&identity, user),
-                page: view::page(req, &identity).with("messages", json!([msg::CHANGE_EMAIL_SENT])),
+                page: view::page(req, &identity).say(Msg::ChangeEmailSent),
             })
         }
     }
@@ -62,16 +61,16 @@ pub(in crate::flows) async fn link(
 async fn follow(security: &Security, token: &str) -> Result<Reply, Reply> {
     let c = security.config();
     let problem = match service::follow(security, token).await? {
-        Followed::Invalid => msg::API_ERROR.to_owned(),
-        Followed::Expired => msg::CHANGE_EMAIL_EXPIRED.to_owned(),
-        Followed::Taken => msg::API_ERROR.to_owned(),
+        Followed::Invalid => Msg::ApiError,
+        Followed::Expired => Msg::ChangeEmailExpired,
+        Followed::Taken => Msg::ApiError,
         Followed::Changed(user) => {
             if let Some(view) = c.post_change_email_view.clone().filter(|_| links::spa(c)) {
                 return Ok(Reply::Redirect(links::with_query(
                     c,
                     &view,
                     &[
-                        ("success", msg::CHANGE_EMAIL_CONFIRMED),
+                        ("success", Msg::ChangeEmailConfirmed.english()),
                         ("email", &user.email),
                         ("identity", &user.email),
                     ],
@@ -81,17 +80,17 @@ async fn follow(security: &Security, token: &str) -> Result<Reply, Reply> {
                 Some(view) => Reply::Redirect(view.clone()),
                 None => Reply::Notice {
                     ok: true,
-                    message: msg::CHANGE_EMAIL_CONFIRMED.to_owned(),
+                    message: Msg::ChangeEmailConfirmed.into(),
                     title: "Change email address",
                 },
             });
         }
     };
     Ok(match &c.change_email_error_view {
-        Some(view) => Reply::Redirect(links::with_query(c, view, &[("error", &problem)])),
+        Some(view) => Reply::Redirect(links::with_query(c, view, &[("error", problem.english())])),
         None => Reply::Notice {
             ok: false,
-            message: problem,
+            message: problem.into(),
             title: "Change email address",
         },
     })

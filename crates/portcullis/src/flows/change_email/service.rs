@@ -13,7 +13,6 @@ use crate::error::Result;
 use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::links;
-use crate::messages as msg;
 
 pub(super) enum Request {
     /// Mailed (or, in generic mode for a taken address, answered as if).
@@ -42,7 +41,7 @@ pub(super) async fn request(
             // Already this user's address, exactly: nothing to change.
             errors.add(
                 "email",
-                format!("{new_email} {}", msg::ALREADY_ASSOCIATED_SUFFIX),
+                crate::messages::already_associated("email", &new_email),
             );
             return Ok(Request::Invalid(errors));
         }
@@ -57,7 +56,7 @@ pub(super) async fn request(
         }
         errors.add(
             "email",
-            format!("{new_email} {}", msg::ALREADY_ASSOCIATED_SUFFIX),
+            crate::messages::already_associated("email", &new_email),
         );
         return Ok(Request::Invalid(errors));
     }

@@ -12,7 +12,8 @@ use serde_json::{Map, json};
 use super::service;
 use crate::Security;
 use crate::flows::request::FlowRequest;
-use crate::{csrf, messages as msg, respond};
+use crate::messages::Msg;
+use crate::{csrf, respond};
 
 pub(in crate::flows) async fn check(
     State(security): State<Security>,
@@ -23,8 +24,7 @@ pub(in crate::flows) async fn check(
     let identity = match req.auth.identify(&mechanisms).await {
         Ok(Some(i)) => i,
         Ok(None) => {
-            let mut res =
-                respond::errors(StatusCode::UNAUTHORIZED, vec![msg::UNAUTHENTICATED.into()]);
+            let mut res = respond::errors(StatusCode::UNAUTHORIZED, &[Msg::Unauthenticated.into()]);
             if req.auth.has_basic() {
                 let value = format!("Basic realm=\"{}\"", config.default_http_auth_realm);
                 if let Ok(v) = HeaderValue::from_str(&value) {
@@ -48,7 +48,7 @@ pub(in crate::flows) async fn check(
     {
         let token = csrf::header_token(&req.headers, &config.csrf_header);
         if let Err(m) = csrf::check(&req.auth, token.as_deref()) {
-            return respond::errors(StatusCode::FORBIDDEN, vec![m.to_owned()]);
+            return respond::errors(StatusCode::FORBIDDEN, &[m.into()]);
         }
     }
     let requirements = service::requirements(|k| req.query(k));
@@ -57,7 +57,7 @@ pub(in crate::flows) async fn check(
         Err(e) => return e.into_response(),
     };
     if !service::allowed(&requirements, &roles) {
-        return respond::errors(StatusCode::FORBIDDEN, vec![msg::UNAUTHORIZED.into()]);
+        return respond::errors(StatusCode::FORBIDDEN, &[Msg::Unauthorized.into()]);
     }
     let role_names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
     let mut body = Map::new();
@@ -80,7 +80,7 @@ pub(in crate::flows) async fn check(
                 tracing::error!(header = name, "value cannot be sent as a header");
                 return respond::errors(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    vec!["Identity cannot be forwarded.".into()],
+                    &[Msg::IdentityNotForwardable.into()],
                 );
             }
         }

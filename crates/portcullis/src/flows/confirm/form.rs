@@ -3,7 +3,7 @@
 use super::super::request::FlowRequest;
 use crate::accounts;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 /// The normalised address, or the field errors.
 pub(crate) fn email(req: &FlowRequest) -> (Option<String>, FieldErrors) {
@@ -11,14 +11,14 @@ pub(crate) fn email(req: &FlowRequest) -> (Option<String>, FieldErrors) {
     let email = match req.string("email", &mut errors) {
         None => {
             if !errors.has("email") {
-                errors.add("email", msg::EMAIL_NOT_PROVIDED);
+                errors.add("email", Msg::EmailNotProvided);
             }
             None
         }
         Some(raw) => {
             let e = accounts::normalize_email(&raw);
             if e.is_none() {
-                errors.add("email", msg::INVALID_EMAIL_ADDRESS);
+                errors.add("email", Msg::InvalidEmailAddress);
             }
             e
         }

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde_json::{Map, json};
+use serde_json::Map;
 
 use super::service::{self, Followed, Resend};
 use super::{form, view};
@@ -13,7 +13,7 @@ use crate::flows::reply::{Reply, finish, login_user};
 use crate::flows::request::FlowRequest;
 use crate::flows::two_factor::{self, Entered};
 use crate::links;
-use crate::messages as msg;
+use crate::messages::{Message, Msg};
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
     Reply::Show {
@@ -41,7 +41,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         Resend::MailFailed => Err(crate::error::Error::Mail.into()),
         Resend::Sent => Ok(Reply::Accepted {
             json: Map::new(),
-            page: view::page(req).with("messages", json!([msg::CONFIRMATION_REQUEST])),
+            page: view::page(req).say(Msg::ConfirmationRequest),
         }),
     }
 }
@@ -60,12 +60,12 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
     let c = security.config();
     let outcome = service::follow(security, token).await?;
     let (problem, key) = match outcome {
-        Followed::Invalid => (msg::INVALID_CONFIRMATION_TOKEN.to_owned(), "error"),
+        Followed::Invalid => (Message::new(Msg::InvalidConfirmationToken), "error"),
         Followed::Expired => (
-            msg::confirmation_expired(&service::within(security)),
+            crate::messages::within(Msg::ConfirmationExpired, &service::within(security)),
             "error",
         ),
-        Followed::AlreadyConfirmed => (msg::ALREADY_CONFIRMED.to_owned(), "info"),
+        Followed::AlreadyConfirmed => (Message::new(Msg::AlreadyConfirmed), "info"),
         Followed::Confirmed(user) => {
             // Someone else signed in on this browser is signed out (Flask-Security does too).
             let other = req
@@ -90,7 +90,7 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                     c,
                     &view,
                     &[
-                        ("success", msg::EMAIL_CONFIRMED),
+                        ("success", Msg::EmailConfirmed.english()),
                         ("email", &user.email),
                         ("identity", &user.email),
                     ],
@@ -107,7 +107,7 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
         }
     };
     Ok(match &c.confirm_error_view {
-        Some(view) => Reply::Redirect(links::with_query(c, view, &[(key, &problem)])),
+        Some(view) => Reply::Redirect(links::with_query(c, view, &[(key, &problem.to_string())])),
         None => Reply::Notice {
             ok: key == "info",
             message: problem,

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::flows::notify::{self, NotifyError};
 use crate::form::FieldErrors;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 /// A fresh confirmation link for `user` (absolute, on the external base URL).
 pub(crate) async fn link_for(security: &Security, user: &User) -> Result<String> {
@@ -62,9 +62,9 @@ pub(super) async fn resend(
                 return Ok(Resend::Sent);
             }
             let m = if found.is_some() {
-                msg::ALREADY_CONFIRMED
+                Msg::AlreadyConfirmed
             } else {
-                msg::USER_DOES_NOT_EXIST
+                Msg::UserDoesNotExist
             };
             errors.add("email", m);
             return Ok(Resend::Invalid(errors));

@@ -9,7 +9,7 @@ use crate::Security;
 use crate::accounts::{self, Failure};
 use crate::error::Result;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) enum Outcome {
     Authenticated {
@@ -40,7 +40,7 @@ pub(super) async fn authenticate(
         match accounts::normalize_email(email) {
             Some(e) => ("email", security.store().user_by_email(&e).await?),
             None => {
-                errors.add("email", msg::INVALID_EMAIL_ADDRESS);
+                errors.add("email", Msg::InvalidEmailAddress);
                 return Ok(Outcome::Invalid(errors));
             }
         }
@@ -50,11 +50,11 @@ pub(super) async fn authenticate(
             security.store().user_by_username(name.trim()).await?,
         )
     } else {
-        errors.add("email", msg::EMAIL_NOT_PROVIDED);
+        errors.add("email", Msg::EmailNotProvided);
         return Ok(Outcome::Invalid(errors));
     };
     let Some(password) = form.password else {
-        errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+        errors.add("password", Msg::PasswordNotProvided);
         return Ok(Outcome::Invalid(errors));
     };
     // One gate for every sign-in: the same work and the same answer whether or not the

@@ -22,7 +22,7 @@ pub(in crate::flows) async fn logout(
             && let Err(m) = crate::csrf::check(&req.auth, req.csrf_token().as_deref())
         {
             if req.json {
-                return respond::errors(StatusCode::BAD_REQUEST, vec![m.to_owned()]);
+                return respond::errors(StatusCode::BAD_REQUEST, &[m.into()]);
             }
             let mut errors = FieldErrors::new();
             errors.add("csrf_token", m);

@@ -5,7 +5,7 @@ use portcullis_core::policy;
 use super::super::request::FlowRequest;
 use crate::accounts;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) struct RegisterForm {
     pub(super) email: Option<String>,
@@ -29,25 +29,25 @@ pub(super) fn parse(req: &FlowRequest) -> (RegisterForm, FieldErrors) {
     let email = match email_raw.as_deref() {
         None => {
             if !errors.has("email") {
-                errors.add("email", msg::EMAIL_NOT_PROVIDED);
+                errors.add("email", Msg::EmailNotProvided);
             }
             None
         }
         Some(raw) => {
             let e = accounts::normalize_email(raw);
             if e.is_none() {
-                errors.add("email", msg::INVALID_EMAIL_ADDRESS);
+                errors.add("email", Msg::InvalidEmailAddress);
             }
             e
         }
     };
     match &password {
         None if c.password_required && !errors.has("password") => {
-            errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+            errors.add("password", Msg::PasswordNotProvided);
         }
         // The password policy (async: the breached check) runs in the service.
         Some(pw) if c.password_confirm_required && confirm.as_deref() != Some(pw.as_str()) => {
-            errors.add("password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
+            errors.add("password_confirm", Msg::RetypePasswordMismatch);
         }
         _ => {}
     }
@@ -62,7 +62,7 @@ pub(super) fn parse(req: &FlowRequest) -> (RegisterForm, FieldErrors) {
         }
         None => {
             if c.username_enable && c.username_required && !errors.has("username") {
-                errors.add("username", msg::USERNAME_NOT_PROVIDED);
+                errors.add("username", Msg::UsernameNotProvided);
             }
             None
         }

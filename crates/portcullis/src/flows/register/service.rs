@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::flows::confirm::service as confirm;
 use crate::flows::notify;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) enum Outcome {
     Created(Box<User>),
@@ -20,8 +20,8 @@ pub(super) enum Outcome {
     Invalid(FieldErrors),
 }
 
-fn associated(identity: &str) -> String {
-    format!("{identity} {}", msg::ALREADY_ASSOCIATED_SUFFIX)
+fn associated(field: &str, identity: &str) -> crate::messages::Message {
+    crate::messages::already_associated(field, identity)
 }
 
 pub(super) async fn register(
@@ -55,7 +55,7 @@ pub(super) async fn register(
         && let Some(u) = store.user_by_email(e).await?
     {
         if !generic {
-            errors.add("email", associated(e));
+            errors.add("email", associated("email", e));
         }
         existing = Some((u, Taken::Email));
     }
@@ -63,7 +63,7 @@ pub(super) async fn register(
         && let Some(u) = store.user_by_username(n).await?
     {
         if !generic {
-            errors.add("username", associated(n));
+            errors.add("username", associated("username", n));
         }
         if existing.is_none() {
             existing = Some((u, Taken::Username(n.clone())));
@@ -87,14 +87,14 @@ pub(super) async fn register(
         return Ok(Outcome::Hidden);
     }
     let Some(email) = form.email else {
-        errors.add("", msg::API_ERROR);
+        errors.add("", Msg::ApiError);
         return Ok(Outcome::Invalid(errors));
     };
     // Without a password (SECURITY_PASSWORD_REQUIRED false, unified sign-in on) the account
     // signs in by code: its email method is set up below.
     let passwordless = form.password.is_none();
     if passwordless && (c.password_required || !c.unified_signin) {
-        errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+        errors.add("password", Msg::PasswordNotProvided);
         return Ok(Outcome::Invalid(errors));
     }
     let hash = match form.password {
@@ -132,7 +132,7 @@ pub(super) async fn register(
             } else {
                 "email"
             };
-            errors.add(f, associated(&email));
+            errors.add(f, associated(f, &email));
             Ok(Outcome::Invalid(errors))
         }
         Err(e) => Err(e.into()),

@@ -2,7 +2,7 @@
 
 use super::super::request::FlowRequest;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) struct ResetForm {
     pub(super) password: Option<String>,
@@ -16,7 +16,7 @@ pub(super) fn parse(req: &FlowRequest) -> (ResetForm, FieldErrors) {
         password_confirm: req.string("password_confirm", &mut errors),
     };
     if form.password.is_none() && !errors.has("password") {
-        errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+        errors.add("password", Msg::PasswordNotProvided);
     }
     (form, errors)
 }

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use serde_json::{Map, json};
+use serde_json::Map;
 
 use super::service::{self, Forgot, LinkState, Reset};
 use super::{form, view};
@@ -14,7 +14,7 @@ use crate::flows::pace::Pace;
 use crate::flows::reply::{Reply, finish};
 use crate::flows::request::FlowRequest;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(in crate::flows) async fn forgot_page(
     State(_security): State<Security>,
@@ -48,7 +48,7 @@ async fn request_link(security: &Security, req: &FlowRequest) -> Result<Reply, R
         Forgot::MailFailed => Err(crate::error::Error::Mail.into()),
         Forgot::Sent => Ok(Reply::Accepted {
             json: Map::new(),
-            page: view::forgot_page(req).with("messages", json!([msg::PASSWORD_RESET_REQUEST])),
+            page: view::forgot_page(req).say(Msg::PasswordResetRequest),
         }),
     }
 }
@@ -83,11 +83,17 @@ async fn show(security: &Security, req: &FlowRequest, token: &str) -> Result<Rep
                 page: view::reset_page(req),
             });
         }
-        LinkState::Invalid => msg::INVALID_RESET_PASSWORD_TOKEN.to_owned(),
-        LinkState::Expired => msg::password_reset_expired(&service::within(security)),
+        LinkState::Invalid => Msg::InvalidResetPasswordToken.into(),
+        LinkState::Expired => {
+            crate::messages::within(Msg::PasswordResetExpired, &service::within(security))
+        }
     };
     Ok(match &c.reset_error_view {
-        Some(view) => Reply::Redirect(links::with_query(c, view, &[("error", &problem)])),
+        Some(view) => Reply::Redirect(links::with_query(
+            c,
+            view,
+            &[("error", &problem.to_string())],
+        )),
         None => Reply::Notice {
             ok: false,
             message: problem,
@@ -118,7 +124,7 @@ async fn submit(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                 Some(view) => Reply::Redirect(view.clone()),
                 None => Reply::Notice {
                     ok: true,
-                    message: msg::PASSWORD_RESET_NO_LOGIN.to_owned(),
+                    message: Msg::PasswordResetNoLogin.into(),
                     title: "Password reset",
                 },
             })

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::flows::notify;
 use crate::form::FieldErrors;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) fn within(security: &Security) -> String {
     links::humanize(security.config().reset_password_within.as_secs())
@@ -40,9 +40,9 @@ pub(super) async fn forgot(
     };
     let user = security.store().user_by_email(&email).await?;
     let refusal = match &user {
-        None => Some(msg::USER_DOES_NOT_EXIST),
-        Some(u) if !u.active => Some(msg::DISABLED_ACCOUNT),
-        Some(u) if accounts::needs_confirmation(security, u) => Some(msg::CONFIRMATION_REQUIRED),
+        None => Some(Msg::UserDoesNotExist),
+        Some(u) if !u.active => Some(Msg::DisabledAccount),
+        Some(u) if accounts::needs_confirmation(security, u) => Some(Msg::ConfirmationRequired),
         Some(_) => None,
     };
     let user = match (user, refusal) {
@@ -53,7 +53,7 @@ pub(super) async fn forgot(
                 security.hash_pool().dummy_verify(email).await?;
                 return Ok(Forgot::Sent);
             }
-            errors.add("email", refusal.unwrap_or(msg::USER_DOES_NOT_EXIST));
+            errors.add("email", refusal.unwrap_or(Msg::UserDoesNotExist));
             return Ok(Forgot::Invalid(errors));
         }
     };
@@ -132,11 +132,14 @@ pub(super) async fn reset(
     let user = match check_link(security, token).await? {
         LinkState::Valid(u) => u,
         LinkState::Invalid => {
-            errors.add("", msg::INVALID_RESET_PASSWORD_TOKEN);
+            errors.add("", Msg::InvalidResetPasswordToken);
             return Ok(Reset::Invalid(errors));
         }
         LinkState::Expired => {
-            errors.add("", msg::password_reset_expired(&within(security)));
+            errors.add(
+                "",
+                crate::messages::within(Msg::PasswordResetExpired, &within(security)),
+            );
             return Ok(Reset::Invalid(errors));
         }
     };
@@ -149,7 +152,7 @@ pub(super) async fn reset(
             errors.add("password", m);
         }
         if c.password_confirm_required && form.password_confirm.as_deref() != Some(pw.as_str()) {
-            errors.add("password_confirm", msg::RETYPE_PASSWORD_MISMATCH);
+            errors.add("password_confirm", Msg::RetypePasswordMismatch);
         }
     }
     let Some(password) = form.password.filter(|_| errors.is_empty()) else {

@@ -17,7 +17,7 @@ use crate::flows::reply::{Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::form::FieldErrors;
 use crate::layer::Identity;
-use crate::messages as msg;
+use crate::messages::Msg;
 use crate::respond;
 
 /// Who is at a two-factor endpoint.
@@ -32,7 +32,7 @@ fn no_state(req: &FlowRequest) -> Reply {
     if req.json {
         Reply::Response(respond::errors(
             StatusCode::BAD_REQUEST,
-            vec![msg::TWO_FACTOR_NO_STATE.into()],
+            &[Msg::TwoFactorNoState.into()],
         ))
     } else {
         Reply::Redirect(req.auth.security().config().login_url.clone())
@@ -283,8 +283,7 @@ async fn handle_setup(security: &Security, req: &FlowRequest) -> Result<Reply, R
             json.insert("user".into(), user_payload(req, &user, None));
             Ok(Reply::Accepted {
                 json,
-                page: view::setup(req, security, None)
-                    .with("messages", json!([msg::TWO_FACTOR_DISABLED])),
+                page: view::setup(req, security, None).say(Msg::TwoFactorDisabled),
             })
         }
         Setup::Validating(json, qr) => Ok(Reply::Accepted {
@@ -319,14 +318,14 @@ async fn handle_setup_token(
             phone,
         } => (secret, method, phone),
         otp::SetupToken::Expired => {
-            errors.add("", msg::TWO_FACTOR_SETUP_EXPIRED);
+            errors.add("", crate::messages::two_factor_setup_expired(security));
             return Ok(Reply::Invalid {
                 errors,
                 page: view::setup(req, security, None),
             });
         }
         otp::SetupToken::Invalid => {
-            errors.add("", msg::API_ERROR);
+            errors.add("", Msg::ApiError);
             return Ok(Reply::Invalid {
                 errors,
                 page: view::setup(req, security, None),
@@ -408,7 +407,7 @@ pub(in crate::flows) async fn select(
             .and_then(|w| TwoFactorMethod::from_name(&w))
             .filter(|m| methods.contains(&m.as_str()))
         else {
-            errors.add("which", msg::NOT_A_VALID_CHOICE);
+            errors.add("which", Msg::NotAValidChoice);
             return Ok(Reply::Invalid {
                 errors,
                 page: view::select(&req, &methods),
@@ -471,7 +470,7 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
         .as_deref()
         .is_some_and(|ch| options.get(ch).is_some());
     if !offered {
-        errors.add("help_setup", msg::NOT_A_VALID_CHOICE);
+        errors.add("help_setup", Msg::NotAValidChoice);
         return Ok(Reply::Invalid {
             errors,
             page: view::rescue(req, &options),
@@ -489,7 +488,7 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
                 None,
             )
             .await?;
-            msg::TWO_FACTOR_RESCUE_SENT
+            Msg::TwoFactorRescueSent
         }
         _ => {
             notify::send(
@@ -501,14 +500,14 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
             )
             .await
             .map_err(|_| crate::error::Error::Mail)?;
-            msg::TWO_FACTOR_HELP_SENT
+            Msg::TwoFactorHelpSent
         }
     };
     let mut json = Map::new();
     json.insert("recovery_options".into(), options.clone());
     Ok(Reply::Accepted {
         json,
-        page: view::rescue(req, &options).with("messages", json!([message])),
+        page: view::rescue(req, &options).say(message),
     })
 }
 

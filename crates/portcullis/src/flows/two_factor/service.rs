@@ -15,7 +15,7 @@ use crate::flows::notify;
 use crate::flows::request::FlowRequest;
 use crate::form::FieldErrors;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::Msg;
 use crate::sms::SmsMessage;
 
 /// The method stored on a user, with Flask-Security's legacy names mapped.
@@ -201,7 +201,7 @@ pub(super) async fn check_code(
 ) -> Result<Checked> {
     let mut errors = FieldErrors::new();
     let Some(code) = code else {
-        errors.add("code", msg::CODE_NOT_PROVIDED);
+        errors.add("code", Msg::CodeNotProvided);
         return Ok(Checked::Invalid(errors));
     };
     let checked = accounts::attempt(security, Attempt::on(user, address), async || {
@@ -305,13 +305,13 @@ pub(super) async fn setup(
     let mut errors = FieldErrors::new();
     let Some(choice) = req.string("setup", &mut errors) else {
         if !errors.has("setup") {
-            errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
+            errors.add("setup", Msg::TwoFactorMethodNotAvailable);
         }
         return Ok(Setup::Invalid(errors));
     };
     if choice == "disable" {
         if c.two_factor_required || signing_in || user_method(user).is_none() {
-            errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
+            errors.add("setup", Msg::TwoFactorMethodNotAvailable);
             return Ok(Setup::Invalid(errors));
         }
         let now = security.clock().now();
@@ -325,7 +325,7 @@ pub(super) async fn setup(
     let Some(choice) = TwoFactorMethod::from_stored(&choice)
         .filter(|m| c.two_factor_enabled_methods.iter().any(|e| e == m.as_str()))
     else {
-        errors.add("setup", msg::TWO_FACTOR_METHOD_NOT_AVAILABLE);
+        errors.add("setup", Msg::TwoFactorMethodNotAvailable);
         return Ok(Setup::Invalid(errors));
     };
     let phone = if choice == TwoFactorMethod::Sms {
@@ -335,7 +335,7 @@ pub(super) async fn setup(
         {
             Some(p) => Some(p),
             None => {
-                errors.add("phone", msg::PHONE_INVALID);
+                errors.add("phone", Msg::PhoneInvalid);
                 return Ok(Setup::Invalid(errors));
             }
         }
@@ -430,7 +430,7 @@ pub(super) async fn use_recovery_code(
 ) -> Result<Checked> {
     let mut errors = FieldErrors::new();
     let Some(code) = code else {
-        errors.add("code", msg::CODE_NOT_PROVIDED);
+        errors.add("code", Msg::CodeNotProvided);
         return Ok(Checked::Invalid(errors));
     };
     let checked = accounts::attempt(security, Attempt::on(user, address), async || {

@@ -14,7 +14,7 @@ use crate::flows::request::FlowRequest;
 use crate::flows::two_factor::{self, Entered};
 use crate::form::FieldErrors;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::Msg;
 use crate::respond;
 
 pub(in crate::flows) async fn signin_page(
@@ -70,7 +70,7 @@ async fn handle_signin(security: &Security, req: &FlowRequest) -> Result<Reply, 
             if c.return_generic_responses {
                 let next = errors.get("next").to_vec();
                 errors = FieldErrors::new();
-                errors.add("", msg::GENERIC_AUTHN_FAILED);
+                errors.add("", Msg::GenericAuthnFailed);
                 for m in next {
                     errors.add("next", m);
                 }
@@ -135,7 +135,7 @@ pub(in crate::flows) async fn send_code(
             },
             Sent::Delivered => Reply::Accepted {
                 json: Map::new(),
-                page: view::signin(&req, &info).with("messages", json!([msg::US_CODE_SENT])),
+                page: view::signin(&req, &info).say(Msg::UsCodeSent),
             },
         })
     };
@@ -158,9 +158,11 @@ pub(in crate::flows) async fn verify_link(
         {
             Link::Invalid(problem) => {
                 Ok(match c.login_error_view.clone().filter(|_| links::spa(c)) {
-                    Some(view) => {
-                        Reply::Redirect(links::with_query(c, &view, &[("error", &problem)]))
-                    }
+                    Some(view) => Reply::Redirect(links::with_query(
+                        c,
+                        &view,
+                        &[("error", &problem.to_string())],
+                    )),
                     None => Reply::Notice {
                         ok: false,
                         message: problem,
@@ -372,7 +374,7 @@ pub(in crate::flows) async fn verify_send_code(
                 && user.us_secrets().contains_key(m)
         });
         let Some(method) = chosen.filter(|_| ok) else {
-            errors.add("chosen_method", msg::US_METHOD_NOT_AVAILABLE);
+            errors.add("chosen_method", Msg::UsMethodNotAvailable);
             return Ok(Reply::Invalid {
                 errors,
                 page: view::verify(&req),
@@ -381,7 +383,7 @@ pub(in crate::flows) async fn verify_send_code(
         service::deliver_code(&security, user, &method, false).await?;
         Ok(Reply::Accepted {
             json: Map::new(),
-            page: view::verify(&req).with("messages", json!([msg::US_CODE_SENT])),
+            page: view::verify(&req).say(Msg::UsCodeSent),
         })
     };
     finish(&req, reply.await)

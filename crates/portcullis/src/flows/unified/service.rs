@@ -13,7 +13,7 @@ use crate::flows::notify;
 use crate::flows::two_factor::otp::{self, CodeCheck};
 use crate::form::FieldErrors;
 use crate::links;
-use crate::messages as msg;
+use crate::messages::{Message, Msg};
 use crate::sms::SmsMessage;
 
 /// Enabled methods that send a code.
@@ -140,11 +140,11 @@ pub(crate) async fn signin(
     address: Option<&str>,
 ) -> Result<Signin> {
     let Some(identity) = identity else {
-        errors.add("identity", msg::US_SPECIFY_IDENTITY);
+        errors.add("identity", Msg::UsSpecifyIdentity);
         return Ok(Signin::Invalid(errors));
     };
     let Some(passcode) = passcode else {
-        errors.add("passcode", msg::INVALID_PASSWORD_CODE);
+        errors.add("passcode", Msg::InvalidPasswordCode);
         return Ok(Signin::Invalid(errors));
     };
     let user = accounts::lookup_identity(security, &identity).await?;
@@ -179,7 +179,7 @@ pub(crate) async fn signin(
         Err(failure) => failure,
     };
     match failure {
-        Failure::UnknownIdentity => errors.add("identity", msg::US_SPECIFY_IDENTITY),
+        Failure::UnknownIdentity => errors.add("identity", Msg::UsSpecifyIdentity),
         Failure::InvalidPasscode | Failure::CodeUsed => errors.add("passcode", failure.message()),
         _ => errors.add("identity", failure.message()),
     }
@@ -280,7 +280,7 @@ pub(crate) async fn send_code(
 ) -> Result<Sent> {
     let generic = security.config().return_generic_responses;
     let Some(identity) = identity else {
-        errors.add("identity", msg::US_SPECIFY_IDENTITY);
+        errors.add("identity", Msg::UsSpecifyIdentity);
         return Ok(Sent::Invalid(errors));
     };
     if let Some(retry) = send_limited(security, &identity, address).await? {
@@ -297,9 +297,9 @@ pub(crate) async fn send_code(
             return Ok(Sent::Delivered);
         }
         if user.is_none() {
-            errors.add("identity", msg::US_SPECIFY_IDENTITY);
+            errors.add("identity", Msg::UsSpecifyIdentity);
         } else {
-            errors.add("chosen_method", msg::US_METHOD_NOT_AVAILABLE);
+            errors.add("chosen_method", Msg::UsMethodNotAvailable);
         }
         return Ok(Sent::Invalid(errors));
     };
@@ -309,7 +309,7 @@ pub(crate) async fn send_code(
 
 pub(crate) enum Link {
     Passed(Box<User>),
-    Invalid(String),
+    Invalid(Message),
 }
 
 /// `GET /us-verify-link?id=&code=`.
@@ -320,22 +320,22 @@ pub(crate) async fn verify_link(
     address: Option<&str>,
 ) -> Result<Link> {
     let (Some(id), Some(code)) = (id, code) else {
-        return Ok(Link::Invalid(msg::API_ERROR.into()));
+        return Ok(Link::Invalid(Msg::ApiError.into()));
     };
     let generic = security.config().return_generic_responses;
     let Some(user) = security.store().user_by_uniquifier(&id).await? else {
         let m = if generic {
-            msg::GENERIC_AUTHN_FAILED
+            Msg::GenericAuthnFailed
         } else {
-            msg::USER_DOES_NOT_EXIST
+            Msg::UserDoesNotExist
         };
         return Ok(Link::Invalid(m.into()));
     };
     if !user.active {
         let m = if generic {
-            msg::GENERIC_AUTHN_FAILED
+            Msg::GenericAuthnFailed
         } else {
-            msg::DISABLED_ACCOUNT
+            Msg::DisabledAccount
         };
         return Ok(Link::Invalid(m.into()));
     }
@@ -355,9 +355,9 @@ pub(crate) async fn verify_link(
         Err(failure) => {
             let m = match failure {
                 Failure::InvalidCode | Failure::CodeUsed if !generic => failure.message(),
-                _ => msg::GENERIC_AUTHN_FAILED.into(),
+                _ => Msg::GenericAuthnFailed.into(),
             };
-            Ok(Link::Invalid(m.into_owned()))
+            Ok(Link::Invalid(m))
         }
     }
 }
@@ -417,18 +417,18 @@ pub(crate) async fn setup(
 ) -> Result<SetupOutcome> {
     let c = security.config();
     if chosen.is_none() && delete.is_empty() {
-        errors.add("", msg::API_ERROR);
+        errors.add("", Msg::ApiError);
         return Ok(SetupOutcome::Invalid(errors));
     }
     let methods = setup_methods(security);
     if delete.iter().any(|m| !methods.contains(m)) {
-        errors.add("delete_method", msg::US_METHOD_NOT_AVAILABLE);
+        errors.add("delete_method", Msg::UsMethodNotAvailable);
         return Ok(SetupOutcome::Invalid(errors));
     }
     if let Some(m) = &chosen
         && !methods.contains(m)
     {
-        errors.add("chosen_method", msg::US_METHOD_NOT_AVAILABLE);
+        errors.add("chosen_method", Msg::UsMethodNotAvailable);
         return Ok(SetupOutcome::Invalid(errors));
     }
     if !delete.is_empty() {
@@ -441,13 +441,16 @@ pub(crate) async fn setup(
         let Some(p) = phone
             .and_then(|p| portcullis_core::policy::normalize_phone(&p, &c.phone_region_default))
         else {
-            errors.add("phone", msg::PHONE_INVALID);
+            errors.add("phone", Msg::PhoneInvalid);
             return Ok(SetupOutcome::Invalid(errors));
         };
         if let Some(owner) = security.store().user_by_phone(&p).await?
             && owner.id != user.id
         {
-            errors.add("phone", format!("{p} {}", msg::ALREADY_ASSOCIATED_SUFFIX));
+            errors.add(
+                "phone",
+                crate::messages::already_associated("us_phone_number", &p),
+            );
             return Ok(SetupOutcome::Invalid(errors));
         }
         Some(p)
@@ -525,17 +528,17 @@ pub(crate) async fn setup_validate(
     let value = match read {
         Ok(p) => p.value,
         Err(TokenError::Expired { .. }) => {
-            errors.add("", msg::US_SETUP_EXPIRED);
+            errors.add("", crate::messages::us_setup_expired(security));
             return Ok(SetupDone::Invalid(errors));
         }
         Err(_) => {
-            errors.add("", msg::API_ERROR);
+            errors.add("", Msg::ApiError);
             return Ok(SetupDone::Invalid(errors));
         }
     };
     let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
     let (Some(stored), Some(method)) = (text("totp_secret"), text("chosen_method")) else {
-        errors.add("", msg::API_ERROR);
+        errors.add("", Msg::ApiError);
         return Ok(SetupDone::Invalid(errors));
     };
     let phone = text("phone_number");
@@ -544,7 +547,7 @@ pub(crate) async fn setup_validate(
         .as_deref()
         .and_then(|p| otp::check(&key, p, now, c.us_token_validity, None));
     if accepted.is_none() {
-        errors.add("passcode", msg::INVALID_PASSWORD_CODE);
+        errors.add("passcode", Msg::InvalidPasswordCode);
         return Ok(SetupDone::Invalid(errors));
     }
     let store = security.store();
@@ -553,7 +556,7 @@ pub(crate) async fn setup_validate(
         match store.set_phone(user.id, phone.as_deref(), when).await {
             Ok(()) => {}
             Err(portcullis_core::StoreError::Conflict(_)) => {
-                errors.add("phone", msg::API_ERROR);
+                errors.add("phone", Msg::ApiError);
                 return Ok(SetupDone::Invalid(errors));
             }
             Err(e) => return Err(e.into()),

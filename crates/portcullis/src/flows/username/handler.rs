@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{Map, json};
+use serde_json::Map;
 
 use super::service::{self, Change, Recover};
 use super::view;
@@ -13,7 +13,7 @@ use crate::flows::pace::Pace;
 use crate::flows::reply::{Reply, finish, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(in crate::flows) async fn recover_page(
     State(_security): State<Security>,
@@ -51,7 +51,7 @@ async fn handle_recover(security: &Security, req: &FlowRequest) -> Result<Reply,
         Recover::MailFailed => Err(crate::error::Error::Mail.into()),
         Recover::Sent => Ok(Reply::Accepted {
             json: Map::new(),
-            page: view::recover_page(req).with("messages", json!([msg::USERNAME_RECOVERY_REQUEST])),
+            page: view::recover_page(req).say(Msg::UsernameRecoveryRequest),
         }),
     }
 }

@@ -9,7 +9,7 @@ use crate::accounts;
 use crate::error::Result;
 use crate::flows::notify;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) enum Recover {
     Sent,
@@ -29,9 +29,9 @@ pub(super) async fn recover(
     };
     let user = security.store().user_by_email(&email).await?;
     let refusal = match &user {
-        None => Some(msg::USER_DOES_NOT_EXIST),
-        Some(u) if !u.active => Some(msg::DISABLED_ACCOUNT),
-        Some(u) if accounts::needs_confirmation(security, u) => Some(msg::CONFIRMATION_REQUIRED),
+        None => Some(Msg::UserDoesNotExist),
+        Some(u) if !u.active => Some(Msg::DisabledAccount),
+        Some(u) if accounts::needs_confirmation(security, u) => Some(Msg::ConfirmationRequired),
         Some(_) => None,
     };
     let user = match (user, refusal) {
@@ -40,7 +40,7 @@ pub(super) async fn recover(
             if c.return_generic_responses {
                 return Ok(Recover::Sent);
             }
-            errors.add("email", refusal.unwrap_or(msg::USER_DOES_NOT_EXIST));
+            errors.add("email", refusal.unwrap_or(Msg::UserDoesNotExist));
             return Ok(Recover::Invalid(errors));
         }
     };
@@ -76,7 +76,7 @@ pub(super) async fn change(
     let c = security.config();
     let Some(raw) = raw else {
         if !errors.has("username") {
-            errors.add("username", msg::USERNAME_NOT_PROVIDED);
+            errors.add("username", Msg::UsernameNotProvided);
         }
         return Ok(Change::Invalid(errors));
     };
@@ -90,7 +90,7 @@ pub(super) async fn change(
     }
     let username = policy::normalize_username(&raw);
     if user.username.as_deref() == Some(username.as_str()) {
-        errors.add("username", msg::USERNAME_IS_THE_SAME);
+        errors.add("username", Msg::UsernameIsTheSame);
         return Ok(Change::Invalid(errors));
     }
     let now = security.clock().now();
@@ -103,7 +103,7 @@ pub(super) async fn change(
         Err(StoreError::Conflict(_)) => {
             errors.add(
                 "username",
-                format!("{username} {}", msg::ALREADY_ASSOCIATED_SUFFIX),
+                crate::messages::already_associated("username", &username),
             );
             return Ok(Change::Invalid(errors));
         }

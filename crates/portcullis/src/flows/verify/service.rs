@@ -8,7 +8,7 @@ use crate::Security;
 use crate::accounts::{self, Failure};
 use crate::error::Result;
 use crate::form::FieldErrors;
-use crate::messages as msg;
+use crate::messages::Msg;
 
 pub(super) enum Outcome {
     /// Verified: the new `fs_paa`.
@@ -28,7 +28,7 @@ pub(super) async fn verify(
 ) -> Result<Outcome> {
     let Some(password) = password else {
         if !errors.has("password") {
-            errors.add("password", msg::PASSWORD_NOT_PROVIDED);
+            errors.add("password", Msg::PasswordNotProvided);
         }
         return Ok(Outcome::Invalid(errors));
     };
