@@ -31,6 +31,9 @@ pub enum Error {
          SecurityBuilder::client_addresses(ClientAddresses::Untracked)"
     )]
     ClientAddressUnknown,
+    /// A reply body could not be serialised (a programming error).
+    #[error("reply body: {0}")]
+    Reply(String),
     /// A mail a code-send endpoint promised could not be sent (already logged).
     #[error("mail could not be sent")]
     Mail,

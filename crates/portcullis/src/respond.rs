@@ -51,6 +51,15 @@ pub fn envelope(status: StatusCode, response: Map<String, Value>) -> Response {
     res
 }
 
+/// A JSON envelope around a typed body.
+pub(crate) fn envelope_of<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_value(body) {
+        Ok(Value::Object(m)) => envelope(status, m),
+        Ok(_) => crate::error::Error::Reply("not an object".into()).into_response(),
+        Err(e) => crate::error::Error::Reply(e.to_string()).into_response(),
+    }
+}
+
 /// `{"errors":[...]}` (decorator-style errors: 401, 403, CSRF).
 pub fn errors(status: StatusCode, errors: &[Message]) -> Response {
     let mut m = Map::new();

@@ -1,7 +1,7 @@
 //! One folder per flow: `handler.rs` (HTTP glue), `form.rs` (parse and validate input),
 //! `service.rs` (the logic: store, hashing, clock, events — never names axum), `view.rs` (what is
-//! shown). Outcomes are rendered by one [`reply::Reply`] type as the JSON envelope, an HTML page
-//! or a redirect, decided in one place.
+//! shown). JSON bodies are typed (`wire.rs`, one type per shape). Outcomes are rendered by one
+//! [`reply::Reply`] type as the JSON envelope, an HTML page or a redirect, decided in one place.
 
 mod change;
 mod change_email;
@@ -20,6 +20,7 @@ pub(crate) mod two_factor;
 mod unified;
 mod username;
 mod verify;
+mod wire;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::request::FlowRequest;
+use super::wire::UserBody;
 use crate::form::FieldErrors;
 use crate::messages::Message;
 use crate::{csrf, respond};
@@ -41,15 +42,38 @@ impl Page {
     }
 }
 
+/// A JSON `response` object, made only from a typed body (`wire.rs`).
+pub(crate) struct Body(Map<String, Value>);
+
+impl Body {
+    /// `{}`.
+    pub(crate) fn empty() -> Self {
+        Self(Map::new())
+    }
+}
+
+impl<T: serde::Serialize> From<&T> for Body {
+    fn from(body: &T) -> Self {
+        match serde_json::to_value(body) {
+            Ok(Value::Object(m)) => Self(m),
+            Ok(_) | Err(_) => {
+                // Every wire type is a struct of plain data; this is a programming error.
+                tracing::error!(
+                    r#type = std::any::type_name::<T>(),
+                    "a reply body is not an object"
+                );
+                Self(Map::new())
+            }
+        }
+    }
+}
+
 pub(crate) enum Reply {
     /// A GET: the JSON body (plus a fresh `csrf_token`) or the page.
-    Show {
-        json: Map<String, Value>,
-        page: Page,
-    },
+    Show { json: Body, page: Page },
     /// Success: JSON 200 (plus `csrf_token` when `csrf`), or a redirect for browsers.
     Done {
-        json: Map<String, Value>,
+        json: Body,
         csrf: bool,
         redirect: String,
     },
@@ -57,10 +81,7 @@ pub(crate) enum Reply {
     Invalid { errors: FieldErrors, page: Page },
     /// A request accepted (a mail sent): JSON 200 with `csrf_token`, or the page again with
     /// its `messages` (no redirect: the page says what happened).
-    Accepted {
-        json: Map<String, Value>,
-        page: Page,
-    },
+    Accepted { json: Body, page: Page },
     /// The end of a mailed link when no view is configured to redirect to: JSON 200 `{}` or
     /// 400 `errors`, or a small HTML page saying it.
     Notice {
@@ -96,7 +117,10 @@ pub(crate) fn finish(req: &FlowRequest, outcome: Result<Reply, Reply>) -> Respon
 impl Reply {
     pub(crate) fn render(self, req: &FlowRequest) -> Response {
         match self {
-            Self::Show { mut json, page } => {
+            Self::Show {
+                json: Body(mut json),
+                page,
+            } => {
                 if req.json {
                     json.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
                     respond::envelope(StatusCode::OK, json)
@@ -105,7 +129,7 @@ impl Reply {
                 }
             }
             Self::Done {
-                mut json,
+                json: Body(mut json),
                 csrf,
                 redirect,
             } => {
@@ -125,7 +149,10 @@ impl Reply {
                     render_page(req, page, &errors)
                 }
             }
-            Self::Accepted { mut json, page } => {
+            Self::Accepted {
+                json: Body(mut json),
+                page,
+            } => {
                 if req.json {
                     json.insert("csrf_token".into(), json!(csrf::token(&req.auth)));
                     respond::envelope(StatusCode::OK, json)
@@ -194,17 +221,15 @@ pub(crate) fn user_payload(
     req: &FlowRequest,
     user: &portcullis_core::User,
     fs_paa: Option<f64>,
-) -> Value {
-    let mut m = Map::new();
-    if req.include_auth_token() {
+) -> UserBody {
+    let authentication_token = req.include_auth_token().then(|| {
         let security = req.auth.security();
         let paa = fs_paa.unwrap_or_else(|| security.clock().unix_f64());
-        m.insert(
-            "authentication_token".into(),
-            Value::String(security.auth_token(user, paa)),
-        );
+        security.auth_token(user, paa)
+    });
+    UserBody {
+        authentication_token,
     }
-    Value::Object(m)
 }
 
 /// Sign a user in on this request: track the login (service), then rotate and bind the session.

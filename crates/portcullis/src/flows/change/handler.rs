@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::response::Response;
 use portcullis_core::config::Mechanism;
-use serde_json::Map;
 
 use super::service::{self, Outcome};
 use super::{form, view};
@@ -11,13 +10,14 @@ use crate::Security;
 use crate::flows::guard;
 use crate::flows::reply::{Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
+use crate::flows::wire::WithUser;
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
     let shown = async {
         let identity = guard::require_user(&req).await?;
         let user = user_payload(&req, &identity.user, identity.fs_paa);
         Ok(Reply::Show {
-            json: view::info(&identity, user),
+            json: (&view::info(&identity, user)).into(),
             page: view::page(&identity),
         })
     };
@@ -69,11 +69,12 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
                 let remember = req.auth.with_session(|s| s.data.remember);
                 fs_paa = Some(login_user(req, &updated, remember, "change").await?);
             }
-            let mut json = Map::new();
-            json.insert("user".into(), user_payload(req, &updated, fs_paa));
+            let body = WithUser {
+                user: user_payload(req, &updated, fs_paa),
+            };
             let c = security.config();
             Ok(Reply::Done {
-                json,
+                json: (&body).into(),
                 csrf: true,
                 redirect: c
                     .post_change_view

@@ -1,8 +1,9 @@
 //! What the change-password endpoint shows.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::super::reply::Page;
+use super::super::wire::{ChangeInfo, UserBody};
 use crate::layer::Identity;
 
 pub(super) fn page(identity: &Identity) -> Page {
@@ -10,12 +11,9 @@ pub(super) fn page(identity: &Identity) -> Page {
         .with("active_password", json!(identity.user.password.is_some()))
 }
 
-pub(super) fn info(identity: &Identity, user: Value) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("user".into(), user);
-    body.insert(
-        "active_password".into(),
-        json!(identity.user.password.is_some()),
-    );
-    body
+pub(super) fn info(identity: &Identity, user: UserBody) -> ChangeInfo {
+    ChangeInfo {
+        user,
+        active_password: identity.user.password.is_some(),
+    }
 }

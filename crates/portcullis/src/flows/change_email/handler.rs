@@ -18,7 +18,7 @@ pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRe
         let identity = guard::require_fresh_user(&req).await?;
         let user = user_payload(&req, &identity.user, identity.fs_paa);
         Ok(Reply::Show {
-            json: view::info(&identity, user),
+            json: (&view::info(&identity, user)).into(),
             page: view::page(&req, &identity),
         })
     };
@@ -42,7 +42,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         Request::Sent => {
             let user = user_payload(req, &identity.user, identity.fs_paa);
             Ok(Reply::Accepted {
-                json: view::info(&identity, user),
+                json: (&view::info(&identity, user)).into(),
                 page: view::page(req, &identity).say(Msg::ChangeEmailSent),
             })
         }

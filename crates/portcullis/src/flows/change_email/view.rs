@@ -1,6 +1,8 @@
 //! What the change-email endpoints show.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
+
+use crate::flows::wire::{ChangeEmailInfo, UserBody};
 
 use super::super::reply::Page;
 use super::super::request::FlowRequest;
@@ -12,9 +14,9 @@ pub(super) fn page(req: &FlowRequest, identity: &Identity) -> Page {
         .with("values", json!({"email": req.text("email")}))
 }
 
-pub(super) fn info(identity: &Identity, user: Value) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("user".into(), user);
-    body.insert("current_email".into(), json!(identity.user.email));
-    body
+pub(super) fn info(identity: &Identity, user: UserBody) -> ChangeEmailInfo {
+    ChangeEmailInfo {
+        user,
+        current_email: identity.user.email.clone(),
+    }
 }

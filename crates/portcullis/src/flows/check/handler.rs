@@ -7,11 +7,11 @@ use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portcullis_core::config::Mechanism;
-use serde_json::{Map, json};
 
 use super::service;
 use crate::Security;
 use crate::flows::request::FlowRequest;
+use crate::flows::wire::AuthCheck;
 use crate::messages::Msg;
 use crate::{csrf, respond};
 
@@ -60,11 +60,12 @@ pub(in crate::flows) async fn check(
         return respond::errors(StatusCode::FORBIDDEN, &[Msg::Unauthorized.into()]);
     }
     let role_names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
-    let mut body = Map::new();
-    body.insert("email".into(), json!(identity.user.email));
-    body.insert("roles".into(), json!(role_names));
-    body.insert("via".into(), json!(identity.via.name()));
-    let mut res = respond::envelope(StatusCode::OK, body);
+    let body = AuthCheck {
+        email: &identity.user.email,
+        roles: role_names.clone(),
+        via: identity.via.name(),
+    };
+    let mut res = respond::envelope_of(StatusCode::OK, &body);
     let joined = role_names.join(",");
     for (name, value) in [
         ("x-auth-user", identity.user.email.as_str()),

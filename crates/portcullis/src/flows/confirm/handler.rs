@@ -2,14 +2,13 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde_json::Map;
 
 use super::service::{self, Followed, Resend};
 use super::{form, view};
 use crate::Security;
 use crate::flows::guard;
 use crate::flows::pace::Pace;
-use crate::flows::reply::{Reply, finish, login_user};
+use crate::flows::reply::{Body, Reply, finish, login_user};
 use crate::flows::request::FlowRequest;
 use crate::flows::two_factor::{self, Entered};
 use crate::links;
@@ -17,7 +16,7 @@ use crate::messages::{Message, Msg};
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
     Reply::Show {
-        json: Map::new(),
+        json: Body::empty(),
         page: view::page(&req),
     }
     .render(&req)
@@ -40,7 +39,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
         }),
         Resend::MailFailed => Err(crate::error::Error::Mail.into()),
         Resend::Sent => Ok(Reply::Accepted {
-            json: Map::new(),
+            json: Body::empty(),
             page: view::page(req).say(Msg::ConfirmationRequest),
         }),
     }

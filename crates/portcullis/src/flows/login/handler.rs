@@ -1,8 +1,8 @@
 //! HTTP glue for `/login`.
 
+use crate::flows::wire::SignedIn;
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{Map, json};
 
 use super::service::{self, Outcome};
 use super::{form, view};
@@ -18,13 +18,12 @@ pub(in crate::flows) async fn get(State(security): State<Security>, req: FlowReq
     if !req.json && identity.is_some() {
         return Reply::Redirect(security.config().post_login_view.clone()).render(&req);
     }
-    let mut json = view::info(&req);
-    if let Some(id) = &identity {
-        json.insert("user".into(), user_payload(&req, &id.user, id.fs_paa));
-    }
+    let user = identity
+        .as_ref()
+        .map(|id| user_payload(&req, &id.user, id.fs_paa));
     req.auth.with_session(|s| s.csrf_cookie = CsrfCookie::Set);
     Reply::Show {
-        json,
+        json: (&view::info(&req, user)).into(),
         page: view::page(&req),
     }
     .render(&req)
@@ -60,17 +59,15 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             {
                 // Not signed in yet: the second factor decides.
                 return Ok(Reply::Done {
-                    json,
+                    json: (&json).into(),
                     csrf: true,
                     redirect: next,
                 });
             }
             let fs_paa = login_user(req, &user, remember, "password").await?;
-            let mut json = Map::new();
-            json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));
-            json.insert("tf_required".into(), json!(false));
+            let body = SignedIn::new(user_payload(req, &user, Some(fs_paa)));
             Ok(Reply::Done {
-                json,
+                json: (&body).into(),
                 csrf: true,
                 redirect: req
                     .safe_next()

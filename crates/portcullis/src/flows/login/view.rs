@@ -1,6 +1,8 @@
 //! What the login endpoint shows.
 
-use serde_json::{Map, json};
+use serde_json::json;
+
+use crate::flows::wire::{LoginInfo, UserBody};
 
 use super::super::reply::Page;
 use super::super::request::FlowRequest;
@@ -21,11 +23,9 @@ pub(super) fn page(req: &FlowRequest) -> Page {
 }
 
 /// `GET /login` JSON: identity attributes (and the user when signed in).
-pub(super) fn info(req: &FlowRequest) -> Map<String, serde_json::Value> {
-    let mut body = Map::new();
-    body.insert(
-        "identity_attributes".into(),
-        json!(req.auth.security().config().identity_attributes()),
-    );
-    body
+pub(super) fn info(req: &FlowRequest, user: Option<UserBody>) -> LoginInfo {
+    LoginInfo {
+        identity_attributes: req.auth.security().config().identity_attributes(),
+        user,
+    }
 }

@@ -1,14 +1,14 @@
 //! HTTP glue for `/register`.
 
+use crate::flows::wire::{Empty, Registered, RegisteredPending, SignedIn};
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{Map, json};
 
 use super::service::{self, Outcome};
 use super::{form, view};
 use crate::Security;
 use crate::flows::guard;
-use crate::flows::reply::{Reply, finish, login_user, user_payload};
+use crate::flows::reply::{Body, Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::flows::two_factor::{self, Entered};
 
@@ -17,7 +17,7 @@ pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRe
         return r;
     }
     Reply::Show {
-        json: Map::new(),
+        json: Body::empty(),
         page: view::page(&req),
     }
     .render(&req)
@@ -42,43 +42,42 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             .unwrap_or_else(|| c.post_login_view.clone())
     });
     let needs_confirmation = c.confirmable && !c.login_without_confirmation;
-    let mut json = Map::new();
-    match outcome {
+    let json: Body = match outcome {
         Outcome::Invalid(errors) => {
             return Ok(Reply::Invalid {
                 errors,
                 page: view::page(req),
             });
         }
-        Outcome::Hidden => {
-            // With confirmation on: the same body as a real registration (Flask-Security's
-            // quirk Q5 differs). Without it a real registration signs in, which cannot be
-            // imitated.
-            if needs_confirmation {
-                json.insert("user".into(), json!({}));
-            }
-        }
-        Outcome::Created(user) => {
-            if needs_confirmation {
-                json.insert("user".into(), json!({}));
-            } else if let Entered::Pending(tf, next) =
-                two_factor::enter(req, &user, false, "register").await?
-            {
-                // Signed in only after the second factor (set up now when required).
-                json.insert("user".into(), json!({}));
-                json.extend(tf);
+        // With confirmation on: the same body as a real registration (Flask-Security's quirk
+        // Q5 differs). Without it a real registration signs in, which cannot be imitated.
+        Outcome::Hidden => (&Registered {
+            user: needs_confirmation.then_some(Empty {}),
+        })
+            .into(),
+        Outcome::Created(_) if needs_confirmation => (&Registered {
+            user: Some(Empty {}),
+        })
+            .into(),
+        Outcome::Created(user) => match two_factor::enter(req, &user, false, "register").await? {
+            // Signed in only after the second factor (set up now when required).
+            Entered::Pending(pending, next) => {
                 return Ok(Reply::Done {
-                    json,
+                    json: (&RegisteredPending {
+                        user: Empty {},
+                        pending,
+                    })
+                        .into(),
                     csrf: true,
                     redirect: next,
                 });
-            } else {
-                let fs_paa = login_user(req, &user, false, "register").await?;
-                json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));
-                json.insert("tf_required".into(), json!(false));
             }
-        }
-    }
+            Entered::NotRequired => {
+                let fs_paa = login_user(req, &user, false, "register").await?;
+                (&SignedIn::new(user_payload(req, &user, Some(fs_paa)))).into()
+            }
+        },
+    };
     Ok(Reply::Done {
         json,
         csrf: true,

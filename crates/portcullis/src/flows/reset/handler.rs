@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
-use serde_json::Map;
 
 use super::service::{self, Forgot, LinkState, Reset};
 use super::{form, view};
@@ -11,7 +10,7 @@ use crate::Security;
 use crate::flows::confirm::form as address;
 use crate::flows::guard;
 use crate::flows::pace::Pace;
-use crate::flows::reply::{Reply, finish};
+use crate::flows::reply::{Body, Reply, finish};
 use crate::flows::request::FlowRequest;
 use crate::links;
 use crate::messages::Msg;
@@ -21,7 +20,7 @@ pub(in crate::flows) async fn forgot_page(
     req: FlowRequest,
 ) -> Response {
     Reply::Show {
-        json: Map::new(),
+        json: Body::empty(),
         page: view::forgot_page(&req),
     }
     .render(&req)
@@ -47,7 +46,7 @@ async fn request_link(security: &Security, req: &FlowRequest) -> Result<Reply, R
         }),
         Forgot::MailFailed => Err(crate::error::Error::Mail.into()),
         Forgot::Sent => Ok(Reply::Accepted {
-            json: Map::new(),
+            json: Body::empty(),
             page: view::forgot_page(req).say(Msg::PasswordResetRequest),
         }),
     }
@@ -79,7 +78,7 @@ async fn show(security: &Security, req: &FlowRequest, token: &str) -> Result<Rep
                 )));
             }
             return Ok(Reply::Show {
-                json: Map::new(),
+                json: Body::empty(),
                 page: view::reset_page(req),
             });
         }
@@ -115,7 +114,7 @@ async fn submit(security: &Security, req: &FlowRequest, token: &str) -> Result<R
             if req.json {
                 // Flask-Security: 200 `{}`, no csrf_token (their Q11).
                 return Ok(Reply::Done {
-                    json: Map::new(),
+                    json: Body::empty(),
                     csrf: false,
                     redirect: String::new(),
                 });

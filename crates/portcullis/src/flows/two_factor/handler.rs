@@ -6,15 +6,19 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use portcullis_core::User;
 use portcullis_core::model::{TfState, TwoFactorMethod, TwoFactorState};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::service::{self, Checked, Setup};
 use super::{otp, state, view};
 use crate::Security;
 use crate::flows::guard;
 use crate::flows::notify;
-use crate::flows::reply::{Reply, finish, login_user, user_payload};
+use crate::flows::reply::{Body, Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
+use crate::flows::wire::{
+    Empty, RecoveryCodes, RecoveryOptions, SecondFactorPending, TfMethodAdopted, TfRescueInfo,
+    TfRescueSent, TfSelectInfo, WithUser,
+};
 use crate::form::FieldErrors;
 use crate::layer::Identity;
 use crate::messages::Msg;
@@ -92,8 +96,10 @@ async fn complete(
         &st.via
     };
     let fs_paa = login_user(req, user, st.remember, via).await?;
-    let mut json = Map::new();
-    json.insert("user".into(), user_payload(req, user, Some(fs_paa)));
+    let json: Body = (&WithUser {
+        user: user_payload(req, user, Some(fs_paa)),
+    })
+        .into();
     let reply = Reply::Done {
         json,
         csrf: true,
@@ -128,17 +134,16 @@ fn code_field(req: &FlowRequest) -> Option<String> {
     }
 }
 
-fn recovery_options(security: &Security, user: &User) -> Value {
+fn recovery_options(security: &Security, user: &User) -> RecoveryOptions {
     let c = security.config();
-    let mut m = Map::new();
-    m.insert("help".into(), json!(c.two_factor_rescue_url));
-    if c.two_factor_rescue_email {
-        m.insert("email".into(), json!(c.two_factor_rescue_url));
+    RecoveryOptions {
+        help: c.two_factor_rescue_url.clone(),
+        email: c
+            .two_factor_rescue_email
+            .then(|| c.two_factor_rescue_url.clone()),
+        recovery_code: (c.multi_factor_recovery_codes && !user.recovery_codes().is_empty())
+            .then(|| c.multi_factor_recovery_url.clone()),
     }
-    if c.multi_factor_recovery_codes && !user.recovery_codes().is_empty() {
-        m.insert("recovery_code".into(), json!(c.multi_factor_recovery_url));
-    }
-    Value::Object(m)
 }
 
 // ---- /tf-validate ----
@@ -149,14 +154,12 @@ pub(in crate::flows) async fn validate_page(
 ) -> Response {
     let shown = async {
         let (user, _) = pending(&req, &[TfState::Ready, TfState::ValidatingProfile]).await?;
-        let mut json = Map::new();
-        json.insert("user".into(), json!({}));
-        json.insert(
-            "recovery_options".into(),
-            recovery_options(&security, &user),
-        );
+        let body = TfRescueInfo {
+            user: Empty {},
+            recovery_options: recovery_options(&security, &user),
+        };
         Ok(Reply::Show {
-            json,
+            json: (&body).into(),
             page: view::validate(&req),
         })
     };
@@ -220,9 +223,11 @@ async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply
             if !st.signing_in {
                 // A signed-in user changed their method: nothing more to sign in.
                 state::clear(req);
-                let mut json = Map::new();
                 let fs_paa = req.auth.identity_cheap().and_then(|i| i.fs_paa);
-                json.insert("user".into(), user_payload(req, &user, fs_paa));
+                let json: Body = (&WithUser {
+                    user: user_payload(req, &user, fs_paa),
+                })
+                    .into();
                 return Ok(Reply::Done {
                     json,
                     csrf: true,
@@ -247,7 +252,7 @@ pub(in crate::flows) async fn setup_page(
                 Caller::SigningIn(user, _) => *user,
             };
         Ok(Reply::Show {
-            json: service::setup_info(&security, &user),
+            json: (&service::setup_info(&security, &user)).into(),
             page: view::setup(&req, &security, None),
         })
     };
@@ -279,16 +284,18 @@ async fn handle_setup(security: &Security, req: &FlowRequest) -> Result<Reply, R
             page: view::setup(req, security, None),
         }),
         Setup::Disabled => {
-            let mut json = Map::new();
-            json.insert("user".into(), user_payload(req, &user, None));
+            let json: Body = (&WithUser {
+                user: user_payload(req, &user, None),
+            })
+                .into();
             Ok(Reply::Accepted {
                 json,
                 page: view::setup(req, security, None).say(Msg::TwoFactorDisabled),
             })
         }
-        Setup::Validating(json, qr) => Ok(Reply::Accepted {
+        Setup::Validating(body, qr) => Ok(Reply::Accepted {
             page: view::setup(req, security, qr).with("validating", json!(true)),
-            json,
+            json: (&body).into(),
         }),
     }
 }
@@ -353,13 +360,14 @@ async fn handle_setup_token(
         }),
         Checked::Ok => {
             service::adopt_method(security, user, method, &stored, phone.as_deref()).await?;
-            let mut json = Map::new();
-            json.insert("tf_method".into(), json!(method));
-            json.insert("tf_primary_method".into(), json!(method));
-            json.insert("tf_phone".into(), json!(phone));
+            let body = TfMethodAdopted {
+                tf_method: method,
+                tf_primary_method: method,
+                tf_phone: phone,
+            };
             let c = security.config();
             Ok(Reply::Done {
-                json,
+                json: (&body).into(),
                 csrf: true,
                 redirect: c.two_factor_setup_url.clone(),
             })
@@ -379,11 +387,12 @@ pub(in crate::flows) async fn select_page(
             .map(TwoFactorMethod::as_str)
             .into_iter()
             .collect();
-        let mut json = Map::new();
-        json.insert("tf_select".into(), json!(true));
-        json.insert("tf_setup_methods".into(), json!(methods));
+        let body = TfSelectInfo {
+            tf_select: true,
+            tf_setup_methods: methods.clone(),
+        };
         Ok(Reply::Show {
-            json,
+            json: (&body).into(),
             page: view::select(&req, &methods),
         })
     };
@@ -417,13 +426,15 @@ pub(in crate::flows) async fn select(
         st.state = TfState::Ready;
         st.method = Some(m);
         state::put(&req, st, false);
-        let mut json = Map::new();
-        json.insert("tf_required".into(), json!(true));
-        json.insert("tf_state".into(), json!(TfState::Ready));
-        json.insert("tf_primary_method".into(), json!(m));
-        json.insert("tf_method".into(), json!(m));
+        let body = SecondFactorPending {
+            tf_required: true,
+            tf_state: TfState::Ready,
+            tf_primary_method: Some(m),
+            tf_method: Some(m),
+            tf_state_token: None,
+        };
         Ok(Reply::Done {
-            json,
+            json: (&body).into(),
             csrf: true,
             redirect: security.config().two_factor_token_validation_url.clone(),
         })
@@ -439,14 +450,10 @@ pub(in crate::flows) async fn rescue_page(
 ) -> Response {
     let shown = async {
         let (user, _) = pending(&req, &[TfState::Ready]).await?;
-        let mut json = Map::new();
-        json.insert(
-            "recovery_options".into(),
-            recovery_options(&security, &user),
-        );
+        let recovery_options = recovery_options(&security, &user);
         Ok(Reply::Show {
-            json,
-            page: view::rescue(&req, &recovery_options(&security, &user)),
+            page: view::rescue(&req, &recovery_options),
+            json: (&TfRescueSent { recovery_options }).into(),
         })
     };
     finish(&req, shown.await)
@@ -466,9 +473,7 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
     let options = recovery_options(security, &user);
     let mut errors = FieldErrors::new();
     let choice = req.string("help_setup", &mut errors);
-    let offered = choice
-        .as_deref()
-        .is_some_and(|ch| options.get(ch).is_some());
+    let offered = choice.as_deref().is_some_and(|ch| options.offers(ch));
     if !offered {
         errors.add("help_setup", Msg::NotAValidChoice);
         return Ok(Reply::Invalid {
@@ -503,11 +508,12 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
             Msg::TwoFactorHelpSent
         }
     };
-    let mut json = Map::new();
-    json.insert("recovery_options".into(), options.clone());
     Ok(Reply::Accepted {
-        json,
         page: view::rescue(req, &options).say(message),
+        json: (&TfRescueSent {
+            recovery_options: options,
+        })
+            .into(),
     })
 }
 
@@ -526,11 +532,12 @@ pub(in crate::flows) async fn recovery_codes_page(
             .into_iter()
             .filter(|c| !c.starts_with('$'))
             .collect();
-        let mut json = Map::new();
-        json.insert("recovery_codes".into(), json!(legacy));
         Ok(Reply::Show {
-            json,
             page: view::recovery_codes(&req, &legacy),
+            json: (&RecoveryCodes {
+                recovery_codes: legacy,
+            })
+                .into(),
         })
     };
     finish(&req, shown.await)
@@ -544,11 +551,12 @@ pub(in crate::flows) async fn recovery_codes(
         let identity = guard::require_fresh_user(&req).await?;
         guard::authed_csrf(&req, identity.via)?;
         let codes = service::new_recovery_codes(&security, &identity.user).await?;
-        let mut json = Map::new();
-        json.insert("recovery_codes".into(), json!(codes));
         Ok(Reply::Accepted {
-            json,
             page: view::recovery_codes(&req, &codes),
+            json: (&RecoveryCodes {
+                recovery_codes: codes,
+            })
+                .into(),
         })
     };
     finish(&req, made.await)
@@ -561,7 +569,7 @@ pub(in crate::flows) async fn recovery_page(
     let shown = async {
         pending(&req, &[TfState::Ready]).await?;
         Ok(Reply::Show {
-            json: Map::new(),
+            json: Body::empty(),
             page: view::recovery(&req),
         })
     };

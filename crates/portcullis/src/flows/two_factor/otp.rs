@@ -4,7 +4,7 @@
 use portcullis_core::model::TwoFactorMethod;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
 use portcullis_core::{recovery, totp};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::Security;
 use crate::error::{Error, Result};
@@ -129,21 +129,21 @@ pub(crate) async fn check_once(
     Ok(CodeCheck::Accepted)
 }
 
-/// The `tf_authr_*` fields of an authenticator setup, and the `otpauth://` URI.
+/// The `tf_authr_*` fields of an authenticator setup (with the `otpauth://` URI).
 pub(crate) fn authenticator_fields(
     security: &Security,
     key: &[u8],
     username: &str,
-) -> (Map<String, Value>, String) {
+) -> crate::flows::wire::AuthenticatorFields {
     let issuer = security.config().totp_issuer.clone();
     let uri = totp::otpauth_uri(key, issuer.as_deref(), username);
-    let mut m = Map::new();
-    m.insert("tf_authr_key".into(), json!(totp::pretty_key(key)));
-    m.insert("tf_authr_b32key".into(), json!(totp::b32(key)));
-    m.insert("tf_authr_username".into(), json!(username));
-    m.insert("tf_authr_issuer".into(), json!(issuer));
-    m.insert("tf_authr_uri".into(), json!(uri));
-    (m, uri)
+    crate::flows::wire::AuthenticatorFields {
+        tf_authr_key: totp::pretty_key(key),
+        tf_authr_b32key: totp::b32(key),
+        tf_authr_username: username.to_owned(),
+        tf_authr_issuer: issuer,
+        tf_authr_uri: uri,
+    }
 }
 
 /// The QR code of an `otpauth://` URI as a data URI for an `<img>`.

@@ -4,7 +4,7 @@
 use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::model::{TfState, TwoFactorMethod, TwoFactorState};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::otp::{self, CodeCheck};
 use super::state;
@@ -13,6 +13,7 @@ use crate::accounts::{self, Attempt, Failure, Verdict};
 use crate::error::{Error, Result};
 use crate::flows::notify;
 use crate::flows::request::FlowRequest;
+use crate::flows::wire::{SecondFactorPending, TfSetupInfo, TfSetupStarted};
 use crate::form::FieldErrors;
 use crate::links;
 use crate::messages::Msg;
@@ -46,7 +47,7 @@ pub(crate) enum Entered {
     NotRequired,
     /// The sign-in waits: the JSON body to answer (`tf_required`, `tf_state`, …) and the page
     /// a browser goes to.
-    Pending(Map<String, Value>, String),
+    Pending(SecondFactorPending, String),
 }
 
 /// Flask-Security's `tf_enter`: after a first factor, decide whether a second one is needed and,
@@ -78,28 +79,26 @@ pub(crate) async fn enter(
         via: via.to_owned(),
         started: now,
     };
-    let mut json = Map::new();
-    json.insert("tf_required".into(), json!(true));
-    let next = match user_method(user) {
-        None => {
-            json.insert("tf_state".into(), json!(TfState::SetupFromLogin));
-            c.two_factor_setup_url.clone()
-        }
+    let method = user_method(user);
+    let next = match method {
+        None => c.two_factor_setup_url.clone(),
         Some(m) => {
             st.state = TfState::Ready;
             st.method = Some(m);
             send_code(security, user, m, None, None).await?;
-            json.insert("tf_state".into(), json!(TfState::Ready));
-            json.insert("tf_primary_method".into(), json!(m));
-            json.insert("tf_method".into(), json!(m));
             c.two_factor_token_validation_url.clone()
         }
     };
+    let tf_state = st.state;
     state::put(req, st, true);
-    if cookieless {
-        json.insert("tf_state_token".into(), json!(state::token(req)));
-    }
-    Ok(Entered::Pending(json, next))
+    let body = SecondFactorPending {
+        tf_required: true,
+        tf_state,
+        tf_primary_method: method,
+        tf_method: method,
+        tf_state_token: cookieless.then(|| state::token(req)),
+    };
+    Ok(Entered::Pending(body, next))
 }
 
 /// A valid `tf_validity` cookie for this user (a browser remembered after a second factor).
@@ -266,7 +265,7 @@ pub(super) async fn state_user(security: &Security, st: &TwoFactorState) -> Resu
 }
 
 /// `GET /tf-setup`'s body.
-pub(super) fn setup_info(security: &Security, user: &User) -> Map<String, Value> {
+pub(super) fn setup_info(security: &Security, user: &User) -> TfSetupInfo {
     let c = security.config();
     let method = user_method(user);
     let mut available: Vec<String> = Vec::new();
@@ -274,19 +273,19 @@ pub(super) fn setup_info(security: &Security, user: &User) -> Map<String, Value>
         available.push("disable".into());
     }
     available.extend(c.two_factor_enabled_methods.iter().cloned());
-    let mut m = Map::new();
-    m.insert("tf_required".into(), json!(c.two_factor_required));
-    m.insert("tf_primary_method".into(), json!(method));
-    m.insert("tf_method".into(), json!(method));
-    m.insert("tf_phone_number".into(), json!(user.tf_phone_number));
-    m.insert("tf_available_methods".into(), json!(available));
-    m
+    TfSetupInfo {
+        tf_required: c.two_factor_required,
+        tf_primary_method: method,
+        tf_method: method,
+        tf_phone_number: user.tf_phone_number.clone(),
+        tf_available_methods: available,
+    }
 }
 
 /// What `POST /tf-setup` decided.
 pub(super) enum Setup {
     /// A new secret waits for its first code: the JSON body (and the QR code for the page).
-    Validating(Map<String, Value>, Option<String>),
+    Validating(TfSetupStarted, Option<String>),
     /// The method was removed.
     Disabled,
     Invalid(FieldErrors),
@@ -361,10 +360,6 @@ pub(super) async fn setup(
     send_code(security, user, choice, Some(&stored), phone.as_deref()).await?;
     let cookieless = state::cookieless(req);
     state::put(req, st, false);
-    let mut json = Map::new();
-    json.insert("tf_state".into(), json!(TfState::ValidatingProfile));
-    json.insert("tf_primary_method".into(), json!(choice));
-    json.insert("tf_method".into(), json!(choice));
     // Flask-Security's setup token (a signed-in user changing method can finish at
     // `/tf-setup/<token>` without a session); during a sign-in, the session-state token for
     // clients without cookies.
@@ -378,15 +373,22 @@ pub(super) async fn setup(
             phone.as_deref(),
         ))
     };
-    json.insert("tf_state_token".into(), json!(token));
     let mut qr = None;
+    let mut authenticator = None;
     if choice == TwoFactorMethod::Authenticator {
         let username = user.username.clone().unwrap_or_else(|| user.email.clone());
-        let (fields, uri) = otp::authenticator_fields(security, &key, &username);
-        json.extend(fields);
-        qr = Some(otp::qr(&uri));
+        let fields = otp::authenticator_fields(security, &key, &username);
+        qr = Some(otp::qr(&fields.tf_authr_uri));
+        authenticator = Some(fields);
     }
-    Ok(Setup::Validating(json, qr))
+    let body = TfSetupStarted {
+        tf_state: TfState::ValidatingProfile,
+        tf_primary_method: choice,
+        tf_method: choice,
+        tf_state_token: token,
+        authenticator,
+    };
+    Ok(Setup::Validating(body, qr))
 }
 
 /// Store a validated method on the user.

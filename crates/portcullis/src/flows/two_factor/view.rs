@@ -1,10 +1,11 @@
 //! What the two-factor endpoints show.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::Security;
 use crate::flows::reply::Page;
 use crate::flows::request::FlowRequest;
+use crate::flows::wire::RecoveryOptions;
 
 pub(super) fn validate(req: &FlowRequest) -> Page {
     let c = req.auth.security().config();
@@ -26,8 +27,8 @@ pub(super) fn select(_req: &FlowRequest, methods: &[&str]) -> Page {
     Page::new("tf_select.html", "Choose a second factor").with("methods", json!(methods))
 }
 
-pub(super) fn rescue(_req: &FlowRequest, options: &Value) -> Page {
-    Page::new("tf_rescue.html", "Trouble signing in?").with("options", options.clone())
+pub(super) fn rescue(_req: &FlowRequest, options: &RecoveryOptions) -> Page {
+    Page::new("tf_rescue.html", "Trouble signing in?").with("options", json!(options))
 }
 
 pub(super) fn recovery_codes(_req: &FlowRequest, codes: &[String]) -> Page {

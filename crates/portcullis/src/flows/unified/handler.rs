@@ -3,15 +3,16 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::service::{self, Link, Sent, SetupDone, SetupOutcome, Signin};
 use super::view;
 use crate::Security;
 use crate::flows::guard;
-use crate::flows::reply::{Reply, finish, login_user, user_payload};
+use crate::flows::reply::{Body, Reply, finish, login_user, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::flows::two_factor::{self, Entered};
+use crate::flows::wire::{NoOtherWays, SignedIn, UsVerifyInfo, WithUser};
 use crate::form::FieldErrors;
 use crate::links;
 use crate::messages::Msg;
@@ -21,14 +22,19 @@ pub(in crate::flows) async fn signin_page(
     State(security): State<Security>,
     req: FlowRequest,
 ) -> Response {
-    let mut json = service::signin_info(&security);
-    if let Some(id) = req.auth.identity_cheap() {
-        json.insert("user".into(), user_payload(&req, &id.user, id.fs_paa));
-    }
+    let user = req
+        .auth
+        .identity_cheap()
+        .map(|id| user_payload(&req, &id.user, id.fs_paa));
+    let info = service::signin_info(&security, user);
     req.auth
         .with_session(|s| s.csrf_cookie = crate::session::CsrfCookie::Set);
-    let page = view::signin(&req, &json);
-    Reply::Show { json, page }.render(&req)
+    let page = view::signin(&req, &info);
+    Reply::Show {
+        json: (&info).into(),
+        page,
+    }
+    .render(&req)
 }
 
 /// The passcode as a string (a JSON number is a code too).
@@ -60,7 +66,7 @@ async fn handle_signin(security: &Security, req: &FlowRequest) -> Result<Reply, 
         .or(req.boolean("remember_me"))
         .unwrap_or(c.default_remember_me);
     req.check_next(&mut errors);
-    let info = service::signin_info(security);
+    let info = service::signin_info(security, None);
     match service::signin(security, identity, code, errors, req.auth.limit_address()?).await? {
         Signin::RateLimited(retry) => Ok(Reply::Response(respond::too_many_requests(
             &req.headers,
@@ -82,21 +88,19 @@ async fn handle_signin(security: &Security, req: &FlowRequest) -> Result<Reply, 
         }
         Signin::Passed(user, method) => {
             if c.us_mfa_required.contains(&method)
-                && let Entered::Pending(json, next) =
+                && let Entered::Pending(pending, next) =
                     two_factor::enter(req, &user, remember, &method).await?
             {
                 return Ok(Reply::Done {
-                    json,
+                    json: (&pending).into(),
                     csrf: true,
                     redirect: next,
                 });
             }
             let fs_paa = login_user(req, &user, remember, &method).await?;
-            let mut json = Map::new();
-            json.insert("user".into(), user_payload(req, &user, Some(fs_paa)));
-            json.insert("tf_required".into(), json!(false));
+            let body = SignedIn::new(user_payload(req, &user, Some(fs_paa)));
             Ok(Reply::Done {
-                json,
+                json: (&body).into(),
                 csrf: true,
                 redirect: req.safe_next().unwrap_or_else(|| c.post_login_view.clone()),
             })
@@ -115,7 +119,7 @@ pub(in crate::flows) async fn send_code(
         let mut errors = FieldErrors::new();
         let identity = req.string("identity", &mut errors);
         let chosen = req.string("chosen_method", &mut errors);
-        let info = service::signin_info(&security);
+        let info = service::signin_info(&security, None);
         let outcome = service::send_code(
             &security,
             identity,
@@ -134,7 +138,7 @@ pub(in crate::flows) async fn send_code(
                 page: view::signin(&req, &info),
             },
             Sent::Delivered => Reply::Accepted {
-                json: Map::new(),
+                json: Body::empty(),
                 page: view::signin(&req, &info).say(Msg::UsCodeSent),
             },
         })
@@ -210,9 +214,12 @@ pub(in crate::flows) async fn setup_page(
 ) -> Response {
     let shown = async {
         let identity = guard::require_fresh_user(&req).await?;
-        let json = service::setup_info(&security, &identity.user);
-        let page = view::setup(&req, &json, None);
-        Ok(Reply::Show { json, page })
+        let info = service::setup_info(&security, &identity.user);
+        let page = view::setup(&req, &info, None);
+        Ok(Reply::Show {
+            json: (&info).into(),
+            page,
+        })
     };
     finish(&req, shown.await)
 }
@@ -244,12 +251,12 @@ pub(in crate::flows) async fn setup(
                     page: view::setup(&req, &info, None),
                 },
                 SetupOutcome::Deleted => Reply::Accepted {
-                    json: Map::new(),
+                    json: Body::empty(),
                     page: view::setup(&req, &info, None),
                 },
-                SetupOutcome::Started(json, qr) => Reply::Accepted {
-                    page: view::setup(&req, &info, qr).with("state", json["state"].clone()),
-                    json,
+                SetupOutcome::Started(started, qr) => Reply::Accepted {
+                    page: view::setup(&req, &info, qr).with("state", json!(started.state)),
+                    json: (&started).into(),
                 },
             },
         )
@@ -274,8 +281,8 @@ pub(in crate::flows) async fn setup_validate(
                     errors,
                     page: view::setup(&req, &info, None),
                 },
-                SetupDone::Done(json) => Reply::Done {
-                    json,
+                SetupDone::Done(done) => Reply::Done {
+                    json: (&done).into(),
                     csrf: true,
                     redirect: security.config().us_setup_url.clone(),
                 },
@@ -296,14 +303,13 @@ pub(in crate::flows) async fn verify_page(
             .into_iter()
             .filter(|m| active.contains(m))
             .collect();
-        let mut json = Map::new();
-        json.insert("available_methods".into(), json!(active));
-        json.insert("code_methods".into(), json!(code_methods));
-        json.insert("has_webauthn_verify_credential".into(), json!(false));
-        json.insert("oauth_enabled".into(), json!(false));
-        json.insert("oauth_providers".into(), json!([]));
+        let body = UsVerifyInfo {
+            available_methods: active,
+            code_methods,
+            other_ways: NoOtherWays::default(),
+        };
         Ok(Reply::Show {
-            json,
+            json: (&body).into(),
             page: view::verify(&req),
         })
     };
@@ -344,8 +350,10 @@ pub(in crate::flows) async fn verify(
                     s.rotate();
                 });
                 security.emit(portcullis_core::events::Event::Reauthenticated { user_id: user.id });
-                let mut json = Map::new();
-                json.insert("user".into(), user_payload(&req, &user, Some(now)));
+                let json: Body = (&WithUser {
+                    user: user_payload(&req, &user, Some(now)),
+                })
+                    .into();
                 Ok(Reply::Done {
                     json,
                     csrf: true,
@@ -382,7 +390,7 @@ pub(in crate::flows) async fn verify_send_code(
         };
         service::deliver_code(&security, user, &method, false).await?;
         Ok(Reply::Accepted {
-            json: Map::new(),
+            json: Body::empty(),
             page: view::verify(&req).say(Msg::UsCodeSent),
         })
     };

@@ -4,13 +4,14 @@ use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::policy::account_key;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::Security;
 use crate::accounts::{self, Attempt, Failure, Verdict};
 use crate::error::{Error, Result};
 use crate::flows::notify;
 use crate::flows::two_factor::otp::{self, CodeCheck};
+use crate::flows::wire::{UsSetupDone, UsSetupInfo, UsSetupStarted, UsSigninInfo, UserBody};
 use crate::form::FieldErrors;
 use crate::links;
 use crate::messages::{Message, Msg};
@@ -57,18 +58,13 @@ pub(crate) fn active_methods(security: &Security, user: &User) -> Vec<String> {
 }
 
 /// The answer of `GET /us-signin`.
-pub(crate) fn signin_info(security: &Security) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert(
-        "available_methods".into(),
-        json!(security.config().us_enabled_methods),
-    );
-    m.insert("code_methods".into(), json!(code_methods(security)));
-    m.insert(
-        "identity_attributes".into(),
-        json!(security.config().identity_attributes()),
-    );
-    m
+pub(crate) fn signin_info(security: &Security, user: Option<UserBody>) -> UsSigninInfo {
+    UsSigninInfo {
+        available_methods: security.config().us_enabled_methods.clone(),
+        code_methods: code_methods(security),
+        identity_attributes: security.config().identity_attributes(),
+        user,
+    }
 }
 
 pub(crate) enum Signin {
@@ -363,27 +359,18 @@ pub(crate) async fn verify_link(
 }
 
 /// `GET /us-setup`'s answer.
-pub(crate) fn setup_info(security: &Security, user: &User) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert(
-        "identity_attributes".into(),
-        json!(security.config().identity_attributes()),
-    );
-    m.insert(
-        "available_methods".into(),
-        json!(security.config().us_enabled_methods),
-    );
-    m.insert(
-        "active_methods".into(),
-        json!(active_methods(security, user)),
-    );
-    m.insert("setup_methods".into(), json!(setup_methods(security)));
-    m.insert("phone".into(), json!(user.us_phone_number));
-    m
+pub(crate) fn setup_info(security: &Security, user: &User) -> UsSetupInfo {
+    UsSetupInfo {
+        identity_attributes: security.config().identity_attributes(),
+        available_methods: security.config().us_enabled_methods.clone(),
+        active_methods: active_methods(security, user),
+        setup_methods: setup_methods(security),
+        phone: user.us_phone_number.clone(),
+    }
 }
 
 pub(crate) enum SetupOutcome {
-    Started(Map<String, Value>, Option<String>),
+    Started(UsSetupStarted, Option<String>),
     Deleted,
     Invalid(FieldErrors),
 }
@@ -465,18 +452,13 @@ pub(crate) async fn setup(
         &payload,
         security.clock().unix(),
     );
-    let mut json = Map::new();
-    json.insert("chosen_method".into(), json!(method));
-    json.insert("phone".into(), json!(phone));
-    json.insert("state".into(), json!(state));
     let mut qr = None;
+    let mut authenticator = None;
     if method == "authenticator" {
         let username = user.username.clone().unwrap_or_else(|| user.email.clone());
-        let (fields, uri) = otp::authenticator_fields(security, &key, &username);
-        for (k, v) in fields {
-            json.insert(k.trim_start_matches("tf_").to_owned(), v);
-        }
-        qr = Some(otp::qr(&uri));
+        let fields = otp::authenticator_fields(security, &key, &username);
+        qr = Some(otp::qr(&fields.tf_authr_uri));
+        authenticator = Some(fields.into());
     } else {
         // The code of the new secret, to where it will be used.
         let code = otp::code(&key, security.clock().unix());
@@ -501,11 +483,17 @@ pub(crate) async fn setup(
                 .map_err(|_| Error::Mail)?;
         }
     }
-    Ok(SetupOutcome::Started(json, qr))
+    let started = UsSetupStarted {
+        chosen_method: method,
+        phone,
+        state,
+        authenticator,
+    };
+    Ok(SetupOutcome::Started(started, qr))
 }
 
 pub(crate) enum SetupDone {
-    Done(Map<String, Value>),
+    Done(UsSetupDone),
     Invalid(FieldErrors),
 }
 
@@ -571,17 +559,15 @@ pub(crate) async fn setup_validate(
         user_id: user.id,
         method: format!("us:{method}"),
     });
-    let mut json = Map::new();
-    json.insert("chosen_method".into(), json!(method));
-    json.insert(
-        "phone".into(),
-        json!(if method == "sms" {
-            phone
-        } else {
-            user.us_phone_number.clone()
-        }),
-    );
-    Ok(SetupDone::Done(json))
+    let phone = if method == "sms" {
+        phone
+    } else {
+        user.us_phone_number.clone()
+    };
+    Ok(SetupDone::Done(UsSetupDone {
+        chosen_method: method,
+        phone,
+    }))
 }
 
 /// A passwordless account's first method: email, set up at registration.

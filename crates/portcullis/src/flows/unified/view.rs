@@ -1,32 +1,23 @@
 //! What the unified sign-in endpoints show.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::flows::reply::Page;
 use crate::flows::request::FlowRequest;
+use crate::flows::wire::{UsSetupInfo, UsSigninInfo};
 
-pub(super) fn signin(req: &FlowRequest, info: &serde_json::Map<String, Value>) -> Page {
+pub(super) fn signin(req: &FlowRequest, info: &UsSigninInfo) -> Page {
     let c = req.auth.security().config();
     Page::new("us_signin.html", "Sign in")
-        .with("code_methods", info["code_methods"].clone())
+        .with("code_methods", json!(info.code_methods))
         .with("send_code_url", json!(c.us_signin_send_code_url))
         .with("values", json!({"identity": req.text("identity")}))
 }
 
-pub(super) fn setup(
-    _req: &FlowRequest,
-    info: &serde_json::Map<String, Value>,
-    qr: Option<String>,
-) -> Page {
+pub(super) fn setup(_req: &FlowRequest, info: &UsSetupInfo, qr: Option<String>) -> Page {
     Page::new("us_setup.html", "Sign-in methods")
-        .with(
-            "setup_methods",
-            info.get("setup_methods").cloned().unwrap_or(json!([])),
-        )
-        .with(
-            "active_methods",
-            info.get("active_methods").cloned().unwrap_or(json!([])),
-        )
+        .with("setup_methods", json!(info.setup_methods))
+        .with("active_methods", json!(info.active_methods))
         .with("qr", json!(qr))
 }
 

@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::Map;
 
 use super::service::{self, Change, Recover};
 use super::view;
@@ -10,7 +9,7 @@ use crate::Security;
 use crate::flows::confirm::form as address;
 use crate::flows::guard;
 use crate::flows::pace::Pace;
-use crate::flows::reply::{Reply, finish, user_payload};
+use crate::flows::reply::{Body, Reply, finish, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::form::FieldErrors;
 use crate::messages::Msg;
@@ -23,7 +22,7 @@ pub(in crate::flows) async fn recover_page(
         return r;
     }
     Reply::Show {
-        json: Map::new(),
+        json: Body::empty(),
         page: view::recover_page(&req),
     }
     .render(&req)
@@ -50,7 +49,7 @@ async fn handle_recover(security: &Security, req: &FlowRequest) -> Result<Reply,
         }),
         Recover::MailFailed => Err(crate::error::Error::Mail.into()),
         Recover::Sent => Ok(Reply::Accepted {
-            json: Map::new(),
+            json: Body::empty(),
             page: view::recover_page(req).say(Msg::UsernameRecoveryRequest),
         }),
     }
@@ -64,7 +63,7 @@ pub(in crate::flows) async fn change_page(
         let identity = guard::require_fresh_user(&req).await?;
         let user = user_payload(&req, &identity.user, identity.fs_paa);
         Ok(Reply::Show {
-            json: view::info(&identity, user),
+            json: (&view::info(&identity, user)).into(),
             page: view::change_page(&req, &identity),
         })
     };
@@ -90,10 +89,11 @@ async fn handle_change(security: &Security, req: &FlowRequest) -> Result<Reply, 
         }),
         Change::Changed(updated) => {
             let c = security.config();
-            let mut json = Map::new();
-            json.insert("user".into(), user_payload(req, &updated, identity.fs_paa));
+            let body = crate::flows::wire::WithUser {
+                user: user_payload(req, &updated, identity.fs_paa),
+            };
             Ok(Reply::Done {
-                json,
+                json: (&body).into(),
                 csrf: true,
                 redirect: c
                     .post_change_username_view

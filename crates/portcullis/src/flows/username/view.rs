@@ -1,6 +1,8 @@
 //! What the username endpoints show.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
+
+use crate::flows::wire::{ChangeUsernameInfo, UserBody};
 
 use super::super::reply::Page;
 use super::super::request::FlowRequest;
@@ -19,9 +21,9 @@ pub(super) fn change_page(req: &FlowRequest, identity: &Identity) -> Page {
         .with("values", json!({"username": req.text("username")}))
 }
 
-pub(super) fn info(identity: &Identity, user: Value) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("user".into(), user);
-    body.insert("current_username".into(), json!(identity.user.username));
-    body
+pub(super) fn info(identity: &Identity, user: UserBody) -> ChangeUsernameInfo {
+    ChangeUsernameInfo {
+        user,
+        current_username: identity.user.username.clone(),
+    }
 }

@@ -1,9 +1,9 @@
 //! HTTP glue for `/verify`.
 
+use crate::flows::wire::WithUser;
 use axum::extract::State;
 use axum::response::Response;
 use portcullis_core::config::Mechanism;
-use serde_json::Map;
 
 use super::{form, service, view};
 use crate::Security;
@@ -16,7 +16,7 @@ pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRe
         let identity = guard::require_user(&req).await?;
         let user = user_payload(&req, &identity.user, identity.fs_paa);
         Ok(Reply::Show {
-            json: view::info(user),
+            json: (&view::info(user)).into(),
             page: view::page(&req),
         })
     };
@@ -56,14 +56,12 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
                     s.rotate();
                 });
             }
-            let mut json = Map::new();
-            json.insert(
-                "user".into(),
-                user_payload(req, &identity.user, Some(fs_paa)),
-            );
+            let body = WithUser {
+                user: user_payload(req, &identity.user, Some(fs_paa)),
+            };
             let c = security.config();
             Ok(Reply::Done {
-                json,
+                json: (&body).into(),
                 csrf: true,
                 redirect: req.safe_next().unwrap_or_else(|| {
                     c.post_verify_view
