@@ -6,7 +6,7 @@
 //! 500 while other flows carry on.
 
 use portcullis_core::User;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::Security;
 use crate::mail::{MailError, Message};
@@ -23,8 +23,57 @@ pub(crate) enum NotifyError {
 }
 
 /// The user as mail templates see it (no secrets: no hashes, no uniquifier).
-pub(crate) fn user_ctx(user: &User) -> Value {
-    json!({"email": user.email, "username": user.username})
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct MailUser {
+    pub(crate) email: String,
+    pub(crate) username: Option<String>,
+}
+
+/// What a mail template sees: the user, and the fields that mail uses (the others are left
+/// out). Documented for template authors in the README.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct MailContext {
+    pub(crate) user: MailUser,
+    /// A one-time code (unified sign-in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<String>,
+    /// A one-time code (two-factor mails; Flask-Security's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) token: Option<String>,
+    /// How long a link or code stays valid ("2 days").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) within: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) login_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) confirmation_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reset_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) recovery_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) old_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) old_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) new_email: Option<String>,
+}
+
+impl MailContext {
+    /// A context for a mail about `user`.
+    pub(crate) fn to(user: &User) -> Self {
+        Self {
+            user: MailUser {
+                email: user.email.clone(),
+                username: user.username.clone(),
+            },
+            ..Self::default()
+        }
+    }
 }
 
 /// Render `mail/<template>.txt|html` with `ctx` into a message to `to`.
@@ -33,9 +82,10 @@ pub(crate) fn compose(
     to: &str,
     subject: &str,
     template: &str,
-    ctx: &Value,
+    ctx: &MailContext,
 ) -> Result<Message, NotifyError> {
     let c = security.config();
+    let ctx = &serde_json::to_value(ctx).map_err(|e| NotifyError::Template(e.to_string()))?;
     let templates = &security.inner.templates;
     let render = |ext: &str| -> Result<String, NotifyError> {
         templates
@@ -64,7 +114,7 @@ pub(crate) async fn send(
     to: &str,
     subject: &str,
     template: &str,
-    ctx: Value,
+    ctx: MailContext,
 ) -> Result<(), NotifyError> {
     let message = compose(security, to, subject, template, &ctx)?;
     security.send_mail(message).await?;
@@ -73,7 +123,13 @@ pub(crate) async fn send(
 
 /// Compose now, send in the background: for generic-response mode, where the answer must not
 /// wait for (or reveal) a delivery that only happens for existing accounts.
-pub(crate) fn send_later(security: &Security, to: &str, subject: &str, template: &str, ctx: Value) {
+pub(crate) fn send_later(
+    security: &Security,
+    to: &str,
+    subject: &str,
+    template: &str,
+    ctx: MailContext,
+) {
     match compose(security, to, subject, template, &ctx) {
         Ok(message) => {
             let security = security.clone();
@@ -92,7 +148,7 @@ pub(crate) async fn deliver(
     to: &str,
     subject: &str,
     template: &str,
-    ctx: Value,
+    ctx: MailContext,
 ) -> Result<(), NotifyError> {
     if security.config().return_generic_responses {
         send_later(security, to, subject, template, ctx);

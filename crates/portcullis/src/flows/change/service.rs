@@ -86,10 +86,10 @@ pub(super) async fn change(
         let reset_link = c
             .recoverable
             .then(|| crate::links::absolute(c, &c.reset_url));
-        let ctx = serde_json::json!({
-            "user": notify::user_ctx(user),
-            "reset_link": reset_link,
-        });
+        let ctx = notify::MailContext {
+            reset_link,
+            ..notify::MailContext::to(user)
+        };
         if let Err(e) = notify::send(
             security,
             &user.email,

@@ -6,7 +6,6 @@ use portcullis_core::events::Event;
 use portcullis_core::tokens::TokenPurpose;
 use portcullis_core::tokens::links::{LinkToken, make_link, read_link};
 use portcullis_core::{StoreError, User};
-use serde_json::json;
 
 use crate::Security;
 use crate::error::Result;
@@ -69,13 +68,13 @@ pub(super) async fn request(
         security.clock().unix(),
     );
     let link = links::absolute(c, &format!("{}/{token}", c.change_email_url));
-    let ctx = json!({
-        "user": notify::user_ctx(user),
-        "link": link,
-        "old_email": user.email,
-        "new_email": new_email,
-        "within": links::humanize(c.change_email_within.as_secs()),
-    });
+    let ctx = notify::MailContext {
+        link: Some(link),
+        old_email: Some(user.email.clone()),
+        new_email: Some(new_email.clone()),
+        within: Some(links::humanize(c.change_email_within.as_secs())),
+        ..notify::MailContext::to(user)
+    };
     match notify::send(
         security,
         &new_email,

@@ -5,7 +5,6 @@ use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::tokens::TokenPurpose;
 use portcullis_core::tokens::links::{LinkToken, make_link, read_link};
-use serde_json::json;
 
 use crate::Security;
 use crate::error::Result;
@@ -77,7 +76,11 @@ pub(super) async fn resend(
         &user.email,
         &c.email_subject_confirm,
         "confirmation_instructions",
-        json!({"user": notify::user_ctx(&user), "confirmation_link": link, "within": within(security)}),
+        notify::MailContext {
+            confirmation_link: Some(link),
+            within: Some(within(security)),
+            ..notify::MailContext::to(&user)
+        },
     )
     .await;
     match sent {

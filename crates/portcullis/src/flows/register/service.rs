@@ -2,7 +2,6 @@
 
 use portcullis_core::events::Event;
 use portcullis_core::{NewUser, StoreError, User};
-use serde_json::json;
 
 use super::form::RegisterForm;
 use crate::Security;
@@ -160,11 +159,11 @@ async fn welcome(security: &Security, user: &User) -> Result<()> {
     } else {
         None
     };
-    let ctx = json!({
-        "user": notify::user_ctx(user),
-        "confirmation_link": link,
-        "within": confirm::within(security),
-    });
+    let ctx = notify::MailContext {
+        confirmation_link: link,
+        within: Some(confirm::within(security)),
+        ..notify::MailContext::to(user)
+    };
     if let Err(e) = notify::deliver(
         security,
         &user.email,
@@ -192,11 +191,17 @@ fn tell_existing(security: &Security, user: &User, taken: Taken) {
     let (template, ctx) = match taken {
         Taken::Email => (
             "welcome_existing",
-            json!({"user": notify::user_ctx(user), "recovery_link": recovery_link}),
+            notify::MailContext {
+                recovery_link,
+                ..notify::MailContext::to(user)
+            },
         ),
         Taken::Username(username) => (
             "welcome_existing_username",
-            json!({"user": notify::user_ctx(user), "username": username}),
+            notify::MailContext {
+                username: Some(username),
+                ..notify::MailContext::to(user)
+            },
         ),
     };
     notify::send_later(

@@ -6,7 +6,6 @@ use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::tokens::TokenPurpose;
 use portcullis_core::tokens::links::{LinkToken, make_link, read_link};
-use serde_json::json;
 
 use super::form::ResetForm;
 use crate::Security;
@@ -79,7 +78,11 @@ pub(super) async fn forgot(
         &user.email,
         &c.email_subject_password_reset,
         "reset_instructions",
-        json!({"user": notify::user_ctx(&user), "reset_link": link, "within": within(security)}),
+        notify::MailContext {
+            reset_link: Some(link),
+            within: Some(within(security)),
+            ..notify::MailContext::to(&user)
+        },
     )
     .await;
     Ok(match sent {
@@ -173,7 +176,7 @@ pub(super) async fn reset(
             &user.email,
             &c.email_subject_password_notice,
             "reset_notice",
-            json!({"user": notify::user_ctx(&user)}),
+            notify::MailContext::to(&user),
         )
         .await
     {

@@ -501,7 +501,7 @@ async fn handle_rescue(security: &Security, req: &FlowRequest) -> Result<Reply, 
                 &c.two_factor_rescue_mail,
                 &c.email_subject_two_factor_rescue,
                 "two_factor_rescue",
-                json!({"user": notify::user_ctx(&user)}),
+                notify::MailContext::to(&user),
             )
             .await
             .map_err(|_| crate::error::Error::Mail)?;

@@ -4,7 +4,7 @@
 use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::model::{TfState, TwoFactorMethod, TwoFactorState};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::otp::{self, CodeCheck};
 use super::state;
@@ -159,7 +159,11 @@ pub(super) async fn send_code(
             &user.email,
             &c.email_subject_two_factor,
             "two_factor_instructions",
-            json!({"user": notify::user_ctx(user), "token": code, "within": within}),
+            notify::MailContext {
+                token: Some(code),
+                within: Some(within),
+                ..notify::MailContext::to(user)
+            },
         )
         .await
         .map_err(|_| Error::Mail)?;

@@ -250,7 +250,12 @@ pub(crate) async fn deliver_code(
             &user.email,
             &c.us_email_subject,
             "us_instructions",
-            json!({"user": notify::user_ctx(user), "code": code, "login_link": magic, "within": within}),
+            notify::MailContext {
+                code: Some(code),
+                login_link: magic,
+                within: Some(within),
+                ..notify::MailContext::to(user)
+            },
         )
         .await
         .map_err(|_| Error::Mail)
@@ -468,8 +473,11 @@ pub(crate) async fn setup(
                 &user.email,
                 &c.us_email_subject,
                 "us_instructions",
-                json!({"user": notify::user_ctx(user), "code": code, "login_link": null,
-                       "within": links::humanize(c.us_token_validity)}),
+                notify::MailContext {
+                    code: Some(code),
+                    within: Some(links::humanize(c.us_token_validity)),
+                    ..notify::MailContext::to(user)
+                },
             )
             .await
             .map_err(|_| Error::Mail)?;

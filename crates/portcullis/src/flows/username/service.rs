@@ -2,7 +2,6 @@
 
 use portcullis_core::events::Event;
 use portcullis_core::{StoreError, User, policy};
-use serde_json::json;
 
 use crate::Security;
 use crate::accounts;
@@ -49,7 +48,10 @@ pub(super) async fn recover(
         &user.email,
         &c.email_subject_username_recovery,
         "username_recovery",
-        json!({"user": notify::user_ctx(&user), "username": user.username}),
+        notify::MailContext {
+            username: user.username.clone(),
+            ..notify::MailContext::to(&user)
+        },
     )
     .await;
     match sent {
@@ -121,7 +123,10 @@ pub(super) async fn change(
             &updated.email,
             &c.email_subject_username_change_notice,
             "change_username_notice",
-            json!({"user": notify::user_ctx(&updated), "old_username": user.username}),
+            notify::MailContext {
+                old_username: user.username.clone(),
+                ..notify::MailContext::to(&updated)
+            },
         )
         .await
     {
