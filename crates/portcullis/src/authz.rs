@@ -1,8 +1,25 @@
 //! Guards as route layers: `auth_required`, `roles_required`, `roles_accepted`,
 //! `permissions_required`, `permissions_accepted`, with a mechanism list and a freshness window.
 //!
-//! ```text
-//! Router::new().route("/admin", get(admin).route_layer(guard::roles_required(["admin"])))
+//! ```
+//! use axum::{Router, routing::get};
+//! use portcullis::guard;
+//!
+//! let app: Router = Router::new()
+//!     .route("/admin", get(|| async { "admins" }).route_layer(guard::roles_required(["admin"])))
+//!     .route(
+//!         "/reports",
+//!         get(|| async { "reports" })
+//!             .route_layer(guard::permissions_accepted(["reports-read", "admin-all"])),
+//!     )
+//!     .route(
+//!         "/billing",
+//!         get(|| async { "billing" }).route_layer(
+//!             guard::auth_required()
+//!                 .roles_required(["finance"])
+//!                 .within(std::time::Duration::from_secs(300)),
+//!         ),
+//!     );
 //! ```
 
 use std::convert::Infallible;
@@ -154,12 +171,21 @@ pub(crate) fn reauth_required_for(
 
 /// A named authorization policy, for the [`Authorized`] extractor.
 ///
-/// ```text
+/// ```
+/// use portcullis::guard::{self, Guard};
+/// use portcullis::{Authorized, Policy};
+///
 /// struct Admins;
 /// impl Policy for Admins {
-///     fn guard() -> Guard { guard::roles_required(["admin"]) }
+///     fn guard() -> Guard {
+///         guard::roles_required(["admin"])
+///     }
 /// }
-/// async fn admin_page(Authorized(user, _): Authorized<Admins>) -> String { user.email().into() }
+///
+/// async fn admin_page(Authorized(user, _): Authorized<Admins>) -> String {
+///     user.email().into()
+/// }
+/// let _app: axum::Router = axum::Router::new().route("/admin", axum::routing::get(admin_page));
 /// ```
 pub trait Policy: Send + Sync + 'static {
     /// The requirements (mechanisms, freshness, roles, permissions).
