@@ -280,6 +280,19 @@ messages! {
         "The service is temporarily unavailable. Please try again later.";
     /// An unexpected server error (portcullis).
     InternalError = "INTERNAL_ERROR", Error, "Something went wrong. Please try again later.";
+    /// No such page (portcullis).
+    NotFound = "NOT_FOUND", Error, "The requested URL was not found on the server.";
+    /// Wrong method for the path (portcullis).
+    MethodNotAllowed = "METHOD_NOT_ALLOWED", Error,
+        "The method is not allowed for the requested URL.";
+    /// A body type the endpoint does not read (portcullis).
+    UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE", Error,
+        "Send the body as application/json or application/x-www-form-urlencoded.";
+    /// Request line and headers over the limit (portcullis).
+    HeadersTooLarge = "HEADERS_TOO_LARGE", Error, "Request headers too large.";
+    /// The answer took longer than the request timeout (portcullis).
+    RequestTimeout = "REQUEST_TIMEOUT", Error,
+        "The request took too long. Please try again later.";
     /// The email's domain does not exist (email_validator's wording).
     EmailDomainNotFound = "EMAIL_DOMAIN_NOT_FOUND", Error,
         "The domain name {domain} does not exist.";

@@ -18,13 +18,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the auth server.
-    Serve,
+    Serve(ServeArgs),
     /// Manage users.
     #[command(subcommand)]
     Users(Users),
     /// Manage roles.
     #[command(subcommand)]
     Roles(Roles),
+}
+
+/// Flags of `serve` (flags beat environment variables, which beat the configuration file).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Listen address (default 127.0.0.1:8000; PORTCULLIS_BIND).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Datastore URL: sqlite://PATH, postgres://…, mysql://… (PORTCULLIS_DATABASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

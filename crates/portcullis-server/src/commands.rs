@@ -87,16 +87,35 @@ fn builder(
     }
 }
 
-pub async fn run(args: Cli) -> Result<(), CliError> {
-    let path = args.config.clone().or_else(|| {
+/// The configuration file `--config` names, else `portcullis.toml` when present.
+pub fn config_path(args: &Cli) -> Option<std::path::PathBuf> {
+    args.config.clone().or_else(|| {
         let p = std::path::PathBuf::from("portcullis.toml");
         p.exists().then_some(p)
-    });
+    })
+}
+
+/// The configuration: the file, then the environment, then `serve`'s flags.
+pub fn load_config(args: &Cli) -> Result<Config, CliError> {
+    let path = config_path(args);
     let mut config = Config::load(path.as_deref()).map_err(|e| CliError::Config(e.to_string()))?;
+    if let Command::Serve(flags) = &args.command {
+        if let Some(bind) = &flags.bind {
+            config.bind = bind.clone();
+        }
+        if let Some(url) = &flags.database_url {
+            config.database_url = url.clone();
+        }
+    }
+    Ok(config)
+}
+
+pub async fn run(args: Cli, mut config: Config) -> Result<(), CliError> {
+    let path = config_path(&args);
     crate::secrets::ensure(&mut config)?;
     let (data, redis) = open_store(&config).await?;
     match args.command {
-        Command::Serve => {
+        Command::Serve(_) => {
             let (outbox, mail_line) = crate::serve::mail_destination(&config);
             let (sms_outbox, sms_line) = crate::serve::sms_destination(&config);
             let mut builder = builder(config, data, redis);
@@ -109,6 +128,12 @@ pub async fn run(args: Cli) -> Result<(), CliError> {
             let security = builder
                 .build()
                 .map_err(|e| CliError::Config(e.to_string()))?;
+            tracing::info!(
+                config_file = path
+                    .as_deref()
+                    .map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
+                "configuration read"
+            );
             tracing::info!("{mail_line}");
             tracing::info!("{sms_line}");
             crate::serve::serve(security).await

@@ -1,7 +1,5 @@
 //! `portcullis serve`.
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::routing::get;
 use portcullis::Security;
@@ -66,12 +64,56 @@ pub fn sms_destination(
     (Some(portcullis::sms::OutboxSms::new(dir)), line)
 }
 
+/// The enabled features, for the start-up log.
+fn features(config: &portcullis::Config) -> String {
+    let mut on: Vec<&str> = Vec::new();
+    for (enabled, name) in [
+        (config.registerable, "register"),
+        (config.confirmable, "confirm"),
+        (config.recoverable, "reset"),
+        (config.changeable, "change"),
+        (config.change_email, "change-email"),
+        (config.trackable, "tracking"),
+        (config.two_factor, "two-factor"),
+        (config.unified_signin, "unified-signin"),
+        (config.username_enable, "usernames"),
+        (config.return_generic_responses, "generic-responses"),
+        (config.metrics, "metrics"),
+    ] {
+        if enabled {
+            on.push(name);
+        }
+    }
+    if on.is_empty() {
+        "sign-in only".to_owned()
+    } else {
+        on.join(", ")
+    }
+}
+
+/// The connection limits and timeouts of the configuration.
+pub fn serve_options(config: &portcullis::Config) -> portcullis::ServeOptions {
+    let secs = |d: portcullis_core::config::Duration| {
+        std::time::Duration::from_secs(d.as_secs().unsigned_abs())
+    };
+    portcullis::ServeOptions {
+        header_read_timeout: secs(config.header_read_timeout),
+        keep_alive_timeout: secs(config.keep_alive_timeout),
+        request_timeout: secs(config.request_timeout),
+        max_connections: config.max_connections,
+        shutdown_grace: secs(config.shutdown_grace),
+        max_head_bytes: config.max_header_bytes.saturating_mul(4).max(64 * 1024),
+    }
+}
+
 pub async fn serve(security: Security) -> Result<(), CliError> {
     let config = security.config().clone();
     let app: Router = Router::new()
         .route("/", get(|| async { "portcullis" }))
         .merge(security.router())
+        .merge(security.ops_router())
         .layer(security.layer());
+    let app = portcullis::http::harden(app, &security);
 
     // Expired sessions are removed in the background.
     let store = security.store().clone();
@@ -97,6 +139,18 @@ pub async fn serve(security: Security) -> Result<(), CliError> {
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::Runtime(e.to_string()))?;
+    if let (true, Some(bind)) = (config.metrics, &config.metrics_bind) {
+        let metrics = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| CliError::Runtime(format!("cannot listen on {bind}: {e}")))?;
+        tracing::info!("metrics on http://{bind}/metrics");
+        let app = security.metrics_router();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, app).await {
+                tracing::error!(error = %e, "metrics listener failed");
+            }
+        });
+    }
     tracing::info!(
         "portcullis listening on http://{addr} (database {}; sessions and counters in {})",
         portcullis_sqlx::redact_url(&config.database_url),
@@ -105,15 +159,19 @@ pub async fn serve(security: Security) -> Result<(), CliError> {
             .as_deref()
             .map_or_else(|| "the database".to_owned(), portcullis_sqlx::redact_url)
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| CliError::Runtime(e.to_string()))
+    tracing::info!(features = %features(&config), "enabled");
+    let options = serve_options(&config);
+    let grace = options.shutdown_grace;
+    portcullis::serve_with(listener, app, options, portcullis::shutdown_signal())
+        .await
+        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    // Mail queued by requests that were answered (generic mode sends after answering).
+    if security.drain(grace).await {
+        tracing::info!("stopped");
+    } else {
+        tracing::warn!("stopped with mail still being sent");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

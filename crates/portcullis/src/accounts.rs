@@ -125,15 +125,18 @@ pub(crate) struct Attempt<'a> {
     /// A password to hash when the attempt is refused for a locked account, so that a refused
     /// attempt costs what an evaluated one does.
     pub(crate) decoy: Option<String>,
+    /// What is checked (`password`, `basic`, `code`, `recovery_code`, ...), for the metrics.
+    pub(crate) mechanism: &'static str,
 }
 
 impl<'a> Attempt<'a> {
     /// An attempt on a known user's account.
-    pub(crate) fn on(user: &User, address: Option<&'a str>) -> Self {
+    pub(crate) fn on(user: &User, address: Option<&'a str>, mechanism: &'static str) -> Self {
         Self {
             account: account_key(Some(user.id), &user.email),
             address,
             decoy: None,
+            mechanism,
         }
     }
 }
@@ -169,6 +172,7 @@ pub(crate) async fn attempt<T>(
             }
             Err(refusal) => refusal,
         };
+        security.inner.metrics.attempt(attempt.mechanism, "refused");
         return Ok(Err(match refusal {
             Refusal::AddressLimited { retry_after } => Failure::RateLimited { retry_after },
             Refusal::AccountLocked { retry_after } => {
@@ -183,10 +187,12 @@ pub(crate) async fn attempt<T>(
     };
     match evaluate().await? {
         Verdict::Pass(value) => {
+            security.inner.metrics.attempt(attempt.mechanism, "success");
             throttle.succeeded(slot, security.clock().unix()).await?;
             Ok(Ok(value))
         }
         Verdict::Fail(failure) => {
+            security.inner.metrics.attempt(attempt.mechanism, "failure");
             let settled = throttle.failed(slot, security.clock().unix()).await?;
             if let Some(seconds) = settled.locked_for {
                 security.emit(Event::AccountLocked {
@@ -221,6 +227,11 @@ pub(crate) async fn sign_in_with_password(
         account: account_key(user.as_ref().map(|u| u.id), identity),
         address,
         decoy: Some(password.clone()),
+        mechanism: if auth_type == "basic" {
+            "basic"
+        } else {
+            "password"
+        },
     };
     let checked = attempt(security, reserved, async || {
         let Some(user) = user else {
@@ -251,7 +262,7 @@ pub(crate) async fn reauthenticate_with_password(
 ) -> Result<std::result::Result<(), Failure>> {
     let reserved = Attempt {
         decoy: Some(password.clone()),
-        ..Attempt::on(user, address)
+        ..Attempt::on(user, address, "password")
     };
     attempt(security, reserved, async || {
         Ok(
@@ -673,6 +684,7 @@ mod tests {
             account: name.to_owned(),
             address: None,
             decoy: None,
+            mechanism: "password",
         }
     }
 

@@ -16,6 +16,7 @@ pub struct HashPool {
     hasher: Arc<PasswordHasher>,
     permits: Arc<Semaphore>,
     operations: Arc<AtomicU64>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl HashPool {
@@ -33,7 +34,14 @@ impl HashPool {
             hasher: Arc::new(hasher),
             permits: Arc::new(Semaphore::new(size)),
             operations: Arc::new(AtomicU64::new(0)),
+            metrics: None,
         }
+    }
+
+    /// Report queue depth and waiting time to `metrics`.
+    pub(crate) fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The hasher (for normalisation, which is cheap).
@@ -47,10 +55,15 @@ impl HashPool {
     ) -> Result<T> {
         // The permit moves into the blocking task: if the request is cancelled, the hash still
         // holds its slot until it finishes, so aborted requests cannot pile up argon2 instances.
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?;
+        let queued = std::time::Instant::now();
+        if let Some(m) = &self.metrics {
+            m.hash_queued();
+        }
+        let permit = Arc::clone(&self.permits).acquire_owned().await;
+        if let Some(m) = &self.metrics {
+            m.hash_started(queued.elapsed().as_secs_f64());
+        }
+        let permit = permit.map_err(|e| Error::Task(e.to_string()))?;
         let hasher = Arc::clone(&self.hasher);
         self.operations.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {

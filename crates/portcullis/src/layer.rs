@@ -543,6 +543,10 @@ async fn finish(security: &Security, auth: &RequestAuth, res: &mut Response) {
     {
         crate::csrf::token(auth);
     }
+    if let Some(identity) = auth.identity_cheap() {
+        res.extensions_mut()
+            .insert(crate::http::SignedInUser(identity.user.id));
+    }
     let mut state = auth.with_session(std::mem::take);
 
     res.headers_mut()

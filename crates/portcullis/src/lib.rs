@@ -95,14 +95,17 @@ pub mod extract;
 mod flows;
 mod form;
 mod hashing;
+pub mod http;
 mod layer;
 mod links;
 pub mod mail;
 mod messages;
+mod metrics;
 mod outbox_file;
 mod redirect;
 mod respond;
 mod security;
+mod serve;
 mod session;
 pub mod sms;
 mod view;
@@ -118,10 +121,12 @@ pub use layer::{AuthLayer, Identity, RequestAuth};
 pub use portcullis_core::config::{Config, Mechanism};
 pub use portcullis_core::{self as core, MemoryStore};
 pub use security::{BuildError, ClientAddresses, Security, SecurityBuilder};
+pub use serve::{ServeOptions, serve_with, shutdown_signal};
 
-/// Serve `app` on `listener` with connection info, so that the per-address brute-force limit
-/// sees each client's address ([`ClientAddresses::Connection`]). The same as
-/// `axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())`.
+/// Serve `app` on `listener` until SIGTERM or SIGINT, with each client's address for the
+/// per-address brute-force limit ([`ClientAddresses::Connection`]), the default connection
+/// limits and timeouts ([`ServeOptions`]) and a graceful shutdown. [`serve_with`] takes other
+/// options and another shutdown signal.
 ///
 /// ```no_run
 /// # async fn run(app: axum::Router) -> std::io::Result<()> {
@@ -130,9 +135,5 @@ pub use security::{BuildError, ClientAddresses, Security, SecurityBuilder};
 /// # }
 /// ```
 pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await
+    serve_with(listener, app, ServeOptions::default(), shutdown_signal()).await
 }

@@ -62,6 +62,10 @@ pub(crate) struct Inner {
     pub(crate) deliverability: Option<portcullis_core::policy::DeliverabilityCheck>,
     /// Keys of the encrypted TOTP secrets (two-factor on).
     pub(crate) totp: Option<Arc<portcullis_core::totp::TotpSecrets>>,
+    /// Work that outlives its request (mail in generic mode): shutdown waits for it.
+    pub(crate) background: tokio_util::task::TaskTracker,
+    /// Prometheus metrics of this process.
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The security layer of an application. Cheap to clone.
@@ -178,7 +182,9 @@ impl SecurityBuilder {
             key: "password_salt",
             message: e.to_string(),
         })?;
-        let hash_pool = HashPool::new(hasher, self.config.hashing_pool_size);
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let hash_pool =
+            HashPool::new(hasher, self.config.hashing_pool_size).with_metrics(metrics.clone());
         let fallbacks: Vec<String> = self
             .config
             .secret_key_fallbacks
@@ -249,6 +255,8 @@ impl SecurityBuilder {
                 breach,
                 deliverability,
                 totp,
+                background: tokio_util::task::TaskTracker::new(),
+                metrics,
                 config: self.config,
                 store,
                 hash_pool,
@@ -324,6 +332,17 @@ impl Security {
     }
 
     /// The datastore.
+    /// Wait (at most `within`) for work that outlives its request, such as mail sent in the
+    /// background in generic-response mode. Call it on shutdown, after the server has stopped
+    /// taking requests; `false` if some was still running when the time ran out.
+    pub async fn drain(&self, within: std::time::Duration) -> bool {
+        let tracker = &self.inner.background;
+        tracker.close();
+        let done = tokio::time::timeout(within, tracker.wait()).await.is_ok();
+        tracker.reopen();
+        done
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
     }
@@ -347,6 +366,7 @@ impl Security {
     /// which carry secret links) and returned: the caller decides what the user sees.
     pub async fn send_mail(&self, message: Message) -> Result<(), MailError> {
         let result = self.inner.mailer.send(&message).await;
+        self.inner.metrics.message("mail", result.is_ok());
         if let Err(e) = &result {
             tracing::error!(to = %message.to, subject = %message.subject, error = %e, "mail not sent");
         }
@@ -362,6 +382,7 @@ impl Security {
     /// carries a one-time code) and returned: the caller decides what the user sees.
     pub async fn send_sms(&self, message: SmsMessage) -> Result<(), SmsError> {
         let result = self.inner.sms.send(&message).await;
+        self.inner.metrics.message("sms", result.is_ok());
         if let Err(e) = &result {
             tracing::error!(to = %message.to, error = %e, "SMS not sent");
         }
@@ -413,6 +434,7 @@ impl Security {
     }
 
     pub(crate) fn emit(&self, event: Event) {
+        self.inner.metrics.event(&event);
         self.inner.events.emit(&event);
     }
 

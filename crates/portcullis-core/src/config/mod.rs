@@ -62,6 +62,89 @@ impl IdentityAttribute {
     }
 }
 
+/// One browser security header: its value, or `false` to leave it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderSetting {
+    /// Send this value.
+    Value(String),
+    /// Do not send the header.
+    Off,
+}
+
+impl HeaderSetting {
+    /// The value to send, if any.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            Self::Value(v) => Some(v),
+            Self::Off => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HeaderSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(false) | serde_json::Value::Null => Ok(Self::Off),
+            serde_json::Value::String(s) => Ok(Self::Value(s)),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a header value or false, got {other}"
+            ))),
+        }
+    }
+}
+
+/// The browser security headers (PORTCULLIS_SECURITY_HEADERS).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityHeaders {
+    /// `X-Content-Type-Options` (every response).
+    pub x_content_type_options: HeaderSetting,
+    /// `Referrer-Policy` (every response; reset and confirmation tokens travel in URLs).
+    pub referrer_policy: HeaderSetting,
+    /// `X-Frame-Options` (HTML pages).
+    pub frame_options: HeaderSetting,
+    /// `Content-Security-Policy` (HTML pages).
+    pub content_security_policy: HeaderSetting,
+    /// `Strict-Transport-Security`, sent only when `external_url` is https.
+    pub hsts: HeaderSetting,
+}
+
+impl Default for SecurityHeaders {
+    fn default() -> Self {
+        let v = |s: &str| HeaderSetting::Value(s.to_owned());
+        Self {
+            x_content_type_options: v("nosniff"),
+            referrer_policy: v("no-referrer"),
+            frame_options: v("DENY"),
+            content_security_policy: v(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                 script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+                 object-src 'none'",
+            ),
+            hsts: v("max-age=63072000; includeSubDomains"),
+        }
+    }
+}
+
+impl SecurityHeaders {
+    fn validate(&self) -> Result<(), String> {
+        for (name, setting) in [
+            ("x_content_type_options", &self.x_content_type_options),
+            ("referrer_policy", &self.referrer_policy),
+            ("frame_options", &self.frame_options),
+            ("content_security_policy", &self.content_security_policy),
+            ("hsts", &self.hsts),
+        ] {
+            if let Some(v) = setting.value()
+                && (v.is_empty() || v.bytes().any(|b| b < 0x20 || b == 0x7f))
+            {
+                return Err(format!("{name}: not a valid header value"));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -85,6 +168,33 @@ pub struct Config {
     pub redis_key_prefix: String,
     /// Listen address. Env: PORTCULLIS_BIND.
     pub bind: String,
+    /// Time a client has to send a request's headers. Env: PORTCULLIS_HEADER_READ_TIMEOUT.
+    pub header_read_timeout: Duration,
+    /// An idle kept-alive connection is closed after this. Env: PORTCULLIS_KEEP_ALIVE_TIMEOUT.
+    pub keep_alive_timeout: Duration,
+    /// Time a request has for its answer (then 503). Env: PORTCULLIS_REQUEST_TIMEOUT.
+    pub request_timeout: Duration,
+    /// Open connections at most; more clients wait to be accepted. Env:
+    /// PORTCULLIS_MAX_CONNECTIONS.
+    pub max_connections: usize,
+    /// How long shutdown (SIGTERM, SIGINT) waits for requests in flight and queued mail. Env:
+    /// PORTCULLIS_SHUTDOWN_GRACE.
+    pub shutdown_grace: Duration,
+    /// Largest request line plus headers, in bytes (then 431). Env:
+    /// PORTCULLIS_MAX_HEADER_BYTES.
+    pub max_header_bytes: usize,
+    /// Browser security headers: a table of `x_content_type_options`, `referrer_policy`,
+    /// `frame_options`, `content_security_policy` (HTML pages) and `hsts` (only when
+    /// `external_url` is https), each a header value or `false` to leave it out. Env:
+    /// PORTCULLIS_SECURITY_HEADERS (JSON).
+    pub security_headers: SecurityHeaders,
+    /// Serve `GET /metrics` (Prometheus text format). Env: PORTCULLIS_METRICS.
+    pub metrics: bool,
+    /// Serve `/metrics` on this address instead of the main one (e.g. `127.0.0.1:9100`). Env:
+    /// PORTCULLIS_METRICS_BIND.
+    pub metrics_bind: Option<String>,
+    /// `text` or `json` log lines. Env: PORTCULLIS_LOG_FORMAT.
+    pub log_format: String,
     /// Name of the session cookie.
     pub session_cookie_name: String,
     /// Mark session cookies `Secure` (default off so http://127.0.0.1 works; turn on behind TLS).
@@ -463,6 +573,16 @@ impl Default for Config {
             mail_from: "portcullis <no-reply@localhost>".into(),
             mail_outbox: "outbox/mail".into(),
             mail_timeout: Duration::secs(10),
+            header_read_timeout: Duration::secs(10),
+            keep_alive_timeout: Duration::secs(5),
+            request_timeout: Duration::secs(30),
+            max_connections: 1024,
+            shutdown_grace: Duration::secs(30),
+            max_header_bytes: 16 * 1024,
+            security_headers: SecurityHeaders::default(),
+            metrics: true,
+            metrics_bind: None,
+            log_format: "text".into(),
             registerable: false,
             confirmable: false,
             recoverable: false,
@@ -753,6 +873,36 @@ impl Config {
         if self.mail_timeout.as_secs() <= 0 {
             return bad("mail_timeout", "must be positive".into());
         }
+        for (key, d) in [
+            ("header_read_timeout", self.header_read_timeout),
+            ("keep_alive_timeout", self.keep_alive_timeout),
+            ("request_timeout", self.request_timeout),
+        ] {
+            if d.as_secs() <= 0 {
+                return bad(key, "must be positive".into());
+            }
+        }
+        if self.shutdown_grace.as_secs() < 0 {
+            return bad("shutdown_grace", "must not be negative".into());
+        }
+        if self.max_connections == 0 {
+            return bad("max_connections", "must be at least 1".into());
+        }
+        if self.max_header_bytes < 1024 {
+            return bad("max_header_bytes", "must be at least 1024".into());
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return bad(
+                "log_format",
+                format!("expected \"text\" or \"json\", got {:?}", self.log_format),
+            );
+        }
+        self.security_headers
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "security_headers",
+                message,
+            })?;
         if self.cache_ttl.as_secs() < 0 {
             return bad("cache_ttl", "must not be negative".into());
         }

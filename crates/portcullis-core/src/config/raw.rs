@@ -82,6 +82,16 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("redis_url", KeyKind::OptStr),
     ("redis_key_prefix", KeyKind::Str),
     ("bind", KeyKind::Str),
+    ("header_read_timeout", KeyKind::Duration),
+    ("keep_alive_timeout", KeyKind::Duration),
+    ("request_timeout", KeyKind::Duration),
+    ("max_connections", KeyKind::Int),
+    ("shutdown_grace", KeyKind::Duration),
+    ("max_header_bytes", KeyKind::Int),
+    ("security_headers", KeyKind::Map),
+    ("metrics", KeyKind::Bool),
+    ("metrics_bind", KeyKind::OptStr),
+    ("log_format", KeyKind::Str),
     ("session_cookie_name", KeyKind::Str),
     ("session_cookie_secure", KeyKind::Bool),
     ("session_lifetime", KeyKind::Duration),
@@ -253,6 +263,16 @@ pub fn env_name(key: &str) -> String {
         | "redis_url"
         | "redis_key_prefix"
         | "bind"
+        | "header_read_timeout"
+        | "keep_alive_timeout"
+        | "request_timeout"
+        | "max_connections"
+        | "shutdown_grace"
+        | "max_header_bytes"
+        | "security_headers"
+        | "metrics"
+        | "metrics_bind"
+        | "log_format"
         | "session_cookie_name"
         | "session_cookie_secure"
         | "session_lifetime"

@@ -132,10 +132,10 @@ pub(crate) fn send_later(
 ) {
     match compose(security, to, subject, template, &ctx) {
         Ok(message) => {
-            let security = security.clone();
-            tokio::spawn(async move {
+            let sender = security.clone();
+            security.inner.background.spawn(async move {
                 // send_mail logs the failure itself.
-                let _ = security.send_mail(message).await;
+                let _ = sender.send_mail(message).await;
             });
         }
         Err(e) => tracing::error!(error = %e, template, "mail not sent"),

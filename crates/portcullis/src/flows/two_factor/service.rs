@@ -207,7 +207,7 @@ pub(super) async fn check_code(
         errors.add("code", Msg::CodeNotProvided);
         return Ok(Checked::Invalid(errors));
     };
-    let checked = accounts::attempt(security, Attempt::on(user, address), async || {
+    let checked = accounts::attempt(security, Attempt::on(user, address, "code"), async || {
         let key = otp::key(security, stored).await?.ok_or_else(|| {
             Error::Task(
                 "the two-factor secret cannot be decrypted with SECURITY_TOTP_SECRETS".into(),
@@ -439,29 +439,33 @@ pub(super) async fn use_recovery_code(
         errors.add("code", Msg::CodeNotProvided);
         return Ok(Checked::Invalid(errors));
     };
-    let checked = accounts::attempt(security, Attempt::on(user, address), async || {
-        let stored = user.recovery_codes();
-        let found = otp::find_code(security, &stored, &code).await?;
-        let taken = match found {
-            Some(i) => {
-                let mut left = stored.clone();
-                left.remove(i);
-                security
-                    .store()
-                    .set_recovery_codes(user.id, Some(&stored), &left, security.clock().now())
-                    .await?
+    let checked = accounts::attempt(
+        security,
+        Attempt::on(user, address, "recovery_code"),
+        async || {
+            let stored = user.recovery_codes();
+            let found = otp::find_code(security, &stored, &code).await?;
+            let taken = match found {
+                Some(i) => {
+                    let mut left = stored.clone();
+                    left.remove(i);
+                    security
+                        .store()
+                        .set_recovery_codes(user.id, Some(&stored), &left, security.clock().now())
+                        .await?
+                }
+                None => false,
+            };
+            if taken {
+                return Ok(Verdict::Pass(()));
             }
-            None => false,
-        };
-        if taken {
-            return Ok(Verdict::Pass(()));
-        }
-        security.emit(Event::FailedAuthentication {
-            user_id: user.id,
-            auth_type: "recovery_code".into(),
-        });
-        Ok(Verdict::Fail(Failure::InvalidRecoveryCode))
-    })
+            security.emit(Event::FailedAuthentication {
+                user_id: user.id,
+                auth_type: "recovery_code".into(),
+            });
+            Ok(Verdict::Fail(Failure::InvalidRecoveryCode))
+        },
+    )
     .await?;
     settle(errors, checked, || {})
 }

@@ -148,6 +148,7 @@ pub(crate) async fn signin(
         account: account_key(user.as_ref().map(|u| u.id), &identity),
         address,
         decoy: Some(passcode.clone()),
+        mechanism: "us_signin",
     };
     let checked = accounts::attempt(security, reserved, async || {
         let Some(user) = user else {
@@ -341,15 +342,19 @@ pub(crate) async fn verify_link(
         return Ok(Link::Invalid(m.into()));
     }
     let window = security.config().us_token_validity;
-    let checked = accounts::attempt(security, Attempt::on(&user, address), async || {
-        Ok(
-            match accept_code(security, &user, "email", &code, window).await? {
-                CodeCheck::Accepted => Verdict::Pass(()),
-                CodeCheck::Spent => Verdict::Fail(Failure::CodeUsed),
-                CodeCheck::Wrong => Verdict::Fail(Failure::InvalidCode),
-            },
-        )
-    })
+    let checked = accounts::attempt(
+        security,
+        Attempt::on(&user, address, "magic_link"),
+        async || {
+            Ok(
+                match accept_code(security, &user, "email", &code, window).await? {
+                    CodeCheck::Accepted => Verdict::Pass(()),
+                    CodeCheck::Spent => Verdict::Fail(Failure::CodeUsed),
+                    CodeCheck::Wrong => Verdict::Fail(Failure::InvalidCode),
+                },
+            )
+        },
+    )
     .await?;
     match checked {
         Ok(()) => Ok(Link::Passed(Box::new(user))),
