@@ -374,6 +374,15 @@ fn parse_list(t: &str) -> Result<Value, String> {
 
 /// Check one value against its kind, so errors name the key.
 fn check(key: &'static str, kind: KeyKind, v: &Value) -> Result<(), ConfigError> {
+    // Tables with a shape of their own: say what is wrong inside them, under their key.
+    if key == "security_headers" && v.is_object() {
+        serde_json::from_value::<super::SecurityHeaders>(v.clone()).map_err(|e| {
+            ConfigError::Invalid {
+                key,
+                message: e.to_string(),
+            }
+        })?;
+    }
     let bad = |message: &str| {
         Err(ConfigError::Invalid {
             key,

@@ -3,4 +3,5 @@
 mod cli;
 mod common;
 mod mail_flows;
+mod operations;
 mod scale_out;
