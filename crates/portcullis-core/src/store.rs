@@ -123,6 +123,8 @@ pub trait UserStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Number of users.
     async fn count_users(&self) -> StoreResult<u64>;
+    /// Up to `limit` users with an id above `after`, by id (a page of `users list`).
+    async fn list_users(&self, after: i64, limit: u32) -> StoreResult<Vec<User>>;
 
     /// [`UserKey::Uniquifier`], shared: caching stores hand out the cached value without
     /// copying it (the per-request lookup of session authentication).

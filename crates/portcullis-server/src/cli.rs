@@ -25,6 +25,16 @@ pub enum Command {
     /// Manage roles.
     #[command(subcommand)]
     Roles(Roles),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate the configuration (file, environment) and print the effective values, secrets
+    /// and URL passwords redacted. Exit 2 when it is not valid.
+    Check,
 }
 
 /// Flags of `serve` (flags beat environment variables, which beat the configuration file).
@@ -40,6 +50,19 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Users {
+    /// List users (id, email, username, active, confirmed, roles).
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one user (by email or username).
+    Show {
+        identity: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a user.
     Create {
         /// Email address.

@@ -614,6 +614,13 @@ impl<P: Send + Sync + 'static> UserStore for Datastore<P> {
             .fetch_one("SELECT COUNT(*) AS n FROM \"user\"", args![], count)
             .await
     }
+
+    async fn list_users(&self, after: i64, limit: u32) -> StoreResult<Vec<User>> {
+        let sql = format!("{}WHERE id > ?1 ORDER BY id LIMIT ?2", *USER_COLUMNS);
+        self.on()
+            .fetch_all(&sql, args![after, i64::from(limit)], user_from_row)
+            .await
+    }
 }
 
 #[async_trait::async_trait]

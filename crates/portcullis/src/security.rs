@@ -170,6 +170,7 @@ impl SecurityBuilder {
             Some(s) => s,
             None => default_sms_sender(&self.config)?,
         };
+        self.config.check_secrets()?;
         let secret = self
             .config
             .secret_key

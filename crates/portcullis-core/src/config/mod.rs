@@ -145,6 +145,9 @@ impl SecurityHeaders {
     }
 }
 
+/// Shortest SECURITY_TOTP_SECRETS value accepted (Flask-Security's own demo secret has 18).
+pub const MIN_TOTP_SECRET_CHARS: usize = 16;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -792,6 +795,27 @@ impl Config {
         Self::load(default.exists().then_some(default))
     }
 
+    /// Whether SECURITY_TOTP_SECRETS is needed: two-factor, recovery codes or unified sign-in
+    /// keep secrets encrypted with it.
+    pub fn needs_totp_secrets(&self) -> bool {
+        self.two_factor || self.multi_factor_recovery_codes || self.unified_signin
+    }
+
+    /// The secrets a running instance cannot do without (checked when a `Security` is built,
+    /// after `portcullis serve` has had the chance to generate them).
+    pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        if self.needs_totp_secrets() && self.totp_secrets.expose().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "totp_secrets",
+                message: "two-factor, recovery codes and unified sign-in need \
+                          SECURITY_TOTP_SECRETS ({\"1\": \"a long random secret\"}) to encrypt \
+                          their secrets at rest"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Check cross-key rules; called by the loaders.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key: &'static str, message: String| Err(ConfigError::Invalid { key, message });
@@ -997,19 +1021,19 @@ impl Config {
                 "needs at least one method".into(),
             );
         }
-        if (self.two_factor || self.multi_factor_recovery_codes)
-            && self.totp_secrets.expose().is_empty()
-        {
-            return bad(
-                "totp_secrets",
-                "two-factor needs SECURITY_TOTP_SECRETS ({\"1\": \"a long random secret\"}) to encrypt secrets at rest".into(),
-            );
-        }
         for (tag, v) in self.totp_secrets.expose() {
-            if v.as_str().is_none_or(str::is_empty) || tag.is_empty() {
+            let Some(secret) = v.as_str().filter(|_| !tag.is_empty()) else {
+                return bad("totp_secrets", format!("tag {tag:?} needs a text secret"));
+            };
+            let len = secret.chars().count();
+            if len < MIN_TOTP_SECRET_CHARS {
                 return bad(
                     "totp_secrets",
-                    format!("tag {tag:?} needs a non-empty text secret"),
+                    format!(
+                        "the secret of tag {tag:?} has {len} characters; use a random one of at \
+                         least {MIN_TOTP_SECRET_CHARS} (or set none and let portcullis serve \
+                         generate one)"
+                    ),
                 );
             }
         }
@@ -1055,12 +1079,6 @@ impl Config {
         }
         if self.unified_signin && self.us_enabled_methods.is_empty() {
             return bad("us_enabled_methods", "needs at least one method".into());
-        }
-        if self.unified_signin && self.totp_secrets.expose().is_empty() {
-            return bad(
-                "totp_secrets",
-                "unified sign-in needs SECURITY_TOTP_SECRETS to encrypt its code secrets".into(),
-            );
         }
         if !self.password_required && !self.unified_signin {
             return bad(

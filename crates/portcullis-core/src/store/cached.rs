@@ -170,6 +170,9 @@ impl UserStore for CachedStore {
     async fn count_users(&self) -> StoreResult<u64> {
         self.inner.count_users().await
     }
+    async fn list_users(&self, after: i64, limit: u32) -> StoreResult<Vec<User>> {
+        self.inner.list_users(after, limit).await
+    }
     async fn user_by_uniquifier_shared(&self, uniquifier: &str) -> StoreResult<Option<Arc<User>>> {
         let key = uniquifier.to_owned();
         if let Some(hit) = self.by_uniquifier.get(&key, self.ttl) {

@@ -201,6 +201,14 @@ impl UserStore for MemoryStore {
     async fn count_users(&self) -> StoreResult<u64> {
         self.with(|s| s.users.len() as u64)
     }
+    async fn list_users(&self, after: i64, limit: u32) -> StoreResult<Vec<User>> {
+        self.with(|s| {
+            let mut page: Vec<User> = s.users.iter().filter(|u| u.id > after).cloned().collect();
+            page.sort_by_key(|u| u.id);
+            page.truncate(limit as usize);
+            page
+        })
+    }
 }
 
 #[async_trait]

@@ -80,6 +80,9 @@ impl UserStore for SplitStore {
     async fn count_users(&self) -> StoreResult<u64> {
         self.data.count_users().await
     }
+    async fn list_users(&self, after: i64, limit: u32) -> StoreResult<Vec<User>> {
+        self.data.list_users(after, limit).await
+    }
     async fn user_by_uniquifier_shared(&self, u: &str) -> StoreResult<Option<Arc<User>>> {
         self.data.user_by_uniquifier_shared(u).await
     }

@@ -433,3 +433,237 @@ fn serve_starts_with_sqlite_and_answers() {
     child.wait().unwrap();
     assert!(d.path().join("portcullis.db").exists());
 }
+
+#[test]
+fn users_list_and_show() {
+    let d = Dir::new();
+    ok(
+        &d,
+        &[
+            "users",
+            "create",
+            "ann@example.com",
+            "--password",
+            "ann password 1",
+            "--confirmed",
+        ],
+    );
+    ok(
+        &d,
+        &[
+            "users",
+            "create",
+            "bob@example.com",
+            "--password",
+            "bob password 1",
+            "--inactive",
+        ],
+    );
+    ok(&d, &["roles", "create", "admin"]);
+    ok(&d, &["roles", "add", "ann@example.com", "admin"]);
+
+    let table = ok(&d, &["users", "list"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(
+        lines[0].contains("email") && lines[0].contains("roles"),
+        "{table}"
+    );
+    assert!(
+        lines[1].contains("ann@example.com") && lines[1].contains("admin"),
+        "{table}"
+    );
+    assert!(
+        lines[2].contains("bob@example.com") && lines[2].contains("no"),
+        "{table}"
+    );
+
+    let json = ok(&d, &["users", "list", "--json"]);
+    let users: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0]["email"], "ann@example.com");
+    assert_eq!(users[0]["confirmed"], true);
+    assert_eq!(users[0]["roles"], serde_json::json!(["admin"]));
+    assert_eq!(users[1]["active"], false);
+    // Never a hash, a secret or a uniquifier.
+    assert!(
+        !json.contains("$argon2") && !json.contains("uniquifier"),
+        "{json}"
+    );
+
+    let shown = ok(&d, &["users", "show", "ANN@example.com", "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(shown.trim()).unwrap();
+    assert_eq!(shown["email"], "ann@example.com");
+    fails(
+        &d,
+        &["users", "show", "nobody@example.com"],
+        2,
+        "User not found",
+    );
+}
+
+#[test]
+fn config_check_validates_and_redacts() {
+    let d = Dir::new();
+    let out = cmd(&d)
+        .args(["config", "check"])
+        .env(
+            "PORTCULLIS_DATABASE_URL",
+            "postgres://app:hunter22@db.internal:5432/auth",
+        )
+        .env("SECRET_KEY", "a secret key of some length")
+        .env("SECURITY_PASSWORD_SALT", "a password salt of some length")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("configuration is valid"), "{text}");
+    assert!(text.contains("db.internal"), "{text}");
+    assert!(!text.contains("hunter22"), "{text}");
+    assert!(!text.contains("a secret key of some length"), "{text}");
+    // An invalid value: exit 2, the key named.
+    let out = cmd(&d)
+        .args(["config", "check"])
+        .env("PORTCULLIS_REQUEST_TIMEOUT", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("request_timeout"));
+    // Two-factor on a shared database without its secrets.
+    let out = cmd(&d)
+        .args(["config", "check"])
+        .env("PORTCULLIS_DATABASE_URL", "postgres://app@db.internal/auth")
+        .env("SECRET_KEY", "k")
+        .env("SECURITY_PASSWORD_SALT", "s")
+        .env("SECURITY_TWO_FACTOR", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SECURITY_TOTP_SECRETS"));
+}
+
+#[test]
+fn secrets_are_generated_as_needed_and_only_those() {
+    // Two-factor on, nothing set: all three are generated, once.
+    let d = Dir::new();
+    let two_factor = |c: &mut Command| {
+        c.env("SECURITY_TWO_FACTOR", "true");
+    };
+    let mut c = cmd(&d);
+    two_factor(&mut c);
+    let out = c
+        .args([
+            "users",
+            "create",
+            "ann@example.com",
+            "--password",
+            "ann password 1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = d.path().join("portcullis.secrets.toml");
+    let first = std::fs::read_to_string(&path).unwrap();
+    let parsed: toml::Table = toml::from_str(&first).unwrap();
+    let totp = parsed["totp_secrets"]["1"].as_str().unwrap();
+    assert!(totp.len() >= 32, "{totp}");
+    let mut c = cmd(&d);
+    two_factor(&mut c);
+    let out = c
+        .args(["users", "show", "ann@example.com"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        first,
+        "generated once"
+    );
+
+    // SECRET_KEY set, no salt: the file holds the salt alone (no unused key that would take
+    // over if the variable were unset later).
+    let d = Dir::new();
+    let out = cmd(&d)
+        .env("SECRET_KEY", "an operator chosen secret key")
+        .args([
+            "users",
+            "create",
+            "ann@example.com",
+            "--password",
+            "ann password 1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored: toml::Table =
+        toml::from_str(&std::fs::read_to_string(d.path().join("portcullis.secrets.toml")).unwrap())
+            .unwrap();
+    assert!(stored.contains_key("password_salt"));
+    assert!(!stored.contains_key("secret_key"), "{stored:?}");
+    assert!(!stored.contains_key("totp_secrets"), "{stored:?}");
+
+    // A weak TOTP secret is refused, naming the key.
+    let d = Dir::new();
+    let out = cmd(&d)
+        .env("SECURITY_TWO_FACTOR", "true")
+        .env("SECURITY_TOTP_SECRETS", r#"{"1":"short"}"#)
+        .args(["serve"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("totp_secrets") && err.contains("16"), "{err}");
+}
+
+#[test]
+fn serve_flags_and_a_missing_database_directory() {
+    let d = Dir::new();
+    let help = ok(&d, &["serve", "--help"]);
+    assert!(
+        help.contains("--bind") && help.contains("--database-url"),
+        "{help}"
+    );
+    // A database in a directory that does not exist: the directory is named.
+    let out = cmd(&d)
+        .args(["serve", "--database-url", "sqlite://data/portcullis.db"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("data") && err.contains("does not exist"),
+        "{err}"
+    );
+    // The flag beats the environment.
+    std::fs::create_dir(d.path().join("data")).unwrap();
+    let addr = crate::common::free_addr();
+    let mut c = cmd(&d);
+    c.env("PORTCULLIS_DATABASE_URL", "sqlite://elsewhere/x.db")
+        .args([
+            "serve",
+            "--database-url",
+            "sqlite://data/portcullis.db",
+            "--bind",
+            &addr,
+        ]);
+    let server = crate::common::start_on(c, "127.0.0.1:1");
+    let r = crate::common::http(&addr, "GET", "/healthz", &[], "");
+    assert_eq!(r.status, 200);
+    assert!(d.path().join("data/portcullis.db").exists());
+    drop(server);
+}

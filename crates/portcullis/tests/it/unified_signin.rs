@@ -21,7 +21,7 @@ async fn app(configure: impl FnOnce(&mut portcullis::Config)) -> (TestApp, SmtpS
     let t = TestApp::new(move |c| {
         c.unified_signin = true;
         c.username_enable = true;
-        c.totp_secrets = json!({"1": "us-secret"})
+        c.totp_secrets = json!({"1": "unified-signin-tests-secret"})
             .as_object()
             .cloned()
             .unwrap()
@@ -358,7 +358,9 @@ async fn lockout_rate_limits_and_the_second_factor() {
         .unwrap();
     let key = totp::generate_key();
     let stored = portcullis::core::totp::TotpSecrets::from_config(
-        json!({"1": "us-secret"}).as_object().unwrap(),
+        json!({"1": "unified-signin-tests-secret"})
+            .as_object()
+            .unwrap(),
     )
     .unwrap()
     .encrypt(&key);

@@ -75,6 +75,7 @@ macro_rules! store_conformance_tests {
             user_set_username,
             user_set_email_concurrent,
             user_set_two_factor,
+            user_list_pages,
             user_us_totp_secrets,
             user_recovery_codes,
             user_recovery_codes_concurrent,

@@ -58,6 +58,27 @@ pub async fn user_create_and_read(store: Arc<dyn Store>, prefix: &str) {
 }
 
 /// Emails are unique case-insensitively: `Conflict("email")`, and nothing is inserted.
+pub async fn user_list_pages(store: Arc<dyn Store>, prefix: &str) {
+    let a = create(&store, new_user(prefix, "la")).await;
+    let b = create(&store, new_user(prefix, "lb")).await;
+    let c = create(&store, new_user(prefix, "lc")).await;
+    // Other tests may add users to a shared store: look only at ours, from just before `a`.
+    let page = ok(store.list_users(a.id - 1, 2).await, "list_users");
+    assert_eq!(page.len(), 2, "a page holds at most `limit` users");
+    assert_eq!(page[0].id, a.id, "pages are ordered by id");
+    assert!(page[0].id < page[1].id);
+    let rest = ok(store.list_users(b.id, 1000).await, "list_users");
+    assert!(
+        rest.iter().any(|u| u.id == c.id),
+        "the next page starts after `after`"
+    );
+    assert!(rest.iter().all(|u| u.id > b.id));
+    assert_eq!(
+        rest.iter().find(|u| u.id == c.id).map(|u| &u.email),
+        Some(&c.email)
+    );
+}
+
 pub async fn user_duplicate_email_conflict(store: Arc<dyn Store>, prefix: &str) {
     let first = NewUser {
         email: format!("Ann-{prefix}@Example.com"),

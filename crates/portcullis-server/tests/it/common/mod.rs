@@ -67,10 +67,13 @@ impl Drop for Instance {
     }
 }
 
-/// Start `command serve` on `addr` and wait until it says it listens.
+/// Start `command serve` (or `command` as given, when it has arguments) on `addr` and wait
+/// until it says it listens.
 pub fn start_on(mut command: Command, addr: &str) -> Instance {
+    if command.get_args().next().is_none() {
+        command.arg("serve");
+    }
     let child = command
-        .args(["serve"])
         .env("PORTCULLIS_BIND", addr)
         .env("PORTCULLIS_LOG", "info")
         .stdout(Stdio::null())
