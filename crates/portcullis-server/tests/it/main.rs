@@ -4,4 +4,5 @@ mod cli;
 mod common;
 mod mail_flows;
 mod operations;
+mod proxies;
 mod scale_out;
