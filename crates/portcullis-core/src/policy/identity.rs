@@ -45,11 +45,16 @@ pub fn is_mixed_script(s: &str) -> bool {
 }
 
 /// The key identities (emails, usernames) are compared and kept unique by: the full Unicode
-/// case fold of the NFC form, then NFC again (`ÄNNIE@x` and `ännie@x`, `STRASSE` and `straße`
-/// are one identity). Stores compare on it, and keep it unique.
+/// case fold of the NFC form, lower-cased, then NFC again (`ÄNNIE@x` and `ännie@x`, `STRASSE`
+/// and `straße` are one identity). The lower-casing uses the standard library's newer Unicode
+/// tables, so letters the case-fold tables predate (`Ꟑ`/`ꟓ`, Unicode 14) still meet. Stores
+/// compare on it, and keep it unique.
 pub fn identity_key(s: &str) -> String {
     let nfc: String = s.nfc().collect();
-    caseless::default_case_fold_str(&nfc).nfc().collect()
+    caseless::default_case_fold_str(&nfc)
+        .to_lowercase()
+        .nfc()
+        .collect()
 }
 
 /// Normalise an email for lookup and storage, as Flask-Security does with email_validator:
@@ -97,9 +102,11 @@ pub fn normalize_email(raw: &str) -> Option<String> {
     (out.len() <= 254).then_some(out)
 }
 
-/// Username as stored: trimmed, NFKC.
+/// Username as stored: NFKC, then trimmed.
 pub fn normalize_username(name: &str) -> String {
-    name.trim().nfkc().collect()
+    // NFKC first: compatibility forms can decompose to spaces (`¨` is space + diaeresis).
+    let n: String = name.nfkc().collect();
+    n.trim().to_owned()
 }
 
 /// Flask-Security's username rule (letters and digits only) with configurable length limits

@@ -1,4 +1,5 @@
 //! The integration tests of portcullis-core, one binary (modules below).
 
 mod deliverability;
+mod parsers;
 mod smtp_sink;

@@ -1,5 +1,6 @@
 //! The integration tests of portcullis, one binary (modules below).
 
+mod bad_input;
 mod bursts;
 mod common;
 mod email_flows;
