@@ -260,11 +260,42 @@ impl Security {
         let c = self.config();
         let mut r: Router<Security> = Router::new()
             .route("/healthz", get(healthz))
-            .route("/readyz", get(readyz));
+            .route("/readyz", get(readyz))
+            .route("/openapi.json", get(openapi));
         if c.metrics && c.metrics_bind.is_none() {
             r = r.route("/metrics", get(metrics));
         }
         r.with_state(self.clone())
+    }
+
+    /// The OpenAPI 3.1 description (JSON) of the endpoints [`Security::router`] and
+    /// [`Security::ops_router`] mount with this configuration.
+    pub fn openapi_json(&self) -> String {
+        use crate::openapi::{Body, Op};
+        let c = self.config();
+        let mut api = crate::flows::mount(self).api;
+        api.add(
+            "/healthz",
+            &[Op::get("The process answers", Some(Body::of::<Status>()))],
+        );
+        api.add(
+            "/readyz",
+            &[Op::get(
+                "The database and the session and counter store answer (503 otherwise)",
+                Some(Body::of::<Readiness>()),
+            )],
+        );
+        if c.metrics && c.metrics_bind.is_none() {
+            api.add(
+                "/metrics",
+                &[Op::get("Prometheus metrics (text exposition format)", None)],
+            );
+        }
+        api.add("/openapi.json", &[Op::get("This description", None)]);
+        api.document().to_json().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "OpenAPI document not serialisable");
+            "{}".to_owned()
+        })
     }
 
     /// `GET /metrics` alone, to serve on `metrics_bind`.
@@ -286,8 +317,36 @@ impl Security {
     }
 }
 
+/// `/healthz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Status {
+    status: &'static str,
+}
+
+/// `/readyz`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Readiness {
+    status: &'static str,
+    checks: Checks,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Checks {
+    database: bool,
+    sessions_and_counters: bool,
+}
+
 async fn healthz() -> Response {
-    respond::envelope_of(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+    respond::envelope_of(StatusCode::OK, &Status { status: "ok" })
+}
+
+async fn openapi(State(security): State<Security>) -> Response {
+    let mut res = (StatusCode::OK, security.openapi_json()).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
 }
 
 async fn readyz(State(security): State<Security>) -> Response {
@@ -309,10 +368,13 @@ async fn readyz(State(security): State<Security>) -> Response {
     }
     respond::envelope_of(
         status,
-        &serde_json::json!({
-            "status": if ready { "ready" } else { "unavailable" },
-            "checks": {"database": database, "sessions_and_counters": sessions_and_counters},
-        }),
+        &Readiness {
+            status: if ready { "ready" } else { "unavailable" },
+            checks: Checks {
+                database,
+                sessions_and_counters,
+            },
+        },
     )
 }
 

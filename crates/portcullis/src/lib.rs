@@ -101,6 +101,7 @@ mod links;
 pub mod mail;
 mod messages;
 mod metrics;
+mod openapi;
 mod outbox_file;
 mod redirect;
 mod respond;

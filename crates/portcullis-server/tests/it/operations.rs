@@ -386,3 +386,53 @@ fn readiness_follows_the_database() {
     drop(server);
     drop(db);
 }
+
+#[test]
+fn openapi_describes_exactly_the_mounted_endpoints() {
+    let d = Dir::new();
+    let server = start(portcullis(d.path()));
+    let r = http(&server.addr, "GET", "/openapi.json", &[], "");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["openapi"], "3.1.0");
+    let paths = r.json["paths"].as_object().unwrap();
+    for p in [
+        "/login",
+        "/logout",
+        "/verify",
+        "/auth/check",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing: {:?}", paths.keys());
+    }
+    assert!(!paths.contains_key("/register"), "registration is off");
+    // Every operation lists its error statuses with the envelope.
+    let login = &paths["/login"]["post"];
+    for status in ["200", "400", "401", "429"] {
+        assert!(
+            login["responses"][status].is_object(),
+            "POST /login {status}"
+        );
+    }
+    assert_eq!(
+        login["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/LoginRequest"
+    );
+    drop(server);
+
+    let d = Dir::new();
+    let mut cmd = portcullis(d.path());
+    cmd.env("SECURITY_REGISTERABLE", "true")
+        .env("SECURITY_UNIFIED_SIGNIN", "true")
+        .env("PORTCULLIS_METRICS_BIND", "127.0.0.1:0");
+    let server = start(cmd);
+    let r = http(&server.addr, "GET", "/openapi.json", &[], "");
+    let paths = r.json["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/register") && paths.contains_key("/us-signin"));
+    assert!(paths.contains_key("/us-setup/{state}"));
+    assert!(
+        !paths.contains_key("/metrics"),
+        "metrics are on another address"
+    );
+}

@@ -9,26 +9,27 @@
 use portcullis_core::config::IdentityAttribute;
 use portcullis_core::model::{TfState, TwoFactorMethod};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `{}`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub(crate) struct Empty {}
 
 /// `user`: Flask-Security's default is `{}`, plus the auth token when it was asked for.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub(crate) struct UserBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) authentication_token: Option<String>,
 }
 
 /// `{"user": {...}}`: an account changed, or the user re-verified.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct WithUser {
     pub(crate) user: UserBody,
 }
 
 /// A finished primary sign-in: `{"user": {...}, "tf_required": false}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct SignedIn {
     pub(crate) user: UserBody,
     pub(crate) tf_required: bool,
@@ -44,13 +45,16 @@ impl SignedIn {
 }
 
 /// A sign-in that waits for its second factor.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct SecondFactorPending {
     pub(crate) tf_required: bool,
+    #[schema(value_type = String)]
     pub(crate) tf_state: TfState,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub(crate) tf_primary_method: Option<TwoFactorMethod>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub(crate) tf_method: Option<TwoFactorMethod>,
     /// For clients without cookies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +62,7 @@ pub(crate) struct SecondFactorPending {
 }
 
 /// `/register` that signs in only after the second factor.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct RegisteredPending {
     pub(crate) user: Empty,
     #[serde(flatten)]
@@ -67,22 +71,23 @@ pub(crate) struct RegisteredPending {
 
 /// `/register` answered without signing in: `{"user": {}}` with confirmation on, `{}` when a
 /// generic answer has nothing to imitate.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Registered {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user: Option<Empty>,
 }
 
 /// `GET /login`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct LoginInfo {
+    #[schema(value_type = Vec<String>)]
     pub(crate) identity_attributes: Vec<IdentityAttribute>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user: Option<UserBody>,
 }
 
 /// `GET /verify` (and the freshness fields of `GET /us-verify`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct VerifyInfo {
     pub(crate) user: UserBody,
     #[serde(flatten)]
@@ -90,7 +95,7 @@ pub(crate) struct VerifyInfo {
 }
 
 /// The ways to verify that portcullis does not offer (yet): WebAuthn and OAuth.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub(crate) struct NoOtherWays {
     pub(crate) has_webauthn_verify_credential: bool,
     pub(crate) oauth_enabled: bool,
@@ -98,28 +103,28 @@ pub(crate) struct NoOtherWays {
 }
 
 /// `GET /change`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ChangeInfo {
     pub(crate) user: UserBody,
     pub(crate) active_password: bool,
 }
 
 /// `GET /change-email`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ChangeEmailInfo {
     pub(crate) user: UserBody,
     pub(crate) current_email: String,
 }
 
 /// `GET /change-username`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ChangeUsernameInfo {
     pub(crate) user: UserBody,
     pub(crate) current_username: Option<String>,
 }
 
 /// `/auth/check`: who is signed in, for a proxy.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct AuthCheck<'a> {
     pub(crate) email: &'a str,
     pub(crate) roles: Vec<&'a str>,
@@ -127,17 +132,19 @@ pub(crate) struct AuthCheck<'a> {
 }
 
 /// `GET /tf-setup`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TfSetupInfo {
     pub(crate) tf_required: bool,
+    #[schema(value_type = Option<String>)]
     pub(crate) tf_primary_method: Option<TwoFactorMethod>,
+    #[schema(value_type = Option<String>)]
     pub(crate) tf_method: Option<TwoFactorMethod>,
     pub(crate) tf_phone_number: Option<String>,
     pub(crate) tf_available_methods: Vec<String>,
 }
 
 /// The `tf_authr_*` fields of an authenticator set-up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct AuthenticatorFields {
     pub(crate) tf_authr_key: String,
     pub(crate) tf_authr_b32key: String,
@@ -147,10 +154,13 @@ pub(crate) struct AuthenticatorFields {
 }
 
 /// `POST /tf-setup`: a new method waits for its first code.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TfSetupStarted {
+    #[schema(value_type = String)]
     pub(crate) tf_state: TfState,
+    #[schema(value_type = String)]
     pub(crate) tf_primary_method: TwoFactorMethod,
+    #[schema(value_type = String)]
     pub(crate) tf_method: TwoFactorMethod,
     pub(crate) tf_state_token: Option<String>,
     #[serde(flatten)]
@@ -158,22 +168,24 @@ pub(crate) struct TfSetupStarted {
 }
 
 /// `/tf-validate` of a set-up by a signed-in user: the method now in use.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TfMethodAdopted {
+    #[schema(value_type = String)]
     pub(crate) tf_method: TwoFactorMethod,
+    #[schema(value_type = String)]
     pub(crate) tf_primary_method: TwoFactorMethod,
     pub(crate) tf_phone: Option<String>,
 }
 
 /// `GET /tf-select`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TfSelectInfo {
     pub(crate) tf_select: bool,
     pub(crate) tf_setup_methods: Vec<&'static str>,
 }
 
 /// Where a user who lost their second factor can turn.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct RecoveryOptions {
     pub(crate) help: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -195,36 +207,37 @@ impl RecoveryOptions {
 }
 
 /// `GET /tf-rescue`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TfRescueInfo {
     pub(crate) user: Empty,
     pub(crate) recovery_options: RecoveryOptions,
 }
 
 /// `POST /tf-rescue`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TfRescueSent {
     pub(crate) recovery_options: RecoveryOptions,
 }
 
 /// `/mf-recovery-codes`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct RecoveryCodes {
     pub(crate) recovery_codes: Vec<String>,
 }
 
 /// `GET /us-signin`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct UsSigninInfo {
     pub(crate) available_methods: Vec<String>,
     pub(crate) code_methods: Vec<String>,
+    #[schema(value_type = Vec<String>)]
     pub(crate) identity_attributes: Vec<IdentityAttribute>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user: Option<UserBody>,
 }
 
 /// `GET /us-verify`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct UsVerifyInfo {
     pub(crate) available_methods: Vec<String>,
     pub(crate) code_methods: Vec<String>,
@@ -233,8 +246,9 @@ pub(crate) struct UsVerifyInfo {
 }
 
 /// `GET /us-setup`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct UsSetupInfo {
+    #[schema(value_type = Vec<String>)]
     pub(crate) identity_attributes: Vec<IdentityAttribute>,
     pub(crate) available_methods: Vec<String>,
     pub(crate) active_methods: Vec<String>,
@@ -243,7 +257,7 @@ pub(crate) struct UsSetupInfo {
 }
 
 /// The authenticator fields of `/us-setup`: the `tf_authr_*` names without `tf_`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct UsAuthenticatorFields {
     pub(crate) authr_key: String,
     pub(crate) authr_b32key: String,
@@ -265,7 +279,7 @@ impl From<AuthenticatorFields> for UsAuthenticatorFields {
 }
 
 /// `POST /us-setup`: a method waits for its first code.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct UsSetupStarted {
     pub(crate) chosen_method: String,
     pub(crate) phone: Option<String>,
@@ -275,8 +289,130 @@ pub(crate) struct UsSetupStarted {
 }
 
 /// `POST /us-setup/<state>`: the method is set up.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct UsSetupDone {
     pub(crate) chosen_method: String,
     pub(crate) phone: Option<String>,
+}
+
+/// The request bodies (JSON, or the same fields as a form), for `/openapi.json`. The flows read
+/// them field by field (`form.rs`), so that a wrong type is a field error and not a rejection.
+#[allow(dead_code)]
+pub(crate) mod requests {
+    use utoipa::ToSchema;
+
+    /// `POST /login`: `email` or `username` (as SECURITY_USER_IDENTITY_ATTRIBUTES allow).
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct LoginRequest {
+        pub(crate) email: Option<String>,
+        pub(crate) username: Option<String>,
+        pub(crate) password: String,
+        pub(crate) remember: Option<bool>,
+        pub(crate) next: Option<String>,
+    }
+
+    /// `POST /register`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct RegisterRequest {
+        pub(crate) email: String,
+        pub(crate) username: Option<String>,
+        pub(crate) password: Option<String>,
+        pub(crate) password_confirm: Option<String>,
+        pub(crate) next: Option<String>,
+    }
+
+    /// `POST /change`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct ChangeRequest {
+        pub(crate) password: String,
+        pub(crate) new_password: String,
+        pub(crate) new_password_confirm: String,
+    }
+
+    /// `POST /verify`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct VerifyRequest {
+        pub(crate) password: String,
+    }
+
+    /// `POST /confirm`, `/reset`, `/recover-username`, `/change-email`: an address.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct EmailRequest {
+        pub(crate) email: String,
+    }
+
+    /// `POST /reset/<token>`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct ResetRequest {
+        pub(crate) password: String,
+        pub(crate) password_confirm: String,
+    }
+
+    /// `POST /change-username`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct UsernameRequest {
+        pub(crate) username: String,
+    }
+
+    /// `POST /tf-setup`: `setup` is a method (`email`, `authenticator`, `sms`) or `disable`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct TfSetupRequest {
+        pub(crate) setup: String,
+        pub(crate) phone: Option<String>,
+    }
+
+    /// A one-time code (`/tf-validate`, `/tf-setup/<token>`, `/mf-recovery`).
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct CodeRequest {
+        pub(crate) code: String,
+        /// For clients without cookies: the `tf_state_token` of the previous answer.
+        pub(crate) tf_state_token: Option<String>,
+    }
+
+    /// `POST /tf-select`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct TfSelectRequest {
+        pub(crate) which: String,
+    }
+
+    /// `POST /tf-rescue`: `help_setup` is `email`, `help` or `recovery_code`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct TfRescueRequest {
+        pub(crate) help_setup: String,
+    }
+
+    /// `POST /us-signin`: an email, username or phone number, and a password or a code.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct UsSigninRequest {
+        pub(crate) identity: String,
+        pub(crate) passcode: String,
+        pub(crate) remember: Option<bool>,
+    }
+
+    /// `POST /us-signin/send-code`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct UsSendCodeRequest {
+        pub(crate) identity: String,
+        pub(crate) chosen_method: String,
+    }
+
+    /// `POST /us-setup`: add `chosen_method` (with `phone` for sms) or remove `delete_method`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct UsSetupRequest {
+        pub(crate) chosen_method: Option<String>,
+        pub(crate) phone: Option<String>,
+        pub(crate) delete_method: Option<Vec<String>>,
+    }
+
+    /// `POST /us-setup/<state>`, `POST /us-verify`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct PasscodeRequest {
+        pub(crate) passcode: String,
+    }
+
+    /// `POST /us-verify/send-code`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct UsVerifySendCodeRequest {
+        pub(crate) chosen_method: String,
+    }
 }
