@@ -667,3 +667,26 @@ fn serve_flags_and_a_missing_database_directory() {
     assert!(d.path().join("data/portcullis.db").exists());
     drop(server);
 }
+
+#[test]
+fn an_unreachable_database_is_named_by_host_and_port() {
+    let d = Dir::new();
+    let refusing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = refusing.local_addr().unwrap().port();
+    drop(refusing);
+    let out = cmd(&d)
+        .args([
+            "serve",
+            "--database-url",
+            &format!("postgres://app:pw@127.0.0.1:{port}/auth"),
+        ])
+        .env("SECRET_KEY", "k")
+        .env("SECURITY_PASSWORD_SALT", "s")
+        .env("PORTCULLIS_DATABASE_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(!err.contains(":pw@"), "{err}");
+}

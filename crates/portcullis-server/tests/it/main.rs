@@ -5,4 +5,5 @@ mod common;
 mod mail_flows;
 mod operations;
 mod proxies;
+mod readme;
 mod scale_out;

@@ -436,3 +436,51 @@ fn openapi_describes_exactly_the_mounted_endpoints() {
         "metrics are on another address"
     );
 }
+
+#[test]
+fn logs_are_json_lines_when_asked_and_never_coloured_in_a_file() {
+    let d = Dir::new();
+    let mut cmd = portcullis(d.path());
+    cmd.env("PORTCULLIS_LOG_FORMAT", "json");
+    let server = start(cmd);
+    let r = http(
+        &server.addr,
+        "GET",
+        "/login",
+        &[("X-Request-Id", "json-log-1")],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    crate::common::eventually("the request line", || {
+        server
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("json-log-1"))
+    });
+    let lines = server.log.lock().unwrap().clone();
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(v["level"].is_string(), "{line}");
+    }
+    let request = lines.iter().find(|l| l.contains("json-log-1")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(request).unwrap();
+    assert_eq!(v["route"], "/login");
+    assert_eq!(v["status"], 200);
+    assert_eq!(v["request_id"], "json-log-1");
+    // The start-up lines say what was read and what is on.
+    let all = lines.join("\n");
+    assert!(
+        all.contains("config_file") && all.contains("features"),
+        "{all}"
+    );
+
+    // Text lines written to a pipe carry no colour codes.
+    let d = Dir::new();
+    let server = start(portcullis(d.path()));
+    let _ = http(&server.addr, "GET", "/login", &[], "");
+    let all = server.log.lock().unwrap().join("\n");
+    assert!(!all.contains('\u{1b}'), "{all}");
+}

@@ -7,6 +7,7 @@ mod email_flows;
 mod faults;
 mod flask_security_migration;
 mod flows;
+mod hardening;
 mod lockout;
 mod mail;
 mod password_policy;

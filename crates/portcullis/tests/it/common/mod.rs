@@ -210,6 +210,16 @@ impl TestApp {
         }
     }
 
+    /// A client of `app` (the test app wrapped, say) with this app's state.
+    pub fn client_of(&self, app: Router) -> Client {
+        Client {
+            app,
+            cookies: BTreeMap::new(),
+            csrf: None,
+            peer: None,
+        }
+    }
+
     /// A client connecting from `peer` (as `axum::serve` with connect info would report it).
     pub fn client_at(&self, peer: &str) -> Client {
         let mut c = self.client();
