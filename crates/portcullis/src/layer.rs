@@ -262,7 +262,12 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let security = self.security.clone();
-        Box::pin(async move {
+        let lang = security.language(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        Box::pin(crate::i18n::scope(lang, async move {
             let (req, auth) = match authenticate(&security, req).await {
                 Ok(pair) => pair,
                 Err(Rejected::Error(e)) => {
@@ -275,7 +280,7 @@ where
             let mut res = inner.call(req).await?;
             finish(&security, &auth, &mut res).await;
             Ok(res)
-        })
+        }))
     }
 }
 
@@ -551,6 +556,10 @@ async fn finish(security: &Security, auth: &RequestAuth, res: &mut Response) {
 
     res.headers_mut()
         .append(header::VARY, HeaderValue::from_static("Cookie"));
+    if security.inner.catalogs.len() > 1 {
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Accept-Language"));
+    }
     if !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(
             header::CACHE_CONTROL,

@@ -96,6 +96,7 @@ mod flows;
 mod form;
 mod hashing;
 pub mod http;
+pub mod i18n;
 mod layer;
 mod links;
 pub mod mail;

@@ -23,10 +23,13 @@ pub(crate) fn already_associated(field: &str, value: &str) -> Message {
 
 /// The account-locked message for a lock that ends in `retry_after_secs`.
 pub(crate) fn account_locked(retry_after_secs: i64) -> Message {
-    Message::new(Msg::AccountLocked).arg(
-        "duration",
-        portcullis_core::messages::minutes(retry_after_secs),
-    )
+    let minutes = (retry_after_secs.max(0) + 59) / 60;
+    Message::new(Msg::AccountLocked)
+        .arg("minutes", minutes.to_string())
+        .arg(
+            "duration",
+            portcullis_core::messages::minutes(retry_after_secs),
+        )
 }
 
 /// Two-factor set-up took longer than SECURITY_TWO_FACTOR_SETUP_WITHIN.

@@ -156,5 +156,9 @@ pub fn field_errors(errors: &FieldErrors) -> Response {
 
 /// Messages as a JSON array of their texts (the one place a message id becomes text).
 pub(crate) fn texts<'a>(messages: impl Iterator<Item = &'a Message>) -> Value {
-    Value::Array(messages.map(|m| Value::String(m.to_string())).collect())
+    Value::Array(
+        messages
+            .map(|m| Value::String(crate::i18n::text(m)))
+            .collect(),
+    )
 }

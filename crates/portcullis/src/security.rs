@@ -66,6 +66,8 @@ pub(crate) struct Inner {
     pub(crate) background: tokio_util::task::TaskTracker,
     /// Prometheus metrics of this process.
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// The message catalogs of the configured languages.
+    pub(crate) catalogs: Arc<crate::i18n::Catalogs>,
 }
 
 /// The security layer of an application. Cheap to clone.
@@ -171,6 +173,18 @@ impl SecurityBuilder {
             None => default_sms_sender(&self.config)?,
         };
         self.config.check_secrets()?;
+        let catalogs = crate::i18n::Catalogs::load(
+            &self.config.i18n_languages,
+            &self.config.i18n_default_locale,
+            self.config
+                .i18n_dirname
+                .as_deref()
+                .map(std::path::Path::new),
+        )
+        .map_err(|message| ConfigError::Invalid {
+            key: "i18n_languages",
+            message,
+        })?;
         let secret = self
             .config
             .secret_key
@@ -258,6 +272,7 @@ impl SecurityBuilder {
                 totp,
                 background: tokio_util::task::TaskTracker::new(),
                 metrics,
+                catalogs: Arc::new(catalogs),
                 config: self.config,
                 store,
                 hash_pool,
@@ -432,6 +447,19 @@ impl Security {
     /// The hashing pool.
     pub fn hash_pool(&self) -> &HashPool {
         &self.inner.hash_pool
+    }
+
+    /// The language to answer a request with this `Accept-Language` in.
+    pub(crate) fn language(&self, accept_language: Option<&str>) -> crate::i18n::Lang {
+        crate::i18n::Lang {
+            catalogs: self.inner.catalogs.clone(),
+            index: self.inner.catalogs.negotiate(accept_language),
+        }
+    }
+
+    /// The message catalogs of the configured languages.
+    pub fn catalogs(&self) -> &crate::i18n::Catalogs {
+        &self.inner.catalogs
     }
 
     pub(crate) fn emit(&self, event: Event) {

@@ -198,6 +198,15 @@ pub struct Config {
     pub metrics_bind: Option<String>,
     /// `text` or `json` log lines. Env: PORTCULLIS_LOG_FORMAT.
     pub log_format: String,
+    /// Languages offered (BCP 47 tags), chosen per request from `Accept-Language`; portcullis
+    /// ships en, de, fr and es. Env: SECURITY_I18N_LANGUAGES.
+    pub i18n_languages: Vec<String>,
+    /// The language when the client asks for none that is offered (Babel's default locale).
+    /// Env: SECURITY_I18N_DEFAULT_LOCALE.
+    pub i18n_default_locale: String,
+    /// A directory of `<lang>.ftl` Fluent catalogs that add languages or override texts. Env:
+    /// SECURITY_I18N_DIRNAME.
+    pub i18n_dirname: Option<String>,
     /// Name of the session cookie.
     pub session_cookie_name: String,
     /// Mark session cookies `Secure` (default off so http://127.0.0.1 works; turn on behind TLS).
@@ -586,6 +595,9 @@ impl Default for Config {
             metrics: true,
             metrics_bind: None,
             log_format: "text".into(),
+            i18n_languages: vec!["en".into(), "de".into(), "fr".into(), "es".into()],
+            i18n_default_locale: "en".into(),
+            i18n_dirname: None,
             registerable: false,
             confirmable: false,
             recoverable: false,

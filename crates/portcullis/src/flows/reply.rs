@@ -195,6 +195,7 @@ fn render_page(req: &FlowRequest, page: Page, errors: &FieldErrors) -> Response 
         fe.insert(name.to_owned(), respond::texts(errors.get(name).iter()));
     }
     ctx.insert("title".into(), json!(page.title));
+    ctx.insert("lang".into(), json!(crate::i18n::current_tag()));
     ctx.insert("errors".into(), Value::Object(fe));
     ctx.insert("form_errors".into(), respond::texts(errors.get("").iter()));
     if !page.messages.is_empty() {

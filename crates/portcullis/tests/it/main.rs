@@ -8,6 +8,7 @@ mod faults;
 mod flask_security_migration;
 mod flows;
 mod hardening;
+mod i18n;
 mod lockout;
 mod mail;
 mod password_policy;
