@@ -71,3 +71,43 @@ async fn oversized_headers_and_unknown_paths_are_enveloped() {
     assert!(r.text.starts_with("<!doctype html>"));
     assert_eq!(r.header("x-frame-options"), Some("DENY"));
 }
+
+#[tokio::test]
+async fn no_page_shows_none_in_an_empty_field() {
+    let t = TestApp::new(|c| {
+        c.confirmable = true;
+        c.recoverable = true;
+        c.username_enable = true;
+        c.username_recovery = true;
+    })
+    .await;
+    let mut c = t.client();
+    for page in [
+        "/login",
+        "/register",
+        "/reset",
+        "/confirm",
+        "/recover-username",
+    ] {
+        let r = c
+            .send(Method::GET, page, &[("accept", "text/html")], Payload::None)
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "{page}");
+        let lower = r.text.to_lowercase();
+        assert!(!lower.contains("value=\"none\""), "{page}: {}", r.text);
+        assert!(lower.contains("<html lang=\"en\">"), "{page}");
+    }
+    // The page's language follows Accept-Language.
+    let r = c
+        .send(
+            Method::GET,
+            "/login",
+            &[
+                ("accept", "text/html"),
+                ("accept-language", "fr-CA,fr;q=0.9"),
+            ],
+            Payload::None,
+        )
+        .await;
+    assert!(r.text.contains("<html lang=\"fr\">"), "{}", r.text);
+}
