@@ -314,6 +314,12 @@ impl fmt::Display for Msg {
     }
 }
 
+/// Every argument name the messages use.
+pub const ARGUMENTS: &[&str] = &[
+    "email", "username", "attr", "value", "within", "length", "min", "max", "feedback", "domain",
+    "minutes", "duration",
+];
+
 /// A message id with its named arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -335,6 +341,16 @@ impl Message {
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.args.push((name, value.into()));
         self
+    }
+
+    /// Add the argument `name` given as text (a message read back from storage); names that no
+    /// message uses ([`ARGUMENTS`]) are dropped.
+    #[must_use]
+    pub fn arg_named(self, name: &str, value: impl Into<String>) -> Self {
+        match ARGUMENTS.iter().find(|n| **n == name) {
+            Some(n) => self.arg(n, value),
+            None => self,
+        }
     }
 
     /// The id.

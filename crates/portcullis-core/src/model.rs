@@ -273,6 +273,19 @@ pub struct SessionData {
     /// A sign-in (or a setup) waiting for its second factor. Server-side only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tf: Option<TwoFactorState>,
+    /// Messages for the next page this browser is shown (Flask's flash), by message id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flashes: Vec<Flash>,
+}
+
+/// A message kept for the next page: a message id (`messages::Msg` key) and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    /// The message id (`EMAIL_CONFIRMED`).
+    pub key: String,
+    /// Its arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<(String, String)>,
 }
 
 /// A second factor that sends or shows a code (Flask-Security's `tf_primary_method` values).

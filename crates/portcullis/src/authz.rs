@@ -152,7 +152,7 @@ pub(crate) fn reauth_required_for(
         let mut m = Map::new();
         m.insert(
             "errors".into(),
-            json!([Msg::ReauthenticationRequired.english()]),
+            json!([crate::i18n::text(&Msg::ReauthenticationRequired.into())]),
         );
         m.insert("reauth_required".into(), json!(true));
         m.insert("unified_signin_enabled".into(), json!(false));
@@ -162,6 +162,7 @@ pub(crate) fn reauth_required_for(
         return respond::envelope(StatusCode::UNAUTHORIZED, m);
     }
     let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    crate::flash::push(auth, Msg::Refresh);
     respond::redirect(&format!(
         "{}?next={}",
         config.verify_url,

@@ -92,6 +92,7 @@ pub mod authz;
 mod csrf;
 mod error;
 pub mod extract;
+mod flash;
 mod flows;
 mod form;
 mod hashing;

@@ -94,6 +94,7 @@ impl SessionState {
             fs_gexp: None,
             remember,
             tf: None,
+            flashes: Vec::new(),
         };
         self.dirty = true;
         self.csrf_cookie = CsrfCookie::Set;

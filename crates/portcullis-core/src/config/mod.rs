@@ -204,6 +204,9 @@ pub struct Config {
     /// The language when the client asks for none that is offered (Babel's default locale).
     /// Env: SECURITY_I18N_DEFAULT_LOCALE.
     pub i18n_default_locale: String,
+    /// Show flow outcomes on the next page (Flask-Security's flash messages). Env:
+    /// SECURITY_FLASH_MESSAGES.
+    pub flash_messages: bool,
     /// A directory of `<lang>.ftl` Fluent catalogs that add languages or override texts. Env:
     /// SECURITY_I18N_DIRNAME.
     pub i18n_dirname: Option<String>,
@@ -598,6 +601,7 @@ impl Default for Config {
             i18n_languages: vec!["en".into(), "de".into(), "fr".into(), "es".into()],
             i18n_default_locale: "en".into(),
             i18n_dirname: None,
+            flash_messages: true,
             registerable: false,
             confirmable: false,
             recoverable: false,

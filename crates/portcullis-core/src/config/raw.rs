@@ -95,6 +95,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("i18n_languages", KeyKind::List),
     ("i18n_default_locale", KeyKind::Str),
     ("i18n_dirname", KeyKind::OptStr),
+    ("flash_messages", KeyKind::Bool),
     ("session_cookie_name", KeyKind::Str),
     ("session_cookie_secure", KeyKind::Bool),
     ("session_lifetime", KeyKind::Duration),

@@ -73,6 +73,7 @@ mod shared {
                 fs_gexp: None,
                 remember: true,
                 tf: None,
+                flashes: Vec::new(),
             },
             expires_at,
         }

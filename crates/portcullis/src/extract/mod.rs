@@ -88,6 +88,7 @@ pub(crate) fn unauthenticated_response(
         return res;
     }
     let next = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    crate::flash::push(auth, crate::messages::Msg::Login);
     respond::redirect(&format!(
         "{}?next={}",
         config.login_url,

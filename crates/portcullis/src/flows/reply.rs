@@ -196,6 +196,11 @@ fn render_page(req: &FlowRequest, page: Page, errors: &FieldErrors) -> Response 
     }
     ctx.insert("title".into(), json!(page.title));
     ctx.insert("lang".into(), json!(crate::i18n::current_tag()));
+    let flashes: Vec<Value> = crate::flash::take(&req.auth)
+        .into_iter()
+        .map(|(category, m)| json!({"category": category, "text": crate::i18n::text(&m)}))
+        .collect();
+    ctx.insert("flashes".into(), Value::Array(flashes));
     ctx.insert("errors".into(), Value::Object(fe));
     ctx.insert("form_errors".into(), respond::texts(errors.get("").iter()));
     if !page.messages.is_empty() {
@@ -230,6 +235,13 @@ pub(crate) fn user_payload(
     });
     UserBody {
         authentication_token,
+    }
+}
+
+/// Keep `message` for the next page a browser is shown (JSON clients: nothing).
+pub(crate) fn flash(req: &FlowRequest, message: impl Into<Message>) {
+    if !req.json {
+        crate::flash::push(&req.auth, message);
     }
 }
 

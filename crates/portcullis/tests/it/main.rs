@@ -5,6 +5,7 @@ mod bursts;
 mod common;
 mod email_flows;
 mod faults;
+mod flashes;
 mod flask_security_migration;
 mod flows;
 mod hardening;

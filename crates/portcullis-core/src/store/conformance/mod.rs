@@ -207,6 +207,7 @@ fn session(prefix: &str, tag: &str, user: Option<&str>, expires_at: i64) -> Sess
             fs_gexp: Some(NOW_UNIX + 300),
             remember: true,
             tf: None,
+            flashes: Vec::new(),
         },
         expires_at,
     }

@@ -106,6 +106,11 @@ pub async fn session_save(store: Arc<dyn Store>, prefix: &str) {
             fs_gexp: None,
             remember: false,
             tf: None,
+            // A flash survives the store (the next page shows it).
+            flashes: vec![crate::model::Flash {
+                key: "CONFIRM_REGISTRATION".into(),
+                args: vec![("email".into(), "ännie@example.com".into())],
+            }],
         },
         expires_at: NOW_UNIX + 600,
         ..record.clone()

@@ -72,6 +72,7 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             let body = WithUser {
                 user: user_payload(req, &updated, fs_paa),
             };
+            crate::flows::reply::flash(req, crate::messages::Msg::PasswordChange);
             let c = security.config();
             Ok(Reply::Done {
                 json: (&body).into(),

@@ -55,10 +55,10 @@ pub(in crate::flows) async fn link(
     Path(token): Path<String>,
     req: FlowRequest,
 ) -> Response {
-    finish(&req, follow(&security, &token).await)
+    finish(&req, follow(&security, &req, &token).await)
 }
 
-async fn follow(security: &Security, token: &str) -> Result<Reply, Reply> {
+async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<Reply, Reply> {
     let c = security.config();
     let problem = match service::follow(security, token).await? {
         Followed::Invalid => Msg::ApiError,
@@ -77,7 +77,10 @@ async fn follow(security: &Security, token: &str) -> Result<Reply, Reply> {
                 )));
             }
             return Ok(match &c.post_change_email_view {
-                Some(view) => Reply::Redirect(view.clone()),
+                Some(view) => {
+                    crate::flows::reply::flash(req, Msg::ChangeEmailConfirmed);
+                    Reply::Redirect(view.clone())
+                }
                 None => Reply::Notice {
                     ok: true,
                     message: Msg::ChangeEmailConfirmed.into(),

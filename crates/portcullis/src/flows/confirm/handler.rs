@@ -102,6 +102,7 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                     c.login_url.clone()
                 }
             });
+            crate::flows::reply::flash(req, Msg::EmailConfirmed);
             return Ok(Reply::Redirect(to));
         }
     };

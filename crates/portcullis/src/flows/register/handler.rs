@@ -42,6 +42,15 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             .unwrap_or_else(|| c.post_login_view.clone())
     });
     let needs_confirmation = c.confirmable && !c.login_without_confirmation;
+    if needs_confirmation && !matches!(outcome, Outcome::Invalid(_)) {
+        // The same for a new and (generic mode) a known address: what was typed.
+        let typed = req.text("email").unwrap_or_default().trim().to_owned();
+        crate::flows::reply::flash(
+            req,
+            crate::messages::Message::new(crate::messages::Msg::ConfirmRegistration)
+                .arg("email", typed),
+        );
+    }
     let json: Body = match outcome {
         Outcome::Invalid(errors) => {
             return Ok(Reply::Invalid {

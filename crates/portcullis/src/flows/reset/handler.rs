@@ -120,7 +120,10 @@ async fn submit(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                 });
             }
             Ok(match &c.post_reset_view {
-                Some(view) => Reply::Redirect(view.clone()),
+                Some(view) => {
+                    crate::flows::reply::flash(req, Msg::PasswordResetNoLogin);
+                    Reply::Redirect(view.clone())
+                }
                 None => Reply::Notice {
                     ok: true,
                     message: Msg::PasswordResetNoLogin.into(),

@@ -96,6 +96,7 @@ async fn complete(
         &st.via
     };
     let fs_paa = login_user(req, user, st.remember, via).await?;
+    crate::flows::reply::flash(req, Msg::TwoFactorLoginSuccessful);
     let json: Body = (&WithUser {
         user: user_payload(req, user, Some(fs_paa)),
     })
@@ -223,6 +224,7 @@ async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply
             if !st.signing_in {
                 // A signed-in user changed their method: nothing more to sign in.
                 state::clear(req);
+                crate::flows::reply::flash(req, Msg::TwoFactorChangeMethodSuccessful);
                 let fs_paa = req.auth.identity_cheap().and_then(|i| i.fs_paa);
                 let json: Body = (&WithUser {
                     user: user_payload(req, &user, fs_paa),

@@ -281,11 +281,14 @@ pub(in crate::flows) async fn setup_validate(
                     errors,
                     page: view::setup(&req, &info, None),
                 },
-                SetupDone::Done(done) => Reply::Done {
-                    json: (&done).into(),
-                    csrf: true,
-                    redirect: security.config().us_setup_url.clone(),
-                },
+                SetupDone::Done(done) => {
+                    crate::flows::reply::flash(&req, Msg::UsSetupSuccessful);
+                    Reply::Done {
+                        json: (&done).into(),
+                        csrf: true,
+                        redirect: security.config().us_setup_url.clone(),
+                    }
+                }
             },
         )
     };

@@ -1,0 +1,153 @@
+//! Flash messages: a browser is told on its next page what just happened, once, in its
+//! language; JSON clients are not (their answers say it); SECURITY_FLASH_MESSAGES turns it off.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::http::Method;
+
+use crate::common::{Client, Payload, TestApp, csrf_field};
+
+async fn page(c: &mut Client, path: &str, lang: &str) -> String {
+    let r = c
+        .send(
+            Method::GET,
+            path,
+            &[("accept", "text/html"), ("accept-language", lang)],
+            Payload::None,
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{path}: {}", r.text);
+    r.text
+}
+
+#[tokio::test]
+async fn a_protected_page_sends_the_browser_to_sign_in_with_a_note_shown_once() {
+    let t = TestApp::new(|_| {}).await;
+    let mut c = t.client();
+    let r = c
+        .send(
+            Method::GET,
+            "/api/protected",
+            &[("accept", "text/html")],
+            Payload::None,
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 302);
+    let login = page(&mut c, "/login", "en").await;
+    assert!(
+        login.contains(
+            r#"<p class="flash info" role="status">Please log in to access this page.</p>"#
+        ),
+        "{login}"
+    );
+    // Shown once.
+    let again = page(&mut c, "/login", "en").await;
+    assert!(!again.contains("Please log in"), "{again}");
+}
+
+#[tokio::test]
+async fn registration_with_confirmation_says_to_check_the_mail_in_the_browsers_language() {
+    let t = TestApp::new(|c| c.confirmable = true).await;
+    let mut c = t.client();
+    let form = page(&mut c, "/register", "de").await;
+    let csrf = csrf_field(&form);
+    let r = c
+        .send(
+            Method::POST,
+            "/register",
+            &[("accept", "text/html"), ("accept-language", "de")],
+            Payload::Form(&[
+                ("email", "neu@example.com"),
+                ("password", "ein gutes Passwort 42"),
+                ("password_confirm", "ein gutes Passwort 42"),
+                ("csrf_token", &csrf),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 302, "{}", r.text);
+    let next = page(&mut c, "/login", "de").await;
+    assert!(
+        next.contains("Um Ihre E-Mail-Adresse neu@example.com zu bestätigen"),
+        "{next}"
+    );
+    assert!(next.contains("<html lang=\"de\">"));
+}
+
+#[tokio::test]
+async fn changing_the_password_is_confirmed_and_json_clients_get_no_flash() {
+    let t = TestApp::new(|_| {}).await;
+    t.user("ann@example.com", "ann password 1").await;
+    // A JSON client: its answer says it; nothing is kept for a next page.
+    let mut api = t.client();
+    let token = api.login("ann@example.com", "ann password 1").await.token();
+    let r = api
+        .send(
+            Method::POST,
+            "/change",
+            &[
+                ("authentication-token", &token),
+                ("accept", "application/json"),
+            ],
+            Payload::Json(serde_json::json!({
+                "password": "ann password 1",
+                "new_password": "ann password 2",
+                "new_password_confirm": "ann password 2",
+            })),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    // A browser: signed in by the form, changes its password, and is told so.
+    let mut b = t.client();
+    let form = page(&mut b, "/login", "en").await;
+    let csrf = csrf_field(&form);
+    let r = b
+        .send(
+            Method::POST,
+            "/login",
+            &[("accept", "text/html")],
+            Payload::Form(&[
+                ("email", "ann@example.com"),
+                ("password", "ann password 2"),
+                ("csrf_token", &csrf),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 302, "{}", r.text);
+    let form = page(&mut b, "/change", "en").await;
+    let csrf = csrf_field(&form);
+    let r = b
+        .send(
+            Method::POST,
+            "/change",
+            &[("accept", "text/html")],
+            Payload::Form(&[
+                ("password", "ann password 2"),
+                ("new_password", "ann password 3"),
+                ("new_password_confirm", "ann password 3"),
+                ("csrf_token", &csrf),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 302, "{}", r.text);
+    let next = page(&mut b, "/change", "en").await;
+    assert!(
+        next.contains(
+            r#"<p class="flash success" role="status">You successfully changed your password.</p>"#
+        ),
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn flash_messages_can_be_turned_off() {
+    let t = TestApp::new(|c| c.flash_messages = false).await;
+    let mut c = t.client();
+    c.send(
+        Method::GET,
+        "/api/protected",
+        &[("accept", "text/html")],
+        Payload::None,
+    )
+    .await;
+    let login = page(&mut c, "/login", "en").await;
+    assert!(!login.contains("class=\"flash"), "{login}");
+}
