@@ -11,6 +11,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("change.html", include_str!("templates/change.html")),
     ("verify.html", include_str!("templates/verify.html")),
     ("logout.html", include_str!("templates/logout.html")),
+    ("account.html", include_str!("templates/account.html")),
     (
         "send_confirmation.html",
         include_str!("templates/send_confirmation.html"),

@@ -366,8 +366,11 @@ pub struct Config {
     pub default_remember_me: bool,
     /// Realm of `WWW-Authenticate: Basic`.
     pub default_http_auth_realm: String,
-    /// Where form logins go.
+    /// Where form logins go (default: the account page).
     pub post_login_view: String,
+    /// The account page: who is signed in, sign out, links to the account's settings
+    /// (portcullis; Flask-Security has none).
+    pub account_url: String,
     /// Where form logouts go.
     pub post_logout_view: String,
     /// Where form registrations go (default: post_login_view).
@@ -664,7 +667,8 @@ impl Default for Config {
             user_identity_attributes: vec!["email".into()],
             default_remember_me: false,
             default_http_auth_realm: "Login Required".into(),
-            post_login_view: "/".into(),
+            post_login_view: "/account".into(),
+            account_url: "/account".into(),
             post_logout_view: "/".into(),
             post_register_view: None,
             post_change_view: None,

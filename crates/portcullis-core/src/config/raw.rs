@@ -170,6 +170,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("redirect_base_domain", KeyKind::OptStr),
     ("redirect_allowed_subdomains", KeyKind::List),
     ("login_url", KeyKind::Str),
+    ("account_url", KeyKind::Str),
     ("logout_url", KeyKind::Str),
     ("register_url", KeyKind::Str),
     ("change_url", KeyKind::Str),

@@ -3,6 +3,7 @@
 //! shown). JSON bodies are typed (`wire.rs`, one type per shape). Outcomes are rendered by one
 //! [`reply::Reply`] type as the JSON envelope, an HTML page or a redirect, decided in one place.
 
+mod account;
 mod change;
 mod change_email;
 mod check;
@@ -209,6 +210,14 @@ pub(crate) fn mount(security: &Security) -> Mount {
         (false, true) => m = m.route(&c.logout_url, post(logout::logout), &[logout_doc(false)]),
         (false, false) => {}
     }
+    m = m.route(
+        &c.account_url,
+        get(account::get),
+        &[Op::get(
+            "The signed-in user's account page",
+            body::<AccountInfo>(),
+        )],
+    );
     if c.freshness.as_secs() >= 0 {
         m = m.route(
             &c.verify_url,

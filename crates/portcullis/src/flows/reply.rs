@@ -196,6 +196,7 @@ fn render_page(req: &FlowRequest, page: Page, errors: &FieldErrors) -> Response 
     }
     ctx.insert("title".into(), json!(page.title));
     ctx.insert("lang".into(), json!(crate::i18n::current_tag()));
+    ctx.insert("nav".into(), nav(req));
     let flashes: Vec<Value> = crate::flash::take(&req.auth)
         .into_iter()
         .map(|(category, m)| json!({"category": category, "text": crate::i18n::text(&m)}))
@@ -235,6 +236,40 @@ pub(crate) fn user_payload(
     });
     UserBody {
         authentication_token,
+    }
+}
+
+/// The links every page offers, as the enabled flows and the visitor allow: anonymous pages
+/// link to each other, signed-in pages to the account and its settings, with a sign-out form.
+fn nav(req: &FlowRequest) -> Value {
+    let c = req.auth.security().config();
+    let signed_in = req.auth.session_identity().map(|i| i.user.email.clone());
+    let on = |enabled: bool, url: &str| enabled.then(|| url.to_owned());
+    if signed_in.is_some() {
+        json!({
+            "signed_in": signed_in,
+            "account": c.account_url,
+            "logout": on(c.logout_methods.iter().any(|m| m == "POST"), &c.logout_url),
+            "change": on(c.changeable, &c.change_url),
+            "change_email": on(c.change_email, &c.change_email_url),
+            "change_username": on(c.change_username, &c.change_username_url),
+            "tf_setup": on(c.two_factor, &c.two_factor_setup_url),
+            "recovery_codes": on(
+                c.two_factor && c.multi_factor_recovery_codes,
+                &c.multi_factor_recovery_codes_url
+            ),
+            "us_setup": on(c.unified_signin, &c.us_setup_url),
+        })
+    } else {
+        json!({
+            "signed_in": null,
+            "login": c.login_url,
+            "register": on(c.registerable, &c.register_url),
+            "reset": on(c.recoverable, &c.reset_url),
+            "confirm": on(c.confirmable, &c.confirm_url),
+            "us_signin": on(c.unified_signin && !c.us_signin_replaces_login, &c.us_signin_url),
+            "recover_username": on(c.username_recovery, &c.username_recovery_url),
+        })
     }
 }
 

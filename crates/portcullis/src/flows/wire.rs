@@ -416,3 +416,14 @@ pub(crate) mod requests {
         pub(crate) chosen_method: String,
     }
 }
+
+/// `GET /account`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AccountInfo {
+    pub(crate) user: UserBody,
+    pub(crate) email: String,
+    pub(crate) username: Option<String>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) two_factor_method: Option<String>,
+    pub(crate) has_password: bool,
+}

@@ -699,7 +699,7 @@ async fn browser_forms_for_sign_in_with_a_code() {
         )
         .await;
     assert!(r.status.is_redirection(), "{}", r.text);
-    assert_eq!(r.header("location"), Some("/"));
+    assert_eq!(r.header("location"), Some("/account"));
     assert_eq!(b.get_json("/api/protected").await.status, StatusCode::OK);
 }
 
