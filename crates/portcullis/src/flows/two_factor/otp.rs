@@ -4,7 +4,7 @@
 use portcullis_core::model::TwoFactorMethod;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
 use portcullis_core::{recovery, totp};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::Security;
 use crate::error::{Error, Result};
@@ -159,7 +159,18 @@ pub(crate) fn setup_token(
     method: TwoFactorMethod,
     phone: Option<&str>,
 ) -> String {
-    let payload = json!({"totp_secret": stored, "method": method, "phone": phone}).to_string();
+    #[derive(serde::Serialize)]
+    struct Payload<'a> {
+        totp_secret: &'a str,
+        method: TwoFactorMethod,
+        phone: Option<&'a str>,
+    }
+    let payload = serde_json::to_string(&Payload {
+        totp_secret: stored,
+        method,
+        phone,
+    })
+    .unwrap_or_default();
     security.signer().sign_timed(
         TokenPurpose::TwoFactorSetup.salt(),
         &payload,

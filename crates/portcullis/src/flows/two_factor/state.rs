@@ -2,7 +2,6 @@
 //! in the session a signed `tf_state_token` names.
 
 use portcullis_core::model::TwoFactorState;
-use serde_json::json;
 
 use crate::Security;
 use crate::flows::request::FlowRequest;
@@ -46,7 +45,8 @@ pub(super) fn clear(req: &FlowRequest) {
 pub(super) fn token(req: &FlowRequest) -> String {
     let security = req.auth.security();
     let sid = req.auth.with_session(|s| s.ensure_id());
-    let payload = json!({ "sid": sid }).to_string();
+    let payload = serde_json::to_string(&std::collections::BTreeMap::from([("sid", sid)]))
+        .unwrap_or_default();
     security
         .signer()
         .sign_timed_plain(STATE_SALT, &payload, security.clock().unix())

@@ -4,7 +4,7 @@ use portcullis_core::User;
 use portcullis_core::events::Event;
 use portcullis_core::policy::account_key;
 use portcullis_core::tokens::{TokenError, TokenPurpose};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::Security;
 use crate::accounts::{self, Attempt, Failure, Verdict};
@@ -55,6 +55,14 @@ pub(crate) fn active_methods(security: &Security, user: &User) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// The payload of the `/us-setup/<state>` token (Flask-Security's shape).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SetupState {
+    totp_secret: String,
+    chosen_method: String,
+    phone_number: Option<String>,
 }
 
 /// The answer of `GET /us-signin`.
@@ -455,8 +463,12 @@ pub(crate) async fn setup(
         None
     };
     let (key, stored) = otp::new_secret(security).await?;
-    let payload =
-        json!({"totp_secret": stored, "chosen_method": method, "phone_number": phone}).to_string();
+    let payload = serde_json::to_string(&SetupState {
+        totp_secret: stored.clone(),
+        chosen_method: method.clone(),
+        phone_number: phone.clone(),
+    })
+    .map_err(|e| Error::Task(e.to_string()))?;
     let state = security.signer().sign_timed(
         TokenPurpose::UsSetup.salt(),
         &payload,
@@ -537,12 +549,15 @@ pub(crate) async fn setup_validate(
             return Ok(SetupDone::Invalid(errors));
         }
     };
-    let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
-    let (Some(stored), Some(method)) = (text("totp_secret"), text("chosen_method")) else {
+    let Ok(SetupState {
+        totp_secret: stored,
+        chosen_method: method,
+        phone_number: phone,
+    }) = serde_json::from_value::<SetupState>(value)
+    else {
         errors.add("", Msg::ApiError);
         return Ok(SetupDone::Invalid(errors));
     };
-    let phone = text("phone_number");
     let key = otp::key(security, &stored).await?.ok_or(Error::Mail)?;
     let accepted = passcode
         .as_deref()
@@ -564,7 +579,7 @@ pub(crate) async fn setup_validate(
         }
     }
     let mut secrets = user.us_secrets();
-    secrets.insert(method.clone(), json!(stored));
+    secrets.insert(method.clone(), Value::String(stored));
     store
         .set_us_totp_secrets(user.id, Some(&Value::Object(secrets).to_string()), when)
         .await?;
@@ -586,7 +601,8 @@ pub(crate) async fn setup_validate(
 /// A passwordless account's first method: email, set up at registration.
 pub(crate) async fn email_method_for_new_user(security: &Security, user: &User) -> Result<()> {
     let (_, stored) = otp::new_secret(security).await?;
-    let text = json!({"email": stored}).to_string();
+    let text = serde_json::to_string(&std::collections::BTreeMap::from([("email", stored)]))
+        .map_err(|e| Error::Task(e.to_string()))?;
     security
         .store()
         .set_us_totp_secrets(user.id, Some(&text), security.clock().now())
