@@ -56,26 +56,8 @@ pub fn harden(app: Router, security: &Security) -> Router {
         .layer(middleware::from_fn_with_state(security.clone(), observe))
 }
 
-/// The answer to a request that failed outside the flows: the envelope for JSON clients, a
-/// small HTML page for browsers.
-pub(crate) fn error_response(headers: &HeaderMap, status: StatusCode, message: Msg) -> Response {
-    if respond::wants_json(headers) {
-        respond::errors(status, &[message.into()])
-    } else {
-        let reason = status.canonical_reason().unwrap_or("Error");
-        respond::html(
-            status,
-            format!(
-                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{code} {reason}</title>\
-                 <h1>{reason}</h1><p>{message}</p></html>",
-                code = status.as_u16(),
-            ),
-        )
-    }
-}
-
 async fn not_found(headers: HeaderMap) -> Response {
-    error_response(&headers, StatusCode::NOT_FOUND, Msg::NotFound)
+    respond::error_response(&headers, StatusCode::NOT_FOUND, Msg::NotFound)
 }
 
 /// Answer 503 when the app takes longer than `limit`.
@@ -85,7 +67,7 @@ async fn request_timeout(limit: Duration, req: Request, next: Next) -> Response 
         Ok(res) => res,
         Err(_) => {
             tracing::warn!(limit_secs = limit.as_secs(), "request timed out");
-            let mut res = error_response(
+            let mut res = respond::error_response(
                 &headers,
                 StatusCode::SERVICE_UNAVAILABLE,
                 Msg::RequestTimeout,
@@ -106,7 +88,7 @@ async fn limit_header_size(limit: usize, req: Request, next: Next) -> Response {
             .map(|(k, v)| k.as_str().len() + v.len() + 4)
             .sum::<usize>();
     if size > limit {
-        return error_response(
+        return respond::error_response(
             req.headers(),
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Msg::HeadersTooLarge,
@@ -146,7 +128,7 @@ async fn envelope_errors(req: Request, next: Next) -> Response {
         _ => Msg::ApiError,
     };
     let (mut parts, _) = res.into_parts();
-    let mut rebuilt = error_response(&headers, status, message);
+    let mut rebuilt = respond::error_response(&headers, status, message);
     parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
     for (name, value) in parts.headers.iter() {

@@ -79,19 +79,30 @@ pub fn quote_next(next: &str) -> String {
     utf8_percent_encode(next, NEXT).to_string()
 }
 
-/// A 403: the envelope for API clients, a small HTML page for browsers.
-pub fn forbidden(headers: &HeaderMap) -> Response {
+/// An error answered outside the flows: the envelope for JSON clients, a small HTML page (in
+/// the request's language) for browsers.
+pub(crate) fn error_response(headers: &HeaderMap, status: StatusCode, message: Msg) -> Response {
+    let message = Message::new(message);
     if wants_json(headers) {
-        errors(StatusCode::FORBIDDEN, &[Msg::Unauthorized.into()])
+        errors(status, &[message])
     } else {
+        let reason = status.canonical_reason().unwrap_or("Error");
         html(
-            StatusCode::FORBIDDEN,
+            status,
             format!(
-                "<!doctype html><title>403 Forbidden</title><h1>Forbidden</h1><p>{}</p>",
-                Msg::Unauthorized
+                "<!doctype html><html lang=\"{lang}\"><meta charset=\"utf-8\">\
+                 <title>{code} {reason}</title><h1>{reason}</h1><p>{text}</p></html>",
+                lang = crate::i18n::current_tag(),
+                code = status.as_u16(),
+                text = crate::i18n::text(&message),
             ),
         )
     }
+}
+
+/// A 403: the envelope for API clients, a small HTML page for browsers.
+pub fn forbidden(headers: &HeaderMap) -> Response {
+    error_response(headers, StatusCode::FORBIDDEN, Msg::Unauthorized)
 }
 
 /// 429 with `Retry-After` (header, and `retry_after` in the envelope).
@@ -106,13 +117,7 @@ pub fn too_many_requests(headers: &HeaderMap, retry_after: i64) -> Response {
         m.insert("retry_after".into(), json!(retry_after));
         envelope(StatusCode::TOO_MANY_REQUESTS, m)
     } else {
-        html(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "<!doctype html><title>Too many attempts</title><h1>Too many attempts</h1><p>{}</p>",
-                Msg::RateLimited
-            ),
-        )
+        error_response(headers, StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited)
     };
     if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
