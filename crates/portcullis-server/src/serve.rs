@@ -108,8 +108,14 @@ pub fn serve_options(config: &portcullis::Config) -> portcullis::ServeOptions {
 
 pub async fn serve(security: Security) -> Result<(), CliError> {
     let config = security.config().clone();
+    // The server has no pages of its own: its home is the account page (which sends a visitor
+    // who is not signed in to the sign-in page).
+    let home = config.account_url.clone();
     let app: Router = Router::new()
-        .route("/", get(|| async { "portcullis" }))
+        .route(
+            "/",
+            get(move || async move { axum::response::Redirect::to(&home) }),
+        )
         .merge(security.router())
         .merge(security.ops_router())
         .layer(security.layer());

@@ -48,29 +48,32 @@ pub(crate) fn spa(config: &Config) -> bool {
 }
 
 /// A duration in words, as Flask-Security renders `%(within)s` ("2 days", "1 hour and
-/// 30 minutes").
+/// 30 minutes"), in the request's language (catalog ids `duration-*`).
 pub(crate) fn humanize(secs: i64) -> String {
     let units = [
-        (86_400, "day"),
-        (3600, "hour"),
-        (60, "minute"),
-        (1, "second"),
+        (86_400, "duration-day"),
+        (3600, "duration-hour"),
+        (60, "duration-minute"),
+        (1, "duration-second"),
     ];
     let mut left = secs.max(0);
     let mut parts = Vec::new();
-    for (size, name) in units {
+    for (size, id) in units {
         let n = left / size;
         left %= size;
         if n > 0 {
-            parts.push(format!("{n} {name}{}", if n == 1 { "" } else { "s" }));
+            parts.push(crate::i18n::text_of(id, &[("n", &n.to_string())]));
         }
     }
     match parts.len() {
-        0 => "0 seconds".to_owned(),
+        0 => crate::i18n::text_of("duration-second", &[("n", "0")]),
         1 => parts.remove(0),
         _ => {
             let last = parts.pop().unwrap_or_default();
-            format!("{} and {last}", parts.join(", "))
+            crate::i18n::text_of(
+                "duration-list",
+                &[("rest", &parts.join(", ")), ("last", &last)],
+            )
         }
     }
 }

@@ -86,12 +86,13 @@ pub(crate) fn error_response(headers: &HeaderMap, status: StatusCode, message: M
     if wants_json(headers) {
         errors(status, &[message])
     } else {
-        let reason = status.canonical_reason().unwrap_or("Error");
+        // Every word from the catalog (the status' English reason would not be).
         html(
             status,
             format!(
                 "<!doctype html><html lang=\"{lang}\"><meta charset=\"utf-8\">\
-                 <title>{code} {reason}</title><h1>{reason}</h1><p>{text}</p></html>",
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>{code} · {text}</title><main><h1>{text}</h1></main></html>",
                 lang = crate::i18n::current_tag(),
                 code = status.as_u16(),
                 text = crate::i18n::text(&message),

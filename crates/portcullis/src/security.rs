@@ -212,6 +212,7 @@ impl SecurityBuilder {
                 .template_dir
                 .as_deref()
                 .map(std::path::Path::new),
+            &self.config,
         )
         .map_err(BuildError::Templates)?;
         // Users and roles from the datastore; sessions and counters where the builder says.

@@ -567,6 +567,15 @@ pub struct Config {
     pub generic_response_floor: Duration,
     /// A directory whose templates (pages `*.html`, mails `mail/*.txt`/`*.html`) replace the built-in ones of the same name. Env: PORTCULLIS_TEMPLATE_DIR.
     pub template_dir: Option<String>,
+    /// Where the built-in stylesheet and scripts are served (Flask-Security's
+    /// SECURITY_STATIC_FOLDER_URL); `<static_folder_url>/portcullis.css`.
+    pub static_folder_url: String,
+    /// The application's name, shown in every page's header and title. Env:
+    /// PORTCULLIS_APP_NAME.
+    pub app_name: Option<String>,
+    /// The address of the application's logo, shown beside its name. Env:
+    /// PORTCULLIS_APP_LOGO_URL.
+    pub app_logo_url: Option<String>,
 }
 
 impl Default for Config {
@@ -768,6 +777,9 @@ impl Default for Config {
             login_error_view: None,
             generic_response_floor: Duration::secs(1),
             template_dir: None,
+            static_folder_url: "/fs-static".into(),
+            app_name: None,
+            app_logo_url: None,
         }
     }
 }

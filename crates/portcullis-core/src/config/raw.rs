@@ -256,6 +256,9 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("login_error_view", KeyKind::OptStr),
     ("generic_response_floor", KeyKind::Duration),
     ("template_dir", KeyKind::OptStr),
+    ("static_folder_url", KeyKind::Str),
+    ("app_name", KeyKind::OptStr),
+    ("app_logo_url", KeyKind::OptStr),
 ];
 
 /// The environment variable that sets `key`.
@@ -295,6 +298,8 @@ pub fn env_name(key: &str) -> String {
         | "mail_timeout"
         | "external_url"
         | "template_dir"
+        | "app_name"
+        | "app_logo_url"
         | "generic_response_floor"
         | "sms_outbox" => format!("PORTCULLIS_{}", key.to_ascii_uppercase()),
         _ => format!("SECURITY_{}", key.to_ascii_uppercase()),

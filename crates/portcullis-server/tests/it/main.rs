@@ -1,5 +1,6 @@
 //! The integration tests of portcullis-server, one binary (modules below).
 
+mod browser;
 mod cli;
 mod common;
 mod mail_flows;

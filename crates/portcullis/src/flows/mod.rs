@@ -69,6 +69,14 @@ pub(crate) fn mount(security: &Security) -> Mount {
         router: Router::new(),
         api: Api::default(),
     };
+    // The pages' stylesheet: a static asset, not part of the API description.
+    m.router = m.router.route(
+        &format!(
+            "{}/portcullis.css",
+            c.static_folder_url.trim_end_matches('/')
+        ),
+        get(crate::view::stylesheet),
+    );
     m = m.route(
         "/auth/check",
         get(check::check),

@@ -94,7 +94,7 @@ pub(crate) fn compose(
     };
     Ok(Message {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject: localized_subject(subject, template),
         text: if c.email_plaintext {
             render("txt")?
         } else {
@@ -119,6 +119,17 @@ pub(crate) async fn send(
     let message = compose(security, to, subject, template, &ctx)?;
     security.send_mail(message).await?;
     Ok(())
+}
+
+/// The subject in the request's language when it is the configured default (catalog id
+/// `mail-subject-<template>`); an application's own subject is its own text, used as is.
+fn localized_subject(configured: &str, template: &str) -> String {
+    let id = format!("mail-subject-{template}");
+    if crate::i18n::english_text_of(&id).as_deref() == Some(configured) {
+        crate::i18n::text_of(&id, &[])
+    } else {
+        configured.to_owned()
+    }
 }
 
 /// Compose now, send in the background: for generic-response mode, where the answer must not

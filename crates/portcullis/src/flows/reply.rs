@@ -9,19 +9,20 @@ use super::request::FlowRequest;
 use super::wire::UserBody;
 use crate::form::FieldErrors;
 use crate::messages::Message;
+use crate::view::Title;
 use crate::{csrf, respond};
 
 /// An HTML page: template, title and context.
 pub(crate) struct Page {
     pub(crate) template: &'static str,
-    pub(crate) title: &'static str,
+    pub(crate) title: Title,
     pub(crate) ctx: Map<String, Value>,
     /// What the page tells the user (rendered as `messages`).
     pub(crate) messages: Vec<Message>,
 }
 
 impl Page {
-    pub(crate) fn new(template: &'static str, title: &'static str) -> Self {
+    pub(crate) fn new(template: &'static str, title: Title) -> Self {
         Self {
             template,
             title,
@@ -87,7 +88,7 @@ pub(crate) enum Reply {
     Notice {
         ok: bool,
         message: Message,
-        title: &'static str,
+        title: Title,
     },
     /// A redirect for everyone.
     Redirect(String),
@@ -194,8 +195,12 @@ fn render_page(req: &FlowRequest, page: Page, errors: &FieldErrors) -> Response 
     for name in errors.field_names() {
         fe.insert(name.to_owned(), respond::texts(errors.get(name).iter()));
     }
-    ctx.insert("title".into(), json!(page.title));
+    ctx.insert(
+        "title".into(),
+        json!(crate::i18n::text_of(page.title.key(), &[])),
+    );
     ctx.insert("lang".into(), json!(crate::i18n::current_tag()));
+    ctx.insert("template".into(), json!(page.template));
     ctx.insert("nav".into(), nav(req));
     let flashes: Vec<Value> = crate::flash::take(&req.auth)
         .into_iter()

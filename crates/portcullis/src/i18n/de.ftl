@@ -98,3 +98,276 @@ HEADERS_TOO_LARGE = Die Kopfzeilen der Anfrage sind zu groß.
 REQUEST_TIMEOUT = Die Anfrage hat zu lange gedauert. Bitte versuchen Sie es später erneut.
 EMAIL_DOMAIN_NOT_FOUND = Die Domain { $domain } existiert nicht.
 EMAIL_DOMAIN_NO_MAIL = Die Domain { $domain } nimmt keine E-Mails an.
+
+## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
+
+title-change-email = E-Mail-Adresse ändern
+title-sign-in = Anmelden
+title-us-setup = Anmeldemethoden
+title-us-verify = Bestätigen Sie, dass Sie es sind
+title-sign-out = Abmelden
+title-recover-username = Benutzernamen anfordern
+title-change-username = Benutzernamen ändern
+title-account = Ihr Konto
+title-register = Registrieren
+title-send-confirmation = Bestätigungslink erneut senden
+title-email-confirmation = Bestätigung der E-Mail-Adresse
+title-two-factor = Zwei-Faktor-Authentifizierung
+title-two-factor-setup = Zwei-Faktor-Authentifizierung einrichten
+title-two-factor-select = Zweiten Faktor wählen
+title-two-factor-rescue = Probleme bei der Anmeldung?
+title-recovery-codes = Wiederherstellungscodes
+title-use-recovery-code = Wiederherstellungscode verwenden
+title-verify = Identität bestätigen
+title-forgot-password = Passwort zurücksetzen
+title-reset-password = Neues Passwort wählen
+title-password-reset = Passwort zurückgesetzt
+title-change-password = Passwort ändern
+page-skip-to-content = Zum Inhalt springen
+page-home = Startseite
+page-nav-label = Konto
+page-sign-in = Anmelden
+page-sign-out = Abmelden
+page-create-account = Konto erstellen
+page-forgot-password = Passwort vergessen?
+page-resend-confirmation = Bestätigungslink erneut senden
+page-sign-in-with-code = Mit einem Code anmelden
+page-forgot-username = Benutzernamen vergessen?
+field-email = E-Mail-Adresse
+field-username = Benutzername
+field-password = Passwort
+field-remember = Angemeldet bleiben
+
+## Pages: shared strings.
+
+page-continue = Weiter
+page-verify = Bestätigen
+page-enter-sent-code = Geben Sie den Code ein, den wir Ihnen geschickt haben.
+page-authr-scan = Scannen Sie diesen QR-Code mit Ihrer Authentifizierungs-App und geben Sie dann den angezeigten Code ein.
+page-authr-qr-alt = QR-Code für Ihre Authentifizierungs-App
+page-authr-cannot-scan = Sie können den Code nicht scannen? Geben Sie stattdessen diesen Schlüssel in Ihrer App ein:
+page-authr-open-app = In Ihrer Authentifizierungs-App öffnen
+
+## Form fields.
+
+field-password-confirm = Passwort wiederholen
+field-current-password = Aktuelles Passwort
+field-new-password = Neues Passwort
+field-new-password-confirm = Neues Passwort wiederholen
+field-new-email = Neue E-Mail-Adresse
+field-new-username = Neuer Benutzername
+field-code = Bestätigungscode
+field-recovery-code = Wiederherstellungscode
+field-phone = Telefonnummer (für SMS)
+field-phone-hint = Mit Landesvorwahl, zum Beispiel +49 30 901820.
+field-identity = E-Mail-Adresse, Benutzername oder Telefonnummer
+field-passcode = Passwort oder Code
+
+## Second factors and sign-in methods.
+
+method-authenticator = Authentifizierungs-App
+method-email = E-Mail
+method-sms = SMS
+method-password = Passwort
+
+## register.html
+
+register-submit = Registrieren
+
+## change.html
+
+change-submit = Passwort ändern
+change-set-submit = Passwort festlegen
+
+## verify.html
+
+verify-intro = Bitte geben Sie Ihr Passwort erneut ein, um fortzufahren.
+
+## logout.html
+
+logout-intro = Möchten Sie sich abmelden?
+
+## account.html
+
+account-signed-in-as = Angemeldet als
+account-roles = Rollen: { $roles }
+account-change-password = Passwort ändern
+account-set-password = Passwort festlegen
+account-change-email = E-Mail-Adresse ändern
+account-change-username = Benutzernamen ändern
+account-two-factor = Zwei-Faktor-Authentifizierung
+account-two-factor-on = Zwei-Faktor-Authentifizierung: { $method }
+account-recovery-codes = Wiederherstellungscodes
+account-sign-in-methods = Anmeldemethoden
+
+## send_confirmation.html
+
+send-confirmation-intro = Geben Sie Ihre E-Mail-Adresse ein, und wir schicken Ihnen einen neuen Bestätigungslink.
+send-confirmation-submit = Bestätigungslink erneut senden
+
+## forgot_password.html
+
+forgot-password-intro = Geben Sie Ihre E-Mail-Adresse ein, und wir schicken Ihnen einen Link zum Zurücksetzen Ihres Passworts.
+forgot-password-submit = Link zum Zurücksetzen senden
+
+## reset_password.html
+
+reset-password-submit = Passwort zurücksetzen
+
+## change_email.html
+
+change-email-current = Ihre aktuelle E-Mail-Adresse ist { $email }.
+change-email-submit = E-Mail-Adresse ändern
+
+## recover_username.html
+
+recover-username-intro = Geben Sie Ihre E-Mail-Adresse ein, und wir schicken Ihnen Ihren Benutzernamen.
+recover-username-submit = Benutzernamen zusenden
+
+## change_username.html
+
+change-username-current = Ihr aktueller Benutzername ist { $username }.
+change-username-submit = Benutzernamen ändern
+
+## tf_validate.html
+
+tf-validate-intro = Geben Sie den Bestätigungscode ein, um die Anmeldung abzuschließen.
+tf-validate-rescue = Probleme bei der Anmeldung?
+
+## tf_setup.html
+
+tf-setup-legend = Zweiter Faktor
+tf-setup-disable = Zwei-Faktor-Authentifizierung ausschalten
+
+## tf_select.html
+
+tf-select-legend = Wählen Sie, wie Sie Ihre Identität bestätigen möchten
+
+## tf_rescue.html
+
+tf-rescue-legend = Was möchten Sie tun?
+tf-rescue-email = Einen Code an meine E-Mail-Adresse senden
+tf-rescue-recovery-code = Einen Wiederherstellungscode verwenden
+tf-rescue-help = Um Hilfe bitten
+
+## mf_recovery_codes.html, mf_recovery.html
+
+mf-recovery-codes-intro = Mit Wiederherstellungscodes können Sie sich anmelden, wenn Ihr zweiter Faktor nicht verfügbar ist. Neue Codes ersetzen alle bisherigen.
+mf-recovery-codes-keep = Bewahren Sie diese Codes sicher auf. Jeder Code funktioniert nur einmal.
+mf-recovery-codes-submit = Neue Wiederherstellungscodes erzeugen
+mf-recovery-intro = Geben Sie einen der Wiederherstellungscodes ein, die Sie aufbewahrt haben.
+
+## us_signin.html, us_verify.html, us_setup.html
+
+us-signin-get-code = Kein Passwort? Lassen Sie sich stattdessen einen Einmalcode schicken:
+us-signin-send-email = Code per E-Mail senden
+us-signin-send-sms = Code per SMS senden
+us-verify-intro = Geben Sie Ihr Passwort oder einen Code ein, um zu bestätigen, dass Sie es sind.
+us-verify-submit = Bestätigen
+us-setup-active = Aktive Methoden:
+us-setup-legend = Anmeldemethode einrichten
+
+## Mails: subjects (mail-subject-<template>).
+
+mail-subject-welcome = Willkommen
+mail-subject-welcome_existing = Willkommen
+mail-subject-welcome_existing_username = Willkommen
+mail-subject-confirmation_instructions = Bitte bestätigen Sie Ihre E-Mail-Adresse
+mail-subject-reset_instructions = Anleitung zum Zurücksetzen Ihres Passworts
+mail-subject-reset_notice = Ihr Passwort wurde zurückgesetzt
+mail-subject-change_notice = Ihr Passwort wurde geändert
+mail-subject-change_username_notice = Ihr Benutzername wurde geändert
+mail-subject-username_recovery = Ihr angeforderter Benutzername
+mail-subject-change_email_instructions = Bestätigen Sie Ihre neue E-Mail-Adresse
+mail-subject-two_factor_instructions = Zwei-Faktor-Anmeldung
+mail-subject-two_factor_rescue = Hilfe bei der Zwei-Faktor-Anmeldung
+mail-subject-us_instructions = Bestätigungscode
+
+## Mails: shared strings.
+
+mail-hello = Guten Tag { $email },
+mail-ignore = Falls Sie das nicht waren, können Sie diese Nachricht ignorieren.
+mail-link-expires = Dieser Link läuft in { $within } ab.
+mail-code-intro = Ihr Anmeldecode lautet:
+mail-code-expires = Dieser Code läuft in { $within } ab.
+
+## mail/welcome
+
+mail-welcome-greeting = Willkommen, { $email }!
+mail-welcome-confirm = Bitte bestätigen Sie Ihre E-Mail-Adresse:
+mail-welcome-confirm-link = Konto bestätigen
+
+## mail/welcome_existing
+
+mail-welcome-existing-body = Jemand (vielleicht Sie selbst) hat versucht, mit dieser E-Mail-Adresse ein Konto zu registrieren, aber Sie haben bereits eines.
+mail-welcome-existing-forgot = Falls Sie Ihr Passwort vergessen haben, können Sie es hier zurücksetzen:
+mail-welcome-existing-reset = Passwort zurücksetzen
+
+## mail/welcome_existing_username
+
+mail-welcome-existing-username-body = Jemand (vielleicht Sie selbst) hat versucht, ein Konto mit dem Benutzernamen „{ $username }“ zu registrieren, der bereits Ihnen gehört.
+
+## mail/confirmation_instructions
+
+mail-confirmation-instructions-intro = Bitte bestätigen Sie Ihre E-Mail-Adresse über den folgenden Link:
+mail-confirmation-instructions-link = Konto bestätigen
+
+## mail/reset_instructions
+
+mail-reset-instructions-intro = Über den folgenden Link können Sie Ihr Passwort zurücksetzen:
+mail-reset-instructions-link = Passwort zurücksetzen
+
+## mail/reset_notice
+
+mail-reset-notice-body = Ihr Passwort wurde zurückgesetzt.
+
+## mail/change_notice
+
+mail-change-notice-body = Ihr Passwort wurde geändert.
+mail-change-notice-not-you = Falls Sie Ihr Passwort nicht selbst geändert haben, setzen Sie es jetzt zurück:
+mail-change-notice-reset = Passwort zurücksetzen
+
+## mail/change_username_notice
+
+mail-change-username-notice-body = Ihr Benutzername wurde in { $username } geändert.
+mail-change-username-notice-not-you = Falls Sie diese Änderung nicht selbst vorgenommen haben, wenden Sie sich an uns und setzen Sie Ihr Passwort zurück.
+
+## mail/username_recovery
+
+mail-username-recovery-intro = Ihr Benutzername lautet:
+
+## mail/change_email_instructions
+
+mail-change-email-instructions-intro = Bitte bestätigen Sie Ihre neue E-Mail-Adresse über den folgenden Link:
+mail-change-email-instructions-link = Neue E-Mail-Adresse bestätigen
+mail-change-email-instructions-current = Ihre derzeit registrierte E-Mail-Adresse ist { $email }.
+
+## mail/two_factor_rescue
+
+mail-two-factor-rescue-body = { $email } kann sich nicht anmelden: Der Zugang zum zweiten Faktor ist verloren gegangen, und die Person bittet um Hilfe.
+
+## mail/us_instructions
+
+mail-us-instructions-or-link = Oder melden Sie sich über diesen Link an:
+mail-us-instructions-sign-in = Anmelden
+mail-us-instructions-expires = Dieser Code und der Link laufen in { $within } ab.
+
+## Durations, in the dative ("innerhalb von 2 Tagen", "in 1 Stunde und 30 Minuten"): $rest is a comma-separated list.
+
+duration-day = { $n ->
+    [one] { $n } Tag
+   *[other] { $n } Tagen
+}
+duration-hour = { $n ->
+    [one] { $n } Stunde
+   *[other] { $n } Stunden
+}
+duration-minute = { $n ->
+    [one] { $n } Minute
+   *[other] { $n } Minuten
+}
+duration-second = { $n ->
+    [one] { $n } Sekunde
+   *[other] { $n } Sekunden
+}
+duration-list = { $rest } und { $last }

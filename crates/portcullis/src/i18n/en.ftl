@@ -98,3 +98,276 @@ HEADERS_TOO_LARGE = Request headers too large.
 REQUEST_TIMEOUT = The request took too long. Please try again later.
 EMAIL_DOMAIN_NOT_FOUND = The domain name { $domain } does not exist.
 EMAIL_DOMAIN_NO_MAIL = The domain name { $domain } does not accept email.
+
+## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
+
+title-change-email = Change email address
+title-sign-in = Sign in
+title-us-setup = Sign-in methods
+title-us-verify = Confirm it is you
+title-sign-out = Sign out
+title-recover-username = Recover your username
+title-change-username = Change username
+title-account = Your account
+title-register = Register
+title-send-confirmation = Resend confirmation instructions
+title-email-confirmation = Email confirmation
+title-two-factor = Two-factor authentication
+title-two-factor-setup = Two-factor setup
+title-two-factor-select = Choose a second factor
+title-two-factor-rescue = Trouble signing in?
+title-recovery-codes = Recovery codes
+title-use-recovery-code = Use a recovery code
+title-verify = Verify your identity
+title-forgot-password = Reset your password
+title-reset-password = Choose a new password
+title-password-reset = Password reset
+title-change-password = Change password
+page-skip-to-content = Skip to content
+page-home = Home
+page-nav-label = Account
+page-sign-in = Sign in
+page-sign-out = Sign out
+page-create-account = Create an account
+page-forgot-password = Forgot your password?
+page-resend-confirmation = Resend confirmation instructions
+page-sign-in-with-code = Sign in with a code
+page-forgot-username = Forgot your username?
+field-email = Email
+field-username = Username
+field-password = Password
+field-remember = Remember me
+
+## Pages: shared strings.
+
+page-continue = Continue
+page-verify = Verify
+page-enter-sent-code = Enter the code we sent you.
+page-authr-scan = Scan this QR code with your authenticator app, then enter the code it shows.
+page-authr-qr-alt = QR code for your authenticator app
+page-authr-cannot-scan = Cannot scan the code? Enter this key in your app instead:
+page-authr-open-app = Open in your authenticator app
+
+## Form fields.
+
+field-password-confirm = Retype password
+field-current-password = Current password
+field-new-password = New password
+field-new-password-confirm = Retype new password
+field-new-email = New email address
+field-new-username = New username
+field-code = Authentication code
+field-recovery-code = Recovery code
+field-phone = Phone number (for SMS)
+field-phone-hint = Include the country code, for example +44 20 7946 0958.
+field-identity = Email, username or phone
+field-passcode = Password or code
+
+## Second factors and sign-in methods.
+
+method-authenticator = Authenticator app
+method-email = Email
+method-sms = Text message (SMS)
+method-password = Password
+
+## register.html
+
+register-submit = Register
+
+## change.html
+
+change-submit = Change password
+change-set-submit = Set password
+
+## verify.html
+
+verify-intro = Please enter your password again to continue.
+
+## logout.html
+
+logout-intro = Do you want to sign out?
+
+## account.html
+
+account-signed-in-as = Signed in as
+account-roles = Roles: { $roles }
+account-change-password = Change password
+account-set-password = Set a password
+account-change-email = Change email address
+account-change-username = Change username
+account-two-factor = Two-factor authentication
+account-two-factor-on = Two-factor authentication: { $method }
+account-recovery-codes = Recovery codes
+account-sign-in-methods = Sign-in methods
+
+## send_confirmation.html
+
+send-confirmation-intro = Enter your email address and we will send you a new confirmation link.
+send-confirmation-submit = Resend confirmation instructions
+
+## forgot_password.html
+
+forgot-password-intro = Enter your email address and we will send you a link to reset your password.
+forgot-password-submit = Send reset instructions
+
+## reset_password.html
+
+reset-password-submit = Reset password
+
+## change_email.html
+
+change-email-current = Your current email address is { $email }.
+change-email-submit = Change email address
+
+## recover_username.html
+
+recover-username-intro = Enter your email address and we will send you your username.
+recover-username-submit = Send my username
+
+## change_username.html
+
+change-username-current = Your current username is { $username }.
+change-username-submit = Change username
+
+## tf_validate.html
+
+tf-validate-intro = Enter the authentication code to finish signing in.
+tf-validate-rescue = Trouble signing in?
+
+## tf_setup.html
+
+tf-setup-legend = Second factor
+tf-setup-disable = Turn off two-factor authentication
+
+## tf_select.html
+
+tf-select-legend = Choose how to confirm it is you
+
+## tf_rescue.html
+
+tf-rescue-legend = What would you like to do?
+tf-rescue-email = Send a code to my email address
+tf-rescue-recovery-code = Use a recovery code
+tf-rescue-help = Ask for help
+
+## mf_recovery_codes.html, mf_recovery.html
+
+mf-recovery-codes-intro = Recovery codes let you sign in when you cannot use your second factor. New codes replace any you made before.
+mf-recovery-codes-keep = Keep these codes somewhere safe. Each code works only once.
+mf-recovery-codes-submit = Make new recovery codes
+mf-recovery-intro = Enter one of the recovery codes you saved.
+
+## us_signin.html, us_verify.html, us_setup.html
+
+us-signin-get-code = No password? Get a one-time code instead:
+us-signin-send-email = Email me a code
+us-signin-send-sms = Text me a code
+us-verify-intro = Enter your password or a code to confirm it is you.
+us-verify-submit = Confirm
+us-setup-active = Active methods:
+us-setup-legend = Set up a sign-in method
+
+## Mails: subjects (mail-subject-<template>).
+
+mail-subject-welcome = Welcome
+mail-subject-welcome_existing = Welcome
+mail-subject-welcome_existing_username = Welcome
+mail-subject-confirmation_instructions = Please confirm your email
+mail-subject-reset_instructions = Password reset instructions
+mail-subject-reset_notice = Your password has been reset
+mail-subject-change_notice = Your password has been changed
+mail-subject-change_username_notice = Your username has been changed
+mail-subject-username_recovery = Your requested username
+mail-subject-change_email_instructions = Confirm your new email address
+mail-subject-two_factor_instructions = Two-Factor Login
+mail-subject-two_factor_rescue = Two-Factor Rescue
+mail-subject-us_instructions = Verification Code
+
+## Mails: shared strings.
+
+mail-hello = Hello { $email },
+mail-ignore = If this was not you, you can ignore this message.
+mail-link-expires = This link will expire in { $within }.
+mail-code-intro = Your code to sign in is:
+mail-code-expires = This code will expire in { $within }.
+
+## mail/welcome
+
+mail-welcome-greeting = Welcome { $email }!
+mail-welcome-confirm = Please confirm your email address:
+mail-welcome-confirm-link = confirm my account
+
+## mail/welcome_existing
+
+mail-welcome-existing-body = Someone (possibly you) tried to register an account with this email address, but you already have one.
+mail-welcome-existing-forgot = If you forgot your password, you can reset it here:
+mail-welcome-existing-reset = Reset my password
+
+## mail/welcome_existing_username
+
+mail-welcome-existing-username-body = Someone (possibly you) tried to register an account with the username “{ $username }”, which is already yours.
+
+## mail/confirmation_instructions
+
+mail-confirmation-instructions-intro = Please confirm your email address through the link below:
+mail-confirmation-instructions-link = Confirm my account
+
+## mail/reset_instructions
+
+mail-reset-instructions-intro = To reset your password, use the link below:
+mail-reset-instructions-link = Reset my password
+
+## mail/reset_notice
+
+mail-reset-notice-body = Your password has been reset.
+
+## mail/change_notice
+
+mail-change-notice-body = Your password has been changed.
+mail-change-notice-not-you = If you did not change your password, reset it now:
+mail-change-notice-reset = Reset my password
+
+## mail/change_username_notice
+
+mail-change-username-notice-body = Your username has been changed to { $username }.
+mail-change-username-notice-not-you = If you did not make this change, contact us and reset your password.
+
+## mail/username_recovery
+
+mail-username-recovery-intro = Your username is:
+
+## mail/change_email_instructions
+
+mail-change-email-instructions-intro = To confirm your new email address, use the link below:
+mail-change-email-instructions-link = Confirm my new email address
+mail-change-email-instructions-current = Your currently registered email is { $email }.
+
+## mail/two_factor_rescue
+
+mail-two-factor-rescue-body = { $email } cannot sign in: they lost access to their second factor and asked for help.
+
+## mail/us_instructions
+
+mail-us-instructions-or-link = Or sign in with this link:
+mail-us-instructions-sign-in = Sign in
+mail-us-instructions-expires = This code and link will expire in { $within }.
+
+## Durations ("2 days", "1 hour and 30 minutes"): $rest is a comma-separated list.
+
+duration-day = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+duration-hour = { $n ->
+    [one] { $n } hour
+   *[other] { $n } hours
+}
+duration-minute = { $n ->
+    [one] { $n } minute
+   *[other] { $n } minutes
+}
+duration-second = { $n ->
+    [one] { $n } second
+   *[other] { $n } seconds
+}
+duration-list = { $rest } and { $last }

@@ -98,3 +98,276 @@ HEADERS_TOO_LARGE = Las cabeceras de la solicitud son demasiado grandes.
 REQUEST_TIMEOUT = La solicitud tardó demasiado. Inténtelo de nuevo más tarde.
 EMAIL_DOMAIN_NOT_FOUND = El dominio { $domain } no existe.
 EMAIL_DOMAIN_NO_MAIL = El dominio { $domain } no acepta correo.
+
+## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
+
+title-change-email = Cambiar la dirección de correo electrónico
+title-sign-in = Iniciar sesión
+title-us-setup = Métodos de inicio de sesión
+title-us-verify = Confirme su identidad
+title-sign-out = Cerrar sesión
+title-recover-username = Recuperar su nombre de usuario
+title-change-username = Cambiar el nombre de usuario
+title-account = Su cuenta
+title-register = Registrarse
+title-send-confirmation = Reenviar las instrucciones de confirmación
+title-email-confirmation = Confirmación del correo electrónico
+title-two-factor = Autenticación de doble factor
+title-two-factor-setup = Configurar la autenticación de doble factor
+title-two-factor-select = Elegir un segundo factor
+title-two-factor-rescue = ¿Problemas para iniciar sesión?
+title-recovery-codes = Códigos de recuperación
+title-use-recovery-code = Usar un código de recuperación
+title-verify = Verificar su identidad
+title-forgot-password = Restablecer su contraseña
+title-reset-password = Elegir una nueva contraseña
+title-password-reset = Restablecimiento de contraseña
+title-change-password = Cambiar la contraseña
+page-skip-to-content = Ir al contenido
+page-home = Inicio
+page-nav-label = Cuenta
+page-sign-in = Iniciar sesión
+page-sign-out = Cerrar sesión
+page-create-account = Crear una cuenta
+page-forgot-password = ¿Olvidó su contraseña?
+page-resend-confirmation = Reenviar las instrucciones de confirmación
+page-sign-in-with-code = Iniciar sesión con un código
+page-forgot-username = ¿Olvidó su nombre de usuario?
+field-email = Correo electrónico
+field-username = Nombre de usuario
+field-password = Contraseña
+field-remember = Recordarme
+
+## Pages: shared strings.
+
+page-continue = Continuar
+page-verify = Verificar
+page-enter-sent-code = Introduzca el código que le hemos enviado.
+page-authr-scan = Escanee este código QR con su aplicación de autenticación y luego introduzca el código que muestra.
+page-authr-qr-alt = Código QR para su aplicación de autenticación
+page-authr-cannot-scan = ¿No puede escanear el código? Introduzca esta clave en su aplicación:
+page-authr-open-app = Abrir en su aplicación de autenticación
+
+## Form fields.
+
+field-password-confirm = Repita la contraseña
+field-current-password = Contraseña actual
+field-new-password = Nueva contraseña
+field-new-password-confirm = Repita la nueva contraseña
+field-new-email = Nueva dirección de correo electrónico
+field-new-username = Nuevo nombre de usuario
+field-code = Código de autenticación
+field-recovery-code = Código de recuperación
+field-phone = Número de teléfono (para SMS)
+field-phone-hint = Incluya el prefijo del país, por ejemplo +34 912 345 678.
+field-identity = Correo electrónico, nombre de usuario o teléfono
+field-passcode = Contraseña o código
+
+## Second factors and sign-in methods.
+
+method-authenticator = Aplicación de autenticación
+method-email = Correo electrónico
+method-sms = SMS
+method-password = Contraseña
+
+## register.html
+
+register-submit = Registrarse
+
+## change.html
+
+change-submit = Cambiar la contraseña
+change-set-submit = Establecer la contraseña
+
+## verify.html
+
+verify-intro = Vuelva a introducir su contraseña para continuar.
+
+## logout.html
+
+logout-intro = ¿Desea cerrar la sesión?
+
+## account.html
+
+account-signed-in-as = Sesión iniciada como
+account-roles = Roles: { $roles }
+account-change-password = Cambiar la contraseña
+account-set-password = Establecer una contraseña
+account-change-email = Cambiar la dirección de correo electrónico
+account-change-username = Cambiar el nombre de usuario
+account-two-factor = Autenticación de doble factor
+account-two-factor-on = Autenticación de doble factor: { $method }
+account-recovery-codes = Códigos de recuperación
+account-sign-in-methods = Métodos de inicio de sesión
+
+## send_confirmation.html
+
+send-confirmation-intro = Introduzca su dirección de correo electrónico y le enviaremos un nuevo enlace de confirmación.
+send-confirmation-submit = Reenviar las instrucciones de confirmación
+
+## forgot_password.html
+
+forgot-password-intro = Introduzca su dirección de correo electrónico y le enviaremos un enlace para restablecer su contraseña.
+forgot-password-submit = Enviar las instrucciones de restablecimiento
+
+## reset_password.html
+
+reset-password-submit = Restablecer la contraseña
+
+## change_email.html
+
+change-email-current = Su dirección de correo electrónico actual es { $email }.
+change-email-submit = Cambiar la dirección de correo electrónico
+
+## recover_username.html
+
+recover-username-intro = Introduzca su dirección de correo electrónico y le enviaremos su nombre de usuario.
+recover-username-submit = Enviarme mi nombre de usuario
+
+## change_username.html
+
+change-username-current = Su nombre de usuario actual es { $username }.
+change-username-submit = Cambiar el nombre de usuario
+
+## tf_validate.html
+
+tf-validate-intro = Introduzca el código de autenticación para terminar de iniciar sesión.
+tf-validate-rescue = ¿Problemas para iniciar sesión?
+
+## tf_setup.html
+
+tf-setup-legend = Segundo factor
+tf-setup-disable = Desactivar la autenticación de doble factor
+
+## tf_select.html
+
+tf-select-legend = Elija cómo confirmar su identidad
+
+## tf_rescue.html
+
+tf-rescue-legend = ¿Qué desea hacer?
+tf-rescue-email = Enviar un código a mi correo electrónico
+tf-rescue-recovery-code = Usar un código de recuperación
+tf-rescue-help = Pedir ayuda
+
+## mf_recovery_codes.html, mf_recovery.html
+
+mf-recovery-codes-intro = Los códigos de recuperación le permiten iniciar sesión cuando no puede usar su segundo factor. Los códigos nuevos sustituyen a los anteriores.
+mf-recovery-codes-keep = Guarde estos códigos en un lugar seguro. Cada código solo funciona una vez.
+mf-recovery-codes-submit = Generar nuevos códigos de recuperación
+mf-recovery-intro = Introduzca uno de los códigos de recuperación que guardó.
+
+## us_signin.html, us_verify.html, us_setup.html
+
+us-signin-get-code = ¿No tiene contraseña? Reciba en su lugar un código de un solo uso:
+us-signin-send-email = Recibir un código por correo electrónico
+us-signin-send-sms = Recibir un código por SMS
+us-verify-intro = Introduzca su contraseña o un código para confirmar su identidad.
+us-verify-submit = Confirmar
+us-setup-active = Métodos activos:
+us-setup-legend = Configurar un método de inicio de sesión
+
+## Mails: subjects (mail-subject-<template>).
+
+mail-subject-welcome = Le damos la bienvenida
+mail-subject-welcome_existing = Le damos la bienvenida
+mail-subject-welcome_existing_username = Le damos la bienvenida
+mail-subject-confirmation_instructions = Confirme su correo electrónico
+mail-subject-reset_instructions = Instrucciones para restablecer su contraseña
+mail-subject-reset_notice = Se ha restablecido su contraseña
+mail-subject-change_notice = Se ha cambiado su contraseña
+mail-subject-change_username_notice = Se ha cambiado su nombre de usuario
+mail-subject-username_recovery = Su nombre de usuario solicitado
+mail-subject-change_email_instructions = Confirme su nueva dirección de correo electrónico
+mail-subject-two_factor_instructions = Inicio de sesión de doble factor
+mail-subject-two_factor_rescue = Ayuda con el inicio de sesión de doble factor
+mail-subject-us_instructions = Código de verificación
+
+## Mails: shared strings.
+
+mail-hello = Hola, { $email }:
+mail-ignore = Si no fue usted, puede ignorar este mensaje.
+mail-link-expires = Este enlace caducará en { $within }.
+mail-code-intro = Su código para iniciar sesión es:
+mail-code-expires = Este código caducará en { $within }.
+
+## mail/welcome
+
+mail-welcome-greeting = ¡Le damos la bienvenida, { $email }!
+mail-welcome-confirm = Confirme su dirección de correo electrónico:
+mail-welcome-confirm-link = confirmar mi cuenta
+
+## mail/welcome_existing
+
+mail-welcome-existing-body = Alguien (posiblemente usted) intentó registrar una cuenta con esta dirección de correo electrónico, pero usted ya tiene una.
+mail-welcome-existing-forgot = Si olvidó su contraseña, puede restablecerla aquí:
+mail-welcome-existing-reset = Restablecer mi contraseña
+
+## mail/welcome_existing_username
+
+mail-welcome-existing-username-body = Alguien (posiblemente usted) intentó registrar una cuenta con el nombre de usuario «{ $username }», que ya es suyo.
+
+## mail/confirmation_instructions
+
+mail-confirmation-instructions-intro = Confirme su dirección de correo electrónico mediante el siguiente enlace:
+mail-confirmation-instructions-link = Confirmar mi cuenta
+
+## mail/reset_instructions
+
+mail-reset-instructions-intro = Para restablecer su contraseña, use el siguiente enlace:
+mail-reset-instructions-link = Restablecer mi contraseña
+
+## mail/reset_notice
+
+mail-reset-notice-body = Se ha restablecido su contraseña.
+
+## mail/change_notice
+
+mail-change-notice-body = Se ha cambiado su contraseña.
+mail-change-notice-not-you = Si no cambió su contraseña, restablézcala ahora:
+mail-change-notice-reset = Restablecer mi contraseña
+
+## mail/change_username_notice
+
+mail-change-username-notice-body = Su nombre de usuario se ha cambiado a { $username }.
+mail-change-username-notice-not-you = Si no realizó este cambio, póngase en contacto con nosotros y restablezca su contraseña.
+
+## mail/username_recovery
+
+mail-username-recovery-intro = Su nombre de usuario es:
+
+## mail/change_email_instructions
+
+mail-change-email-instructions-intro = Para confirmar su nueva dirección de correo electrónico, use el siguiente enlace:
+mail-change-email-instructions-link = Confirmar mi nueva dirección de correo electrónico
+mail-change-email-instructions-current = Su dirección de correo electrónico registrada actualmente es { $email }.
+
+## mail/two_factor_rescue
+
+mail-two-factor-rescue-body = { $email } no puede iniciar sesión: ha perdido el acceso a su segundo factor y pide ayuda.
+
+## mail/us_instructions
+
+mail-us-instructions-or-link = O inicie sesión con este enlace:
+mail-us-instructions-sign-in = Iniciar sesión
+mail-us-instructions-expires = Este código y el enlace caducarán en { $within }.
+
+## Durations ("2 días", "1 hora y 30 minutos"): $rest is a comma-separated list.
+
+duration-day = { $n ->
+    [one] { $n } día
+   *[other] { $n } días
+}
+duration-hour = { $n ->
+    [one] { $n } hora
+   *[other] { $n } horas
+}
+duration-minute = { $n ->
+    [one] { $n } minuto
+   *[other] { $n } minutos
+}
+duration-second = { $n ->
+    [one] { $n } segundo
+   *[other] { $n } segundos
+}
+duration-list = { $rest } y { $last }

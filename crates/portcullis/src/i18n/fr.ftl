@@ -98,3 +98,276 @@ HEADERS_TOO_LARGE = Les en-têtes de la requête sont trop grands.
 REQUEST_TIMEOUT = La requête a pris trop de temps. Veuillez réessayer plus tard.
 EMAIL_DOMAIN_NOT_FOUND = Le domaine { $domain } n’existe pas.
 EMAIL_DOMAIN_NO_MAIL = Le domaine { $domain } n’accepte pas d’e-mails.
+
+## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
+
+title-change-email = Modifier l’adresse e-mail
+title-sign-in = Se connecter
+title-us-setup = Méthodes de connexion
+title-us-verify = Confirmez votre identité
+title-sign-out = Se déconnecter
+title-recover-username = Retrouver votre nom d’utilisateur
+title-change-username = Modifier le nom d’utilisateur
+title-account = Votre compte
+title-register = Créer un compte
+title-send-confirmation = Renvoyer les instructions de confirmation
+title-email-confirmation = Confirmation de l’adresse e-mail
+title-two-factor = Authentification à deux facteurs
+title-two-factor-setup = Configurer l’authentification à deux facteurs
+title-two-factor-select = Choisir un second facteur
+title-two-factor-rescue = Des difficultés pour vous connecter ?
+title-recovery-codes = Codes de récupération
+title-use-recovery-code = Utiliser un code de récupération
+title-verify = Vérifier votre identité
+title-forgot-password = Réinitialiser votre mot de passe
+title-reset-password = Choisir un nouveau mot de passe
+title-password-reset = Réinitialisation du mot de passe
+title-change-password = Modifier le mot de passe
+page-skip-to-content = Aller au contenu
+page-home = Accueil
+page-nav-label = Compte
+page-sign-in = Se connecter
+page-sign-out = Se déconnecter
+page-create-account = Créer un compte
+page-forgot-password = Mot de passe oublié ?
+page-resend-confirmation = Renvoyer les instructions de confirmation
+page-sign-in-with-code = Se connecter avec un code
+page-forgot-username = Nom d’utilisateur oublié ?
+field-email = Adresse e-mail
+field-username = Nom d’utilisateur
+field-password = Mot de passe
+field-remember = Se souvenir de moi
+
+## Pages: shared strings.
+
+page-continue = Continuer
+page-verify = Vérifier
+page-enter-sent-code = Saisissez le code que nous vous avons envoyé.
+page-authr-scan = Scannez ce code QR avec votre application d’authentification, puis saisissez le code qu’elle affiche.
+page-authr-qr-alt = Code QR pour votre application d’authentification
+page-authr-cannot-scan = Vous ne pouvez pas scanner le code ? Saisissez plutôt cette clé dans votre application :
+page-authr-open-app = Ouvrir dans votre application d’authentification
+
+## Form fields.
+
+field-password-confirm = Confirmer le mot de passe
+field-current-password = Mot de passe actuel
+field-new-password = Nouveau mot de passe
+field-new-password-confirm = Confirmer le nouveau mot de passe
+field-new-email = Nouvelle adresse e-mail
+field-new-username = Nouveau nom d’utilisateur
+field-code = Code d’authentification
+field-recovery-code = Code de récupération
+field-phone = Numéro de téléphone (pour les SMS)
+field-phone-hint = Avec l’indicatif du pays, par exemple +33 1 23 45 67 89.
+field-identity = Adresse e-mail, nom d’utilisateur ou téléphone
+field-passcode = Mot de passe ou code
+
+## Second factors and sign-in methods.
+
+method-authenticator = Application d’authentification
+method-email = E-mail
+method-sms = SMS
+method-password = Mot de passe
+
+## register.html
+
+register-submit = Créer mon compte
+
+## change.html
+
+change-submit = Modifier le mot de passe
+change-set-submit = Définir le mot de passe
+
+## verify.html
+
+verify-intro = Veuillez saisir à nouveau votre mot de passe pour continuer.
+
+## logout.html
+
+logout-intro = Voulez-vous vous déconnecter ?
+
+## account.html
+
+account-signed-in-as = Connecté en tant que
+account-roles = Rôles : { $roles }
+account-change-password = Modifier le mot de passe
+account-set-password = Définir un mot de passe
+account-change-email = Modifier l’adresse e-mail
+account-change-username = Modifier le nom d’utilisateur
+account-two-factor = Authentification à deux facteurs
+account-two-factor-on = Authentification à deux facteurs : { $method }
+account-recovery-codes = Codes de récupération
+account-sign-in-methods = Méthodes de connexion
+
+## send_confirmation.html
+
+send-confirmation-intro = Saisissez votre adresse e-mail et nous vous enverrons un nouveau lien de confirmation.
+send-confirmation-submit = Renvoyer les instructions de confirmation
+
+## forgot_password.html
+
+forgot-password-intro = Saisissez votre adresse e-mail et nous vous enverrons un lien pour réinitialiser votre mot de passe.
+forgot-password-submit = Envoyer les instructions de réinitialisation
+
+## reset_password.html
+
+reset-password-submit = Réinitialiser le mot de passe
+
+## change_email.html
+
+change-email-current = Votre adresse e-mail actuelle est { $email }.
+change-email-submit = Modifier l’adresse e-mail
+
+## recover_username.html
+
+recover-username-intro = Saisissez votre adresse e-mail et nous vous enverrons votre nom d’utilisateur.
+recover-username-submit = Envoyer mon nom d’utilisateur
+
+## change_username.html
+
+change-username-current = Votre nom d’utilisateur actuel est { $username }.
+change-username-submit = Modifier le nom d’utilisateur
+
+## tf_validate.html
+
+tf-validate-intro = Saisissez le code d’authentification pour terminer la connexion.
+tf-validate-rescue = Des difficultés pour vous connecter ?
+
+## tf_setup.html
+
+tf-setup-legend = Second facteur
+tf-setup-disable = Désactiver l’authentification à deux facteurs
+
+## tf_select.html
+
+tf-select-legend = Choisissez comment confirmer votre identité
+
+## tf_rescue.html
+
+tf-rescue-legend = Que souhaitez-vous faire ?
+tf-rescue-email = Envoyer un code à mon adresse e-mail
+tf-rescue-recovery-code = Utiliser un code de récupération
+tf-rescue-help = Demander de l’aide
+
+## mf_recovery_codes.html, mf_recovery.html
+
+mf-recovery-codes-intro = Les codes de récupération vous permettent de vous connecter lorsque vous ne pouvez pas utiliser votre second facteur. Les nouveaux codes remplacent tous les précédents.
+mf-recovery-codes-keep = Conservez ces codes en lieu sûr. Chaque code ne fonctionne qu’une seule fois.
+mf-recovery-codes-submit = Générer de nouveaux codes de récupération
+mf-recovery-intro = Saisissez l’un des codes de récupération que vous avez conservés.
+
+## us_signin.html, us_verify.html, us_setup.html
+
+us-signin-get-code = Pas de mot de passe ? Recevez plutôt un code à usage unique :
+us-signin-send-email = Recevoir un code par e-mail
+us-signin-send-sms = Recevoir un code par SMS
+us-verify-intro = Saisissez votre mot de passe ou un code pour confirmer votre identité.
+us-verify-submit = Confirmer
+us-setup-active = Méthodes actives :
+us-setup-legend = Configurer une méthode de connexion
+
+## Mails: subjects (mail-subject-<template>).
+
+mail-subject-welcome = Bienvenue
+mail-subject-welcome_existing = Bienvenue
+mail-subject-welcome_existing_username = Bienvenue
+mail-subject-confirmation_instructions = Veuillez confirmer votre adresse e-mail
+mail-subject-reset_instructions = Instructions de réinitialisation du mot de passe
+mail-subject-reset_notice = Votre mot de passe a été réinitialisé
+mail-subject-change_notice = Votre mot de passe a été modifié
+mail-subject-change_username_notice = Votre nom d’utilisateur a été modifié
+mail-subject-username_recovery = Le nom d’utilisateur demandé
+mail-subject-change_email_instructions = Confirmez votre nouvelle adresse e-mail
+mail-subject-two_factor_instructions = Connexion à deux facteurs
+mail-subject-two_factor_rescue = Aide à la connexion à deux facteurs
+mail-subject-us_instructions = Code de vérification
+
+## Mails: shared strings.
+
+mail-hello = Bonjour { $email },
+mail-ignore = Si ce n’était pas vous, vous pouvez ignorer ce message.
+mail-link-expires = Ce lien expirera dans { $within }.
+mail-code-intro = Votre code de connexion est :
+mail-code-expires = Ce code expirera dans { $within }.
+
+## mail/welcome
+
+mail-welcome-greeting = Bienvenue, { $email } !
+mail-welcome-confirm = Veuillez confirmer votre adresse e-mail :
+mail-welcome-confirm-link = confirmer mon compte
+
+## mail/welcome_existing
+
+mail-welcome-existing-body = Quelqu’un (peut-être vous) a essayé de créer un compte avec cette adresse e-mail, mais vous en avez déjà un.
+mail-welcome-existing-forgot = Si vous avez oublié votre mot de passe, vous pouvez le réinitialiser ici :
+mail-welcome-existing-reset = Réinitialiser mon mot de passe
+
+## mail/welcome_existing_username
+
+mail-welcome-existing-username-body = Quelqu’un (peut-être vous) a essayé de créer un compte avec le nom d’utilisateur « { $username } », qui est déjà le vôtre.
+
+## mail/confirmation_instructions
+
+mail-confirmation-instructions-intro = Veuillez confirmer votre adresse e-mail en suivant le lien ci-dessous :
+mail-confirmation-instructions-link = Confirmer mon compte
+
+## mail/reset_instructions
+
+mail-reset-instructions-intro = Pour réinitialiser votre mot de passe, suivez le lien ci-dessous :
+mail-reset-instructions-link = Réinitialiser mon mot de passe
+
+## mail/reset_notice
+
+mail-reset-notice-body = Votre mot de passe a été réinitialisé.
+
+## mail/change_notice
+
+mail-change-notice-body = Votre mot de passe a été modifié.
+mail-change-notice-not-you = Si vous n’avez pas modifié votre mot de passe, réinitialisez-le dès maintenant :
+mail-change-notice-reset = Réinitialiser mon mot de passe
+
+## mail/change_username_notice
+
+mail-change-username-notice-body = Votre nom d’utilisateur a été remplacé par { $username }.
+mail-change-username-notice-not-you = Si vous n’êtes pas à l’origine de ce changement, contactez-nous et réinitialisez votre mot de passe.
+
+## mail/username_recovery
+
+mail-username-recovery-intro = Votre nom d’utilisateur est :
+
+## mail/change_email_instructions
+
+mail-change-email-instructions-intro = Pour confirmer votre nouvelle adresse e-mail, suivez le lien ci-dessous :
+mail-change-email-instructions-link = Confirmer ma nouvelle adresse e-mail
+mail-change-email-instructions-current = Votre adresse e-mail actuellement enregistrée est { $email }.
+
+## mail/two_factor_rescue
+
+mail-two-factor-rescue-body = { $email } ne peut pas se connecter : l’accès à son second facteur est perdu et cette personne demande de l’aide.
+
+## mail/us_instructions
+
+mail-us-instructions-or-link = Ou connectez-vous avec ce lien :
+mail-us-instructions-sign-in = Se connecter
+mail-us-instructions-expires = Ce code et ce lien expireront dans { $within }.
+
+## Durations ("2 jours", "1 heure et 30 minutes"): $rest is a comma-separated list.
+
+duration-day = { $n ->
+    [one] { $n } jour
+   *[other] { $n } jours
+}
+duration-hour = { $n ->
+    [one] { $n } heure
+   *[other] { $n } heures
+}
+duration-minute = { $n ->
+    [one] { $n } minute
+   *[other] { $n } minutes
+}
+duration-second = { $n ->
+    [one] { $n } seconde
+   *[other] { $n } secondes
+}
+duration-list = { $rest } et { $last }

@@ -168,13 +168,32 @@ impl Catalogs {
     }
 
     fn format(&self, index: usize, key: &str, message: &Message) -> Option<String> {
+        let args: Vec<(&str, &str)> = message
+            .args()
+            .iter()
+            .map(|(n, v)| (*n, v.as_str()))
+            .collect();
+        self.format_key(index, key, &args)
+    }
+
+    /// The text with id `key` (a page string, a mail's subject or body) in language `index`,
+    /// English when that language has none, `None` when no catalog has it.
+    pub fn text_of(&self, index: usize, key: &str, args: &[(&str, &str)]) -> Option<String> {
+        [Some(index), self.english]
+            .into_iter()
+            .flatten()
+            .find_map(|i| self.format_key(i, key, args))
+    }
+
+    fn format_key(&self, index: usize, key: &str, arguments: &[(&str, &str)]) -> Option<String> {
         let bundle = &self.languages.get(index)?.bundle;
         let pattern = bundle.get_message(key)?.value()?;
         let mut args = FluentArgs::new();
-        for (name, value) in message.args() {
+        for (name, value) in arguments {
+            // A number (for plurals) only when it reads back the same: "007" stays text.
             match value.parse::<i64>() {
-                Ok(n) => args.set(*name, FluentValue::from(n)),
-                Err(_) => args.set(*name, FluentValue::from(value.as_str())),
+                Ok(n) if n.to_string() == *value => args.set(*name, FluentValue::from(n)),
+                _ => args.set(*name, FluentValue::from(*value)),
             }
         }
         let mut errors = Vec::new();
@@ -234,4 +253,46 @@ pub(crate) fn text(message: &Message) -> String {
 pub(crate) fn current_tag() -> String {
     LANG.try_with(|l| l.catalogs.tag(l.index))
         .unwrap_or_else(|_| "en".to_owned())
+}
+
+/// The text with id `key` in the current request's language (English outside one); the key
+/// itself when no catalog has it, so a missing text shows up instead of vanishing.
+pub(crate) fn text_of(key: &str, args: &[(&str, &str)]) -> String {
+    LANG.try_with(|l| l.catalogs.text_of(l.index, key, args))
+        .ok()
+        .flatten()
+        .or_else(|| english().text_of(0, key, args))
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The shipped English text of `key` (to tell a configured default from an app's own text).
+pub(crate) fn english_text_of(key: &str) -> Option<String> {
+    english().text_of(0, key, &[])
+}
+
+/// The shipped English catalog alone, for text rendered outside any request (the CLI, tests).
+fn english() -> &'static Catalogs {
+    static ENGLISH: std::sync::OnceLock<Option<Catalogs>> = std::sync::OnceLock::new();
+    static EMPTY: Catalogs = Catalogs {
+        languages: Vec::new(),
+        default: 0,
+        english: None,
+    };
+    ENGLISH
+        .get_or_init(|| Catalogs::load(&["en".to_owned()], "en", None).ok())
+        .as_ref()
+        .unwrap_or(&EMPTY)
+}
+
+/// The message ids of a catalog's text (for the check that every shipped catalog is complete).
+pub fn ids_of(ftl: &str) -> Result<Vec<String>, String> {
+    let resource = FluentResource::try_new(ftl.to_owned())
+        .map_err(|(_, errors)| format!("{} syntax error(s): {:?}", errors.len(), errors.first()))?;
+    Ok(resource
+        .entries()
+        .filter_map(|e| match e {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+            _ => None,
+        })
+        .collect())
 }

@@ -35,9 +35,7 @@ async fn a_protected_page_sends_the_browser_to_sign_in_with_a_note_shown_once() 
     assert_eq!(r.status.as_u16(), 302);
     let login = page(&mut c, "/login", "en").await;
     assert!(
-        login.contains(
-            r#"<p class="flash info" role="status">Please log in to access this page.</p>"#
-        ),
+        login.contains(r#"<p class="pc-flash info">Please log in to access this page.</p>"#),
         "{login}"
     );
     // Shown once.
@@ -131,9 +129,7 @@ async fn changing_the_password_is_confirmed_and_json_clients_get_no_flash() {
     assert_eq!(r.status.as_u16(), 302, "{}", r.text);
     let next = page(&mut b, "/change", "en").await;
     assert!(
-        next.contains(
-            r#"<p class="flash success" role="status">You successfully changed your password.</p>"#
-        ),
+        next.contains(r#"<p class="pc-flash success">You successfully changed your password.</p>"#),
         "{next}"
     );
 }
@@ -191,7 +187,7 @@ async fn the_account_page_is_home_after_signing_in_and_pages_link_to_each_other(
         assert!(account.contains(link), "{link}: {account}");
     }
     // A sign-out button, with its CSRF token, on every signed-in page.
-    assert!(account.contains(r#"<form class="logout" method="post" action="/logout">"#));
+    assert!(account.contains(r#"<form method="post" action="/logout">"#));
     let csrf = csrf_field(&account);
     let r = b
         .send(

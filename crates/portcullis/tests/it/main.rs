@@ -12,6 +12,7 @@ mod hardening;
 mod i18n;
 mod lockout;
 mod mail;
+mod pages;
 mod password_policy;
 mod sms;
 mod sqlite_e2e;

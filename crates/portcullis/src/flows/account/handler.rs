@@ -1,5 +1,6 @@
 //! HTTP glue for `/account`.
 
+use crate::view::Title;
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::json;
@@ -31,7 +32,7 @@ pub(in crate::flows) async fn get(State(security): State<Security>, req: FlowReq
             has_password: user.password.is_some(),
         };
         let c = security.config();
-        let page = Page::new("account.html", "Your account")
+        let page = Page::new("account.html", Title::Account)
             .with("account", json!(info))
             .with("two_factor", json!(c.two_factor))
             .with("unified_signin", json!(c.unified_signin));

@@ -1,5 +1,6 @@
 //! What the change-password endpoint shows.
 
+use crate::view::Title;
 use serde_json::json;
 
 use super::super::reply::Page;
@@ -7,7 +8,7 @@ use super::super::wire::{ChangeInfo, UserBody};
 use crate::layer::Identity;
 
 pub(super) fn page(identity: &Identity) -> Page {
-    Page::new("change.html", "Change password")
+    Page::new("change.html", Title::ChangePassword)
         .with("active_password", json!(identity.user.password.is_some()))
 }
 

@@ -1,5 +1,6 @@
 //! HTTP glue for `/change-email` and `/change-email/<token>`.
 
+use crate::view::Title;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
@@ -84,7 +85,7 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                 None => Reply::Notice {
                     ok: true,
                     message: Msg::ChangeEmailConfirmed.into(),
-                    title: "Change email address",
+                    title: Title::ChangeEmail,
                 },
             });
         }
@@ -94,7 +95,7 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
         None => Reply::Notice {
             ok: false,
             message: problem.into(),
-            title: "Change email address",
+            title: Title::ChangeEmail,
         },
     })
 }

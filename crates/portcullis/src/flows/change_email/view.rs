@@ -1,5 +1,6 @@
 //! What the change-email endpoints show.
 
+use crate::view::Title;
 use serde_json::json;
 
 use crate::flows::wire::{ChangeEmailInfo, UserBody};
@@ -9,7 +10,7 @@ use super::super::request::FlowRequest;
 use crate::layer::Identity;
 
 pub(super) fn page(req: &FlowRequest, identity: &Identity) -> Page {
-    Page::new("change_email.html", "Change email address")
+    Page::new("change_email.html", Title::ChangeEmail)
         .with("current_email", json!(identity.user.email))
         .with("values", json!({"email": req.text("email")}))
 }

@@ -1,5 +1,6 @@
 //! HTTP glue for `/confirm` and `/confirm/<token>`.
 
+use crate::view::Title;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
@@ -111,7 +112,7 @@ async fn follow(security: &Security, req: &FlowRequest, token: &str) -> Result<R
         None => Reply::Notice {
             ok: key == "info",
             message: problem,
-            title: "Email confirmation",
+            title: Title::EmailConfirmation,
         },
     })
 }

@@ -1,5 +1,6 @@
 //! What the confirmation endpoints show.
 
+use crate::view::Title;
 use serde_json::json;
 
 use super::super::reply::Page;
@@ -11,7 +12,7 @@ pub(super) fn page(req: &FlowRequest) -> Page {
         .text("email")
         .map(str::to_owned)
         .or_else(|| req.query("email"));
-    Page::new("send_confirmation.html", "Resend confirmation instructions")
+    Page::new("send_confirmation.html", Title::SendConfirmation)
         .with("login_url", json!(c.login_url))
         .with("values", json!({"email": email}))
 }

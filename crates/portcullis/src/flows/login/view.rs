@@ -1,5 +1,6 @@
 //! What the login endpoint shows.
 
+use crate::view::Title;
 use serde_json::json;
 
 use crate::flows::wire::{LoginInfo, UserBody};
@@ -9,7 +10,7 @@ use super::super::request::FlowRequest;
 
 pub(super) fn page(req: &FlowRequest) -> Page {
     let c = req.auth.security().config();
-    Page::new("login.html", "Sign in")
+    Page::new("login.html", Title::SignIn)
         .with("identity_attributes", json!(c.identity_attributes()))
         .with(
             "values",

@@ -1,5 +1,6 @@
 //! HTTP glue for `/logout`: there is no logic beyond ending the session.
 
+use crate::view::Title;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -28,7 +29,7 @@ pub(in crate::flows) async fn logout(
             errors.add("csrf_token", m);
             return Reply::Invalid {
                 errors,
-                page: Page::new("logout.html", "Sign out"),
+                page: Page::new("logout.html", Title::SignOut),
             }
             .render(&req);
         }

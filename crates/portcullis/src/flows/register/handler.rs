@@ -36,12 +36,18 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
     let c = security.config();
     let (form, errors) = form::parse(req);
     let outcome = service::register(security, form, errors).await?;
-    let redirect = req.safe_next().unwrap_or_else(|| {
-        c.post_register_view
-            .clone()
-            .unwrap_or_else(|| c.post_login_view.clone())
-    });
     let needs_confirmation = c.confirmable && !c.login_without_confirmation;
+    // Not signed in until the address is confirmed: the sign-in page (which shows the "check
+    // your mail" message), rather than the post-login view that would only send them there.
+    let redirect = req.safe_next().unwrap_or_else(|| {
+        c.post_register_view.clone().unwrap_or_else(|| {
+            if needs_confirmation {
+                c.login_url.clone()
+            } else {
+                c.post_login_view.clone()
+            }
+        })
+    });
     if needs_confirmation && !matches!(outcome, Outcome::Invalid(_)) {
         // The same for a new and (generic mode) a known address: what was typed.
         let typed = req.text("email").unwrap_or_default().trim().to_owned();

@@ -1,5 +1,6 @@
 //! What the register endpoint shows.
 
+use crate::view::Title;
 use serde_json::json;
 
 use super::super::reply::Page;
@@ -7,7 +8,7 @@ use super::super::request::FlowRequest;
 
 pub(super) fn page(req: &FlowRequest) -> Page {
     let c = req.auth.security().config();
-    Page::new("register.html", "Register")
+    Page::new("register.html", Title::Register)
         .with("username_enable", json!(c.username_enable))
         .with(
             "password_confirm_required",

@@ -1,5 +1,6 @@
 //! HTTP glue for `/reset` and `/reset/<token>`.
 
+use crate::view::Title;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::Response;
@@ -96,7 +97,7 @@ async fn show(security: &Security, req: &FlowRequest, token: &str) -> Result<Rep
         None => Reply::Notice {
             ok: false,
             message: problem,
-            title: "Reset your password",
+            title: Title::ForgotPassword,
         },
     })
 }
@@ -127,7 +128,7 @@ async fn submit(security: &Security, req: &FlowRequest, token: &str) -> Result<R
                 None => Reply::Notice {
                     ok: true,
                     message: Msg::PasswordResetNoLogin.into(),
-                    title: "Password reset",
+                    title: Title::PasswordReset,
                 },
             })
         }

@@ -1,5 +1,6 @@
 //! What the reset endpoints show.
 
+use crate::view::Title;
 use serde_json::json;
 
 use super::super::reply::Page;
@@ -11,14 +12,14 @@ pub(super) fn forgot_page(req: &FlowRequest) -> Page {
         .text("email")
         .map(str::to_owned)
         .or_else(|| req.auth.identity_cheap().map(|i| i.user.email.clone()));
-    Page::new("forgot_password.html", "Reset your password")
+    Page::new("forgot_password.html", Title::ForgotPassword)
         .with("login_url", json!(c.login_url))
         .with("values", json!({"email": email}))
 }
 
 pub(super) fn reset_page(req: &FlowRequest) -> Page {
     let c = req.auth.security().config();
-    Page::new("reset_password.html", "Choose a new password").with(
+    Page::new("reset_password.html", Title::ResetPassword).with(
         "password_confirm_required",
         json!(c.password_confirm_required),
     )

@@ -296,7 +296,14 @@ async fn handle_setup(security: &Security, req: &FlowRequest) -> Result<Reply, R
             })
         }
         Setup::Validating(body, qr) => Ok(Reply::Accepted {
-            page: view::setup(req, security, qr).with("validating", json!(true)),
+            page: view::setup(req, security, qr)
+                .with("validating", json!(true))
+                .with(
+                    "authr",
+                    json!(body.authenticator.as_ref().map(|a| json!({
+                        "key": a.tf_authr_key, "uri": a.tf_authr_uri
+                    }))),
+                ),
             json: (&body).into(),
         }),
     }

@@ -1,6 +1,7 @@
 //! HTTP glue for `/us-signin`, `/us-signin/send-code`, `/us-verify-link`, `/us-setup`,
 //! `/us-setup/<state>`, `/us-verify` and `/us-verify/send-code`.
 
+use crate::view::Title;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -170,7 +171,7 @@ pub(in crate::flows) async fn verify_link(
                     None => Reply::Notice {
                         ok: false,
                         message: problem,
-                        title: "Sign in",
+                        title: Title::SignIn,
                     },
                 })
             }
@@ -255,7 +256,15 @@ pub(in crate::flows) async fn setup(
                     page: view::setup(&req, &info, None),
                 },
                 SetupOutcome::Started(started, qr) => Reply::Accepted {
-                    page: view::setup(&req, &info, qr).with("state", json!(started.state)),
+                    page: view::setup(&req, &info, qr)
+                        .with("state", json!(started.state))
+                        .with("chosen_method", json!(started.chosen_method))
+                        .with(
+                            "authr",
+                            json!(started.authenticator.as_ref().map(|a| json!({
+                                "key": a.authr_key, "uri": a.authr_uri
+                            }))),
+                        ),
                     json: (&started).into(),
                 },
             },

@@ -1,5 +1,6 @@
 //! What the username endpoints show.
 
+use crate::view::Title;
 use serde_json::json;
 
 use crate::flows::wire::{ChangeUsernameInfo, UserBody};
@@ -10,13 +11,13 @@ use crate::layer::Identity;
 
 pub(super) fn recover_page(req: &FlowRequest) -> Page {
     let c = req.auth.security().config();
-    Page::new("recover_username.html", "Recover your username")
+    Page::new("recover_username.html", Title::RecoverUsername)
         .with("login_url", json!(c.login_url))
         .with("values", json!({"email": req.text("email")}))
 }
 
 pub(super) fn change_page(req: &FlowRequest, identity: &Identity) -> Page {
-    Page::new("change_username.html", "Change username")
+    Page::new("change_username.html", Title::ChangeUsername)
         .with("current_username", json!(identity.user.username))
         .with("values", json!({"username": req.text("username")}))
 }

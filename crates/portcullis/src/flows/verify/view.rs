@@ -1,5 +1,6 @@
 //! What the re-authentication endpoint shows.
 
+use crate::view::Title;
 use serde_json::json;
 
 use crate::flows::wire::{NoOtherWays, UserBody, VerifyInfo};
@@ -8,7 +9,7 @@ use super::super::reply::Page;
 use super::super::request::FlowRequest;
 
 pub(super) fn page(req: &FlowRequest) -> Page {
-    Page::new("verify.html", "Verify your identity").with("next", json!(req.safe_next()))
+    Page::new("verify.html", Title::Verify).with("next", json!(req.safe_next()))
 }
 
 pub(super) fn info(user: UserBody) -> VerifyInfo {
