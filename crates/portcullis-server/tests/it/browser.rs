@@ -342,6 +342,10 @@ fn server(dir: &Dir, addr: &str, smtp: &str, base: &str) -> Command {
         .env("SECURITY_UNIFIED_SIGNIN", "true")
         .env("SECURITY_US_ENABLED_METHODS", "password,email")
         .env("SECURITY_MULTI_FACTOR_RECOVERY_CODES", "true")
+        .env("SECURITY_CHANGE_EMAIL", "true")
+        .env("SECURITY_USERNAME_ENABLE", "true")
+        .env("SECURITY_USERNAME_RECOVERY", "true")
+        .env("SECURITY_CHANGE_USERNAME", "true")
         .env("PORTCULLIS_APP_NAME", "Example Co")
         .env("PORTCULLIS_SMTP_URL", smtp)
         .env("PORTCULLIS_EXTERNAL_URL", base);
@@ -445,6 +449,9 @@ async fn journey_through_every_page() {
             .unwrap_or_else(|_| panic!("the sign-in page links to {href}"));
     }
 
+    b.open("/confirm", "send-confirmation").await;
+    b.open("/recover-username", "recover-username").await;
+
     // Register: told to check the mail.
     b.click("a[href='/register']").await;
     b.check("register").await;
@@ -468,7 +475,12 @@ async fn journey_through_every_page() {
     assert_eq!(active.attr("name").await.unwrap().as_deref(), Some("email"));
     active.send_keys(email).await.unwrap();
     active.send_keys(Key::Tab).await.unwrap();
-    let active = b.driver.active_element().await.unwrap();
+    let mut active = b.driver.active_element().await.unwrap();
+    if active.attr("name").await.unwrap().as_deref() == Some("username") {
+        // Usernames are on: the identity is one or the other.
+        active.send_keys(Key::Tab).await.unwrap();
+        active = b.driver.active_element().await.unwrap();
+    }
     assert_eq!(
         active.attr("name").await.unwrap().as_deref(),
         Some("password")
@@ -523,10 +535,25 @@ async fn journey_through_every_page() {
     b.field("password", PW).await;
     b.submit().await;
     b.check("tf-validate").await;
+    b.click("main a[href='/tf-rescue']").await;
+    b.check("tf-rescue").await;
+    b.open("/tf-validate", "tf-validate-again").await;
     b.field("code", &fresh_totp(&key, &mut last).await).await;
     b.submit().await;
     b.check("account-2fa").await;
     assert_eq!(b.path().await, "/account");
+
+    // Recovery codes, and the other settings pages.
+    b.click("main a[href='/mf-recovery-codes']").await;
+    b.check("recovery-codes").await;
+    b.submit().await;
+    b.check("recovery-codes-made").await;
+    let codes = b.texts(".pc-codes code").await;
+    assert!(codes.len() >= 5, "recovery codes shown: {codes:?}");
+    for path in ["/change-email", "/change-username", "/verify", "/us-verify"] {
+        b.open(path, path.trim_start_matches('/')).await;
+    }
+    b.open("/account", "account-again").await;
 
     // Change the password: the next page says so.
     b.click("main a[href='/change']").await;
@@ -590,11 +617,16 @@ async fn journey_through_every_page() {
     b.field("identity", email).await;
     b.field("passcode", &code(&sent)).await;
     b.submit().await;
-    if b.path().await == "/tf-validate" {
-        b.check("us-signin-tf-validate").await;
-        b.field("code", &fresh_totp(&key, &mut last).await).await;
-        b.submit().await;
-    }
+    // The second factor, with a recovery code this time.
+    assert_eq!(b.path().await, "/tf-validate");
+    b.check("us-signin-tf-validate").await;
+    b.click("main a[href='/tf-rescue']").await;
+    b.choose("input[name=help_setup][value=recovery_code]")
+        .await;
+    b.submit().await;
+    b.check("mf-recovery").await;
+    b.field("code", &codes[0]).await;
+    b.submit().await;
     b.check("us-signed-in").await;
     assert_eq!(b.path().await, "/account");
 

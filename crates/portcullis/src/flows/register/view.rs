@@ -10,6 +10,7 @@ pub(super) fn page(req: &FlowRequest) -> Page {
     let c = req.auth.security().config();
     Page::new("register.html", Title::Register)
         .with("username_enable", json!(c.username_enable))
+        .with("username_required", json!(c.username_required))
         .with(
             "password_confirm_required",
             json!(c.password_confirm_required),
