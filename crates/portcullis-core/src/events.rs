@@ -161,6 +161,30 @@ pub enum Event {
         /// Role name.
         role: String,
     },
+    /// A WebAuthn credential was registered.
+    WebAuthnRegistered {
+        /// User id.
+        user_id: i64,
+        /// Its name.
+        name: String,
+        /// `first` or `secondary`.
+        usage: &'static str,
+    },
+    /// A WebAuthn credential was deleted.
+    WebAuthnDeleted {
+        /// User id.
+        user_id: i64,
+        /// Its name.
+        name: String,
+    },
+    /// An assertion's signature counter did not advance: the authenticator may have been
+    /// cloned (or the assertion replayed). The sign-in was refused.
+    WebAuthnCloneSuspected {
+        /// User id.
+        user_id: i64,
+        /// The credential's name.
+        name: String,
+    },
 }
 
 /// Receives events. Must not block for long: it is called inline.

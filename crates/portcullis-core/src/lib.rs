@@ -17,10 +17,14 @@ pub mod testing;
 pub mod tls;
 pub mod tokens;
 pub mod totp;
+pub mod webauthn;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use model::{NewUser, Role, SessionData, SessionRecord, User};
+pub use model::{
+    NewUser, NewWebAuthn, Role, SessionData, SessionRecord, User, WebAuthn, WebAuthnUsage,
+    WebAuthnUse,
+};
 pub use store::{
     CounterStore, Guard, MemoryStore, RoleStore, SessionStore, Store, StoreError, StoreResult,
-    UserChange, UserKey, UserStore,
+    UserChange, UserKey, UserStore, WebAuthnStore,
 };

@@ -299,6 +299,41 @@ messages! {
     /// The email's domain takes no mail (email_validator's wording).
     EmailDomainNoMail = "EMAIL_DOMAIN_NO_MAIL", Error,
         "The domain name {domain} does not accept email.";
+    /// A WebAuthn ceremony took too long.
+    WebauthnExpired = "WEBAUTHN_EXPIRED", Error,
+        "Passkey operations must be completed within {within}. Please start over.";
+    /// A credential needs a name.
+    WebauthnNameRequired = "WEBAUTHN_NAME_REQUIRED", Error, "Nickname for new passkey is required.";
+    /// The user has a credential of that name.
+    WebauthnNameInuse = "WEBAUTHN_NAME_INUSE", Error, "{name} is already associated with a passkey.";
+    /// No credential of that name.
+    WebauthnNameNotFound = "WEBAUTHN_NAME_NOT_FOUND", Error, "{name} not registered with current user.";
+    /// A credential was deleted.
+    WebauthnCredentialDeleted = "WEBAUTHN_CREDENTIAL_DELETED", Info,
+        "Successfully deleted the passkey with name: {name}";
+    /// A credential was registered.
+    WebauthnRegisterSuccessful = "WEBAUTHN_REGISTER_SUCCESSFUL", Info,
+        "Successfully added the passkey with name: {name}";
+    /// The credential is registered already.
+    WebauthnCredentialIdInuse = "WEBAUTHN_CREDENTIAL_ID_INUSE", Error, "Passkey already registered.";
+    /// No such credential.
+    WebauthnUnknownCredentialId = "WEBAUTHN_UNKNOWN_CREDENTIAL_ID", Error, "Unregistered passkey.";
+    /// The credential or assertion did not verify.
+    WebauthnNoVerify = "WEBAUTHN_NO_VERIFY", Error, "Could not verify passkey: {cause}.";
+    /// A passkey used for what it was not registered for.
+    WebauthnCredentialWrongUsage = "WEBAUTHN_CREDENTIAL_WRONG_USAGE", Error,
+        "Passkey not registered for this use (first or secondary)";
+    /// The user handle is not the credential owner's.
+    WebauthnMismatchUserHandle = "WEBAUTHN_MISMATCH_USER_HANDLE", Error,
+        "Credential user handle didn't match";
+    /// The name has characters that are not allowed, or is too long.
+    WebauthnNameInvalid = "WEBAUTHN_NAME_INVALID", Error,
+        "Passkey names may use letters, digits, spaces, dashes and underscores, up to {max} characters.";
+    /// The last way to sign in cannot be deleted.
+    WebauthnLastCredential = "WEBAUTHN_LAST_CREDENTIAL", Error,
+        "This is your only way to sign in. Add a password or another passkey before deleting it.";
+    /// A credential was renamed.
+    WebauthnRenamed = "WEBAUTHN_RENAMED", Info, "The passkey is now called {name}.";
 }
 
 impl Msg {
@@ -317,7 +352,7 @@ impl fmt::Display for Msg {
 /// Every argument name the messages use.
 pub const ARGUMENTS: &[&str] = &[
     "email", "username", "attr", "value", "within", "length", "min", "max", "feedback", "domain",
-    "minutes", "duration",
+    "minutes", "duration", "name", "cause",
 ];
 
 /// A message id with its named arguments.

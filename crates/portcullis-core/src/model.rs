@@ -394,3 +394,116 @@ pub struct TwoFactorState {
     /// When this started (unix seconds): it expires after `two_factor_setup_within`.
     pub started: i64,
 }
+
+/// What a WebAuthn credential may be used for (Flask-Security's `webauthn.usage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebAuthnUsage {
+    /// A passkey: signs in on its own (discoverable, user verification).
+    First,
+    /// A security key: the second factor after a password or code.
+    Secondary,
+}
+
+impl WebAuthnUsage {
+    /// The stored and wire name (`first`, `secondary`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::First => "first",
+            Self::Secondary => "secondary",
+        }
+    }
+
+    /// From the stored or wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "first" => Some(Self::First),
+            "secondary" => Some(Self::Secondary),
+            _ => None,
+        }
+    }
+}
+
+/// A registered WebAuthn credential: a row of Flask-Security's `web_authn` table, so that
+/// passkeys registered under Flask-Security keep working.
+#[derive(Clone, PartialEq)]
+pub struct WebAuthn {
+    /// Primary key.
+    pub id: i64,
+    /// The owner (`user.id`).
+    pub user_id: i64,
+    /// The raw credential id (unique among all users).
+    pub credential_id: Vec<u8>,
+    /// The credential's public key, COSE-encoded (as the authenticator sent it).
+    pub public_key: Vec<u8>,
+    /// The last signature counter seen (0: the authenticator keeps none).
+    pub sign_count: i64,
+    /// Transport hints (`usb`, `nfc`, `ble`, `internal`, `hybrid`).
+    pub transports: Vec<String>,
+    /// Whether the credential is backed up (synced passkey) as of its last use.
+    pub backup_state: bool,
+    /// `single_device` or `multi_device` (backup eligible).
+    pub device_type: String,
+    /// The client extension results at registration, as the JSON text the browser sent.
+    pub extensions: Option<String>,
+    /// When it was registered.
+    pub create_datetime: OffsetDateTime,
+    /// When it was last used (registration counts).
+    pub lastuse_datetime: OffsetDateTime,
+    /// The user's name for it (unique per user).
+    pub name: String,
+    /// What it may be used for.
+    pub usage: WebAuthnUsage,
+}
+
+impl std::fmt::Debug for WebAuthn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebAuthn")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("usage", &self.usage)
+            .field("sign_count", &self.sign_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A credential to register (everything but the id).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewWebAuthn {
+    /// The owner.
+    pub user_id: i64,
+    /// Raw credential id.
+    pub credential_id: Vec<u8>,
+    /// COSE public key.
+    pub public_key: Vec<u8>,
+    /// Signature counter at registration.
+    pub sign_count: i64,
+    /// Transport hints.
+    pub transports: Vec<String>,
+    /// Backed up at registration.
+    pub backup_state: bool,
+    /// `single_device` / `multi_device`.
+    pub device_type: String,
+    /// Client extension results (JSON text).
+    pub extensions: Option<String>,
+    /// The user's name for it.
+    pub name: String,
+    /// First or second factor.
+    pub usage: WebAuthnUsage,
+    /// Registration time (also the first "last use").
+    pub now: OffsetDateTime,
+}
+
+/// What a successful assertion changes on a credential.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebAuthnUse {
+    /// The new signature counter.
+    pub sign_count: i64,
+    /// The backup state the authenticator reported.
+    pub backup_state: bool,
+    /// The device type it implies.
+    pub device_type: String,
+    /// When.
+    pub at: OffsetDateTime,
+}

@@ -15,7 +15,7 @@ pub use columns::{Column, ColumnSource, ColumnValue};
 pub use memory::MemoryStore;
 pub use split::SplitStore;
 
-use crate::model::{NewUser, Role, SessionRecord, User};
+use crate::model::{NewUser, NewWebAuthn, Role, SessionRecord, User, WebAuthn, WebAuthnUse};
 
 /// Errors a datastore can report.
 #[derive(Debug, thiserror::Error)]
@@ -442,14 +442,53 @@ pub trait CounterStore: Send + Sync {
     async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()>;
 }
 
+/// WebAuthn credentials (Flask-Security's `web_authn` table). Contracts: a credential id is
+/// registered once among all users and a name once per user, under concurrency as strictly;
+/// a use is recorded only while the stored counter is still the one the assertion was checked
+/// against, so of two racing uses of one signature one wins.
+#[async_trait]
+pub trait WebAuthnStore: Send + Sync {
+    /// Register a credential; `Conflict("credential_id")` when the id is anyone's,
+    /// `Conflict("name")` when the user has one of that name.
+    async fn add_webauthn(&self, new: NewWebAuthn) -> StoreResult<WebAuthn>;
+    /// By raw credential id.
+    async fn webauthn_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<WebAuthn>>;
+    /// A user's credentials, oldest first.
+    async fn webauthn_of_user(&self, user_id: i64) -> StoreResult<Vec<WebAuthn>>;
+    /// Record a use of credential `id` if its stored counter is still `seen_sign_count`.
+    /// Returns whether it was written.
+    async fn record_webauthn_use(
+        &self,
+        id: i64,
+        seen_sign_count: i64,
+        used: &WebAuthnUse,
+    ) -> StoreResult<bool>;
+    /// Rename one of the user's credentials; `Conflict("name")` when the name is taken.
+    /// Returns false when the user has no credential `id`.
+    async fn rename_webauthn(&self, user_id: i64, id: i64, name: &str) -> StoreResult<bool>;
+    /// Delete one of the user's credentials. Returns false when there was none.
+    async fn delete_webauthn(&self, user_id: i64, id: i64) -> StoreResult<bool>;
+    /// Delete all of a user's credentials (`reset-access`). Returns how many.
+    async fn delete_user_webauthn(&self, user_id: i64) -> StoreResult<u64>;
+}
+
 /// Everything portcullis needs from a datastore.
 pub trait Store:
-    UserStore + RoleStore + SessionStore + CounterStore + std::fmt::Debug + 'static
+    UserStore + RoleStore + SessionStore + CounterStore + WebAuthnStore + std::fmt::Debug + 'static
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + RoleStore + SessionStore + CounterStore + std::fmt::Debug + 'static
+    T: UserStore
+        + RoleStore
+        + SessionStore
+        + CounterStore
+        + WebAuthnStore
+        + std::fmt::Debug
+        + 'static
 {
 }
 

@@ -48,6 +48,18 @@ pub(crate) enum Arg {
     Text(Option<String>),
     Flag(Option<bool>),
     Time(Option<OffsetDateTime>),
+    Bytes(Option<Vec<u8>>),
+}
+
+impl From<&[u8]> for Arg {
+    fn from(v: &[u8]) -> Self {
+        Arg::Bytes(Some(v.to_vec()))
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(Some(v))
+    }
 }
 
 impl From<i64> for Arg {
@@ -196,6 +208,7 @@ macro_rules! bound {
                 Arg::Text(v) => q.bind(v),
                 Arg::Flag(v) => q.bind(v),
                 Arg::Time(v) => q.bind($time(v)?),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -1,7 +1,9 @@
 //! Reading rows into the domain types, once for every dialect: each row type says how it reads
 //! the four kinds of column (integer, text, boolean, time); the rest is shared.
 
-use portcullis_core::{Role, SessionRecord, StoreError, StoreResult, User};
+use portcullis_core::{
+    Role, SessionRecord, StoreError, StoreResult, User, WebAuthn, WebAuthnUsage,
+};
 use sqlx::Row;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -17,6 +19,8 @@ pub(crate) trait Columns {
     fn flag(&self, name: &str) -> StoreResult<Option<bool>>;
     /// A naive-UTC datetime column.
     fn time(&self, name: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// A binary column (`BLOB`, `BYTEA`).
+    fn bytes(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
 fn reading(name: &str, e: sqlx::Error) -> StoreError {
@@ -45,6 +49,9 @@ macro_rules! server_columns {
                 self.try_get::<Option<PrimitiveDateTime>, _>(name)
                     .map(|v| v.map(PrimitiveDateTime::assume_utc))
                     .map_err(|e| reading(name, e))
+            }
+            fn bytes(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+                self.try_get(name).map_err(|e| reading(name, e))
             }
         }
     };
@@ -88,6 +95,9 @@ impl Columns for sqlx::sqlite::SqliteRow {
     }
     fn time(&self, name: &str) -> StoreResult<Option<OffsetDateTime>> {
         opt_datetime_from_db(self.text(name)?)
+    }
+    fn bytes(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.try_get(name).map_err(|e| reading(name, e))
     }
 }
 
@@ -141,4 +151,25 @@ pub(crate) fn counter_from_row(row: &dyn Columns) -> StoreResult<(u64, i64)> {
         u64::try_from(value).unwrap_or(0),
         required(row.int("expires_at")?, "expires_at")?,
     ))
+}
+
+/// A `web_authn` row, as Flask-Security writes it (transports an AsaList, usage a name).
+pub(crate) fn webauthn_from_row(row: &dyn Columns) -> StoreResult<WebAuthn> {
+    let usage = required(row.text("usage")?, "usage")?;
+    Ok(WebAuthn {
+        id: required(row.int("id")?, "id")?,
+        user_id: required(row.int("user_id")?, "user_id")?,
+        credential_id: required(row.bytes("credential_id")?, "credential_id")?,
+        public_key: required(row.bytes("public_key")?, "public_key")?,
+        sign_count: row.int("sign_count")?.unwrap_or(0),
+        transports: asa_list_from_db(row.text("transports")?.as_deref()),
+        backup_state: row.flag("backup_state")?.unwrap_or(false),
+        device_type: row.text("device_type")?.unwrap_or_default(),
+        extensions: row.text("extensions")?,
+        create_datetime: required(row.time("create_datetime")?, "create_datetime")?,
+        lastuse_datetime: required(row.time("lastuse_datetime")?, "lastuse_datetime")?,
+        name: required(row.text("name")?, "name")?,
+        usage: WebAuthnUsage::parse(&usage)
+            .ok_or_else(|| StoreError::Backend(format!("web_authn.usage {usage:?}")))?,
+    })
 }

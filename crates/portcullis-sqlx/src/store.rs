@@ -11,14 +11,18 @@ use std::sync::Arc;
 
 use portcullis_core::policy::identity_key;
 use portcullis_core::store::{
-    CounterStore, Guard, RoleStore, SessionStore, UserChange, UserKey, UserStore,
+    CounterStore, Guard, RoleStore, SessionStore, UserChange, UserKey, UserStore, WebAuthnStore,
 };
-use portcullis_core::{NewUser, Role, SessionRecord, StoreError, StoreResult, User};
+use portcullis_core::{
+    NewUser, NewWebAuthn, Role, SessionRecord, StoreError, StoreResult, User, WebAuthn, WebAuthnUse,
+};
 use time::OffsetDateTime;
 
 use crate::convert::{asa_list_from_db, asa_list_to_db, map_sqlx};
 use crate::db::{Arg, Dialect, Exec, Pool, Tx, args};
-use crate::rows::{Columns, counter_from_row, role_from_row, session_from_row, user_from_row};
+use crate::rows::{
+    Columns, counter_from_row, role_from_row, session_from_row, user_from_row, webauthn_from_row,
+};
 use crate::session_data_to_db;
 
 /// `SELECT <every user column> FROM "user" ` (the model's column list).
@@ -26,6 +30,9 @@ static USER_COLUMNS: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("SELECT {} FROM \"user\" ", User::COLUMNS.join(", ")));
 
 const ROLE_COLUMNS: &str = "SELECT id, name, description, permissions FROM role ";
+const WEBAUTHN_COLUMNS: &str = "SELECT id, credential_id, public_key, sign_count, transports, \
+     backup_state, device_type, extensions, create_datetime, lastuse_datetime, name, \"usage\", \
+     user_id FROM web_authn ";
 
 /// The statements of the SQL datastore, for every dialect ([`Datastore`] holds one; public in
 /// name only, so that the sealed [`crate::ServerPool`] can mention it).
@@ -961,6 +968,159 @@ impl<P: Send + Sync + 'static> CounterStore for Datastore<P> {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl<P: Send + Sync + 'static> WebAuthnStore for Datastore<P> {
+    async fn add_webauthn(&self, new: NewWebAuthn) -> StoreResult<WebAuthn> {
+        // Names are unique per user by the application (as in Flask-Security, whose table has
+        // no such key): lock the user's row, then check and insert, so that of two concurrent
+        // registrations under one name one wins. The credential id has its unique index.
+        let mut tx = self.pool.begin().await?;
+        let lock = match self.dialect {
+            Dialect::Sqlite => "SELECT 1 FROM \"user\" WHERE id = ?1",
+            _ => "SELECT 1 FROM \"user\" WHERE id = ?1 FOR UPDATE",
+        };
+        if !tx.on().exists(lock, args![new.user_id]).await? {
+            return Err(StoreError::NotFound);
+        }
+        let taken = format!(
+            "SELECT 1 FROM web_authn WHERE user_id = ?1 AND {}",
+            self.exact_col("name", 2)
+        );
+        if tx
+            .on()
+            .exists(&taken, args![new.user_id, new.name.as_str()])
+            .await?
+        {
+            return Err(StoreError::Conflict("name"));
+        }
+        let transports = asa_list_to_db(&new.transports)?;
+        let id = tx
+            .on()
+            .fetch_one(
+                "INSERT INTO web_authn (credential_id, public_key, sign_count, transports, \
+                 backup_state, device_type, extensions, create_datetime, lastuse_datetime, name, \
+                 \"usage\", user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11) \
+                 RETURNING id",
+                args![
+                    new.credential_id.as_slice(),
+                    new.public_key.as_slice(),
+                    new.sign_count,
+                    transports,
+                    new.backup_state,
+                    new.device_type.as_str(),
+                    new.extensions.as_deref(),
+                    new.now,
+                    new.name.as_str(),
+                    new.usage.name(),
+                    new.user_id
+                ],
+                |row| row.int("id")?.ok_or(StoreError::Backend("no id".into())),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(WebAuthn {
+            id,
+            user_id: new.user_id,
+            credential_id: new.credential_id,
+            public_key: new.public_key,
+            sign_count: new.sign_count,
+            transports: new.transports,
+            backup_state: new.backup_state,
+            device_type: new.device_type,
+            extensions: new.extensions,
+            create_datetime: new.now,
+            lastuse_datetime: new.now,
+            name: new.name,
+            usage: new.usage,
+        })
+    }
+
+    async fn webauthn_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<WebAuthn>> {
+        let sql = format!("{WEBAUTHN_COLUMNS}WHERE credential_id = ?1");
+        self.on()
+            .fetch_optional(&sql, args![credential_id], webauthn_from_row)
+            .await
+    }
+
+    async fn webauthn_of_user(&self, user_id: i64) -> StoreResult<Vec<WebAuthn>> {
+        let sql = format!("{WEBAUTHN_COLUMNS}WHERE user_id = ?1 ORDER BY id");
+        self.on()
+            .fetch_all(&sql, args![user_id], webauthn_from_row)
+            .await
+    }
+
+    async fn record_webauthn_use(
+        &self,
+        id: i64,
+        seen_sign_count: i64,
+        used: &WebAuthnUse,
+    ) -> StoreResult<bool> {
+        let rows = self
+            .on()
+            .execute(
+                "UPDATE web_authn SET sign_count = ?3, backup_state = ?4, device_type = ?5, \
+                 lastuse_datetime = ?6 WHERE id = ?1 AND COALESCE(sign_count, 0) = ?2",
+                args![
+                    id,
+                    seen_sign_count,
+                    used.sign_count,
+                    used.backup_state,
+                    used.device_type.as_str(),
+                    used.at
+                ],
+            )
+            .await?;
+        Ok(rows > 0)
+    }
+
+    async fn rename_webauthn(&self, user_id: i64, id: i64, name: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let lock = match self.dialect {
+            Dialect::Sqlite => "SELECT 1 FROM \"user\" WHERE id = ?1",
+            _ => "SELECT 1 FROM \"user\" WHERE id = ?1 FOR UPDATE",
+        };
+        if !tx.on().exists(lock, args![user_id]).await? {
+            return Ok(false);
+        }
+        let taken = format!(
+            "SELECT 1 FROM web_authn WHERE user_id = ?1 AND id <> ?2 AND {}",
+            self.exact_col("name", 3)
+        );
+        if tx.on().exists(&taken, args![user_id, id, name]).await? {
+            return Err(StoreError::Conflict("name"));
+        }
+        let rows = tx
+            .on()
+            .execute(
+                "UPDATE web_authn SET name = ?3 WHERE id = ?2 AND user_id = ?1",
+                args![user_id, id, name],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows > 0)
+    }
+
+    async fn delete_webauthn(&self, user_id: i64, id: i64) -> StoreResult<bool> {
+        let rows = self
+            .on()
+            .execute(
+                "DELETE FROM web_authn WHERE id = ?2 AND user_id = ?1",
+                args![user_id, id],
+            )
+            .await?;
+        Ok(rows > 0)
+    }
+
+    async fn delete_user_webauthn(&self, user_id: i64) -> StoreResult<u64> {
+        self.on()
+            .execute("DELETE FROM web_authn WHERE user_id = ?1", args![user_id])
+            .await
     }
 }
 

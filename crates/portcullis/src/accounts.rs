@@ -38,6 +38,10 @@ pub enum Failure {
     CodeUsed,
     /// A recovery code is wrong or spent.
     InvalidRecoveryCode,
+    /// A passkey's assertion did not verify (signature, challenge, origin, user verification).
+    PasskeyNotVerified,
+    /// A passkey's signature counter did not advance: a cloned authenticator, or a replay.
+    PasskeyCloned,
     /// The credential was right but the account is disabled.
     Disabled,
     /// The credential was right but the email is not confirmed yet.
@@ -70,6 +74,11 @@ impl Failure {
             Self::InvalidCode => Msg::InvalidCode.into(),
             Self::CodeUsed => Msg::CodeAlreadyUsed.into(),
             Self::InvalidRecoveryCode => Msg::InvalidRecoveryCode.into(),
+            Self::PasskeyNotVerified => {
+                Message::new(Msg::WebauthnNoVerify).arg("cause", "the assertion is not valid")
+            }
+            Self::PasskeyCloned => Message::new(Msg::WebauthnNoVerify)
+                .arg("cause", "the signature counter did not increase"),
             Self::Disabled => Msg::DisabledAccount.into(),
             Self::Unconfirmed => Msg::ConfirmationRequired.into(),
             Self::Locked { retry_after } => crate::messages::account_locked(retry_after),
@@ -624,6 +633,8 @@ impl Accounts<'_> {
             .set_uniquifier(user.id, &new_uniquifier(), now)
             .await?;
         store.clear_mfa(user.id, now).await?;
+        // As Flask-Security's reset_user_access: every passkey and security key goes too.
+        store.delete_user_webauthn(user.id).await?;
         let ended = store.delete_user_sessions(&user.fs_uniquifier).await?;
         security.emit(Event::UserAccessReset { user_id: user.id });
         Ok(ended)

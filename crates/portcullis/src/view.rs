@@ -50,6 +50,9 @@ titles! {
     ResetPassword => "title-reset-password", // Choose a new password
     PasswordReset => "title-password-reset", // Password reset
     ChangePassword => "title-change-password", // Change password
+    Passkeys => "title-passkeys", // Passkeys and security keys
+    PasskeySignIn => "title-passkey-sign-in", // Sign in with a passkey
+    PasskeyVerify => "title-passkey-verify", // Confirm it is you with a passkey
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -95,6 +98,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("tf_setup.html", include_str!("templates/tf_setup.html")),
     ("tf_select.html", include_str!("templates/tf_select.html")),
     ("tf_rescue.html", include_str!("templates/tf_rescue.html")),
+    (
+        "wan_register.html",
+        include_str!("templates/wan_register.html"),
+    ),
+    ("wan_signin.html", include_str!("templates/wan_signin.html")),
+    ("wan_verify.html", include_str!("templates/wan_verify.html")),
+    (
+        "wan_ceremony.html",
+        include_str!("templates/wan_ceremony.html"),
+    ),
     (
         "mf_recovery_codes.html",
         include_str!("templates/mf_recovery_codes.html"),
@@ -214,6 +227,23 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 /// The built-in stylesheet (CSS variables an app overrides in `_theme.html`).
 pub(crate) const STYLESHEET: &str = include_str!("static/portcullis.css");
+
+/// The pages' WebAuthn script (runs a ceremony and posts its answer).
+pub(crate) const WEBAUTHN_SCRIPT: &str = include_str!("static/webauthn.js");
+
+/// `GET <static_folder_url>/webauthn.js`.
+pub(crate) async fn webauthn_script() -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        WEBAUTHN_SCRIPT,
+    )
+        .into_response()
+}
 
 /// `GET <static_folder_url>/portcullis.css`.
 pub(crate) async fn stylesheet() -> axum::response::Response {

@@ -561,6 +561,39 @@ pub struct Config {
     pub us_verify_link_url: String,
     /// SPA view for magic-link errors.
     pub login_error_view: Option<String>,
+    /// WebAuthn: passkeys and security keys (`/wan-*`).
+    pub webauthn: bool,
+    /// A passkey may sign in on its own.
+    pub wan_allow_as_first_factor: bool,
+    /// A passkey used with user verification counts as two factors (no second step).
+    pub wan_allow_as_multi_factor: bool,
+    /// `/wan-signin` takes an identity to list that user's credentials (and passkeys may be
+    /// non-discoverable).
+    pub wan_allow_user_hints: bool,
+    /// Which usages `/wan-verify` accepts (`first`, `secondary`).
+    pub wan_allow_as_verify: Vec<String>,
+    /// The relying party's name, shown by the authenticator.
+    pub wan_rp_name: String,
+    /// How long a registration ceremony may take.
+    pub wan_register_within: Duration,
+    /// How long a sign-in or verify ceremony may take.
+    pub wan_signin_within: Duration,
+    /// The browser's timeout for a registration (milliseconds).
+    pub wan_register_timeout: usize,
+    /// The browser's timeout for a sign-in (milliseconds).
+    pub wan_signin_timeout: usize,
+    /// The longest credential name.
+    pub wan_name_max_length: usize,
+    /// Credential registration (and list) URL.
+    pub wan_register_url: String,
+    /// Passkey / security key sign-in URL.
+    pub wan_signin_url: String,
+    /// Credential deletion URL.
+    pub wan_delete_url: String,
+    /// Re-authentication with a credential URL.
+    pub wan_verify_url: String,
+    /// Where a browser goes after registering a credential (default: the registration page).
+    pub wan_post_register_view: Option<String>,
     /// In generic-response mode, the least time the forgot/confirm/recover/register answers
     /// take, so timing does not tell known addresses from unknown ones. Env:
     /// PORTCULLIS_GENERIC_RESPONSE_FLOOR.
@@ -775,6 +808,22 @@ impl Default for Config {
             us_verify_send_code_url: "/us-verify/send-code".into(),
             us_verify_link_url: "/us-verify-link".into(),
             login_error_view: None,
+            webauthn: false,
+            wan_allow_as_first_factor: true,
+            wan_allow_as_multi_factor: true,
+            wan_allow_user_hints: true,
+            wan_allow_as_verify: vec!["first".into(), "secondary".into()],
+            wan_rp_name: "My Flask App".into(),
+            wan_register_within: Duration::mins(30),
+            wan_signin_within: Duration::mins(1),
+            wan_register_timeout: 60_000,
+            wan_signin_timeout: 60_000,
+            wan_name_max_length: 64,
+            wan_register_url: "/wan-register".into(),
+            wan_signin_url: "/wan-signin".into(),
+            wan_delete_url: "/wan-delete".into(),
+            wan_verify_url: "/wan-verify".into(),
+            wan_post_register_view: None,
             generic_response_floor: Duration::secs(1),
             template_dir: None,
             static_folder_url: "/fs-static".into(),

@@ -17,9 +17,9 @@ use time::OffsetDateTime;
 
 use super::{
     CounterStore, Guard, RoleStore, SessionStore, Store, StoreResult, UserChange, UserKey,
-    UserStore,
+    UserStore, WebAuthnStore,
 };
-use crate::model::{NewUser, Role, SessionRecord, User};
+use crate::model::{NewUser, NewWebAuthn, Role, SessionRecord, User, WebAuthn, WebAuthnUse};
 
 /// Entries (with the time they were stored) and a generation bumped by every invalidation, so a
 /// read that started before an invalidation cannot put its (possibly stale) result back.
@@ -343,5 +343,41 @@ impl CounterStore for CachedStore {
     }
     async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
         self.inner.delete_counters(keys).await
+    }
+}
+
+/// Credentials are read only during a ceremony: never cached, every call goes through.
+#[async_trait]
+impl WebAuthnStore for CachedStore {
+    async fn add_webauthn(&self, new: NewWebAuthn) -> StoreResult<WebAuthn> {
+        self.inner.add_webauthn(new).await
+    }
+    async fn webauthn_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<WebAuthn>> {
+        self.inner.webauthn_by_credential_id(credential_id).await
+    }
+    async fn webauthn_of_user(&self, user_id: i64) -> StoreResult<Vec<WebAuthn>> {
+        self.inner.webauthn_of_user(user_id).await
+    }
+    async fn record_webauthn_use(
+        &self,
+        id: i64,
+        seen_sign_count: i64,
+        used: &WebAuthnUse,
+    ) -> StoreResult<bool> {
+        self.inner
+            .record_webauthn_use(id, seen_sign_count, used)
+            .await
+    }
+    async fn rename_webauthn(&self, user_id: i64, id: i64, name: &str) -> StoreResult<bool> {
+        self.inner.rename_webauthn(user_id, id, name).await
+    }
+    async fn delete_webauthn(&self, user_id: i64, id: i64) -> StoreResult<bool> {
+        self.inner.delete_webauthn(user_id, id).await
+    }
+    async fn delete_user_webauthn(&self, user_id: i64) -> StoreResult<u64> {
+        self.inner.delete_user_webauthn(user_id).await
     }
 }

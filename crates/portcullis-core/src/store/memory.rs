@@ -8,9 +8,11 @@ use time::OffsetDateTime;
 
 use super::{
     CounterStore, Guard, RoleStore, SessionStore, StoreError, StoreResult, UserChange, UserKey,
-    UserStore,
+    UserStore, WebAuthnStore,
 };
-use crate::model::{NewUser, Role, SessionRecord, User, asa_list};
+use crate::model::{
+    NewUser, NewWebAuthn, Role, SessionRecord, User, WebAuthn, WebAuthnUse, asa_list,
+};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -19,8 +21,10 @@ struct Inner {
     user_roles: Vec<(i64, i64)>,
     sessions: HashMap<String, SessionRecord>,
     counters: HashMap<String, (u64, i64)>,
+    webauthn: Vec<WebAuthn>,
     next_user_id: i64,
     next_role_id: i64,
+    next_webauthn_id: i64,
 }
 
 /// A datastore held in process memory. Every operation takes one lock, so each is atomic.
@@ -423,6 +427,133 @@ impl CounterStore for MemoryStore {
             for k in keys {
                 s.counters.remove(*k);
             }
+        })
+    }
+}
+
+#[async_trait]
+impl WebAuthnStore for MemoryStore {
+    async fn add_webauthn(&self, new: NewWebAuthn) -> StoreResult<WebAuthn> {
+        self.with(|s| {
+            if s.webauthn
+                .iter()
+                .any(|w| w.credential_id == new.credential_id)
+            {
+                return Err(StoreError::Conflict("credential_id"));
+            }
+            if s.webauthn
+                .iter()
+                .any(|w| w.user_id == new.user_id && w.name == new.name)
+            {
+                return Err(StoreError::Conflict("name"));
+            }
+            if !s.users.iter().any(|u| u.id == new.user_id) {
+                return Err(StoreError::NotFound);
+            }
+            s.next_webauthn_id += 1;
+            let w = WebAuthn {
+                id: s.next_webauthn_id,
+                user_id: new.user_id,
+                credential_id: new.credential_id,
+                public_key: new.public_key,
+                sign_count: new.sign_count,
+                transports: new.transports,
+                backup_state: new.backup_state,
+                device_type: new.device_type,
+                extensions: new.extensions,
+                create_datetime: new.now,
+                lastuse_datetime: new.now,
+                name: new.name,
+                usage: new.usage,
+            };
+            s.webauthn.push(w.clone());
+            Ok(w)
+        })?
+    }
+
+    async fn webauthn_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<WebAuthn>> {
+        self.with(|s| {
+            s.webauthn
+                .iter()
+                .find(|w| w.credential_id == credential_id)
+                .cloned()
+        })
+    }
+
+    async fn webauthn_of_user(&self, user_id: i64) -> StoreResult<Vec<WebAuthn>> {
+        self.with(|s| {
+            s.webauthn
+                .iter()
+                .filter(|w| w.user_id == user_id)
+                .cloned()
+                .collect()
+        })
+    }
+
+    async fn record_webauthn_use(
+        &self,
+        id: i64,
+        seen_sign_count: i64,
+        used: &WebAuthnUse,
+    ) -> StoreResult<bool> {
+        self.with(|s| {
+            match s
+                .webauthn
+                .iter_mut()
+                .find(|w| w.id == id && w.sign_count == seen_sign_count)
+            {
+                Some(w) => {
+                    w.sign_count = used.sign_count;
+                    w.backup_state = used.backup_state;
+                    w.device_type.clone_from(&used.device_type);
+                    w.lastuse_datetime = used.at;
+                    true
+                }
+                None => false,
+            }
+        })
+    }
+
+    async fn rename_webauthn(&self, user_id: i64, id: i64, name: &str) -> StoreResult<bool> {
+        self.with(|s| {
+            if s.webauthn
+                .iter()
+                .any(|w| w.user_id == user_id && w.name == name && w.id != id)
+            {
+                return Err(StoreError::Conflict("name"));
+            }
+            Ok(
+                match s
+                    .webauthn
+                    .iter_mut()
+                    .find(|w| w.id == id && w.user_id == user_id)
+                {
+                    Some(w) => {
+                        name.clone_into(&mut w.name);
+                        true
+                    }
+                    None => false,
+                },
+            )
+        })?
+    }
+
+    async fn delete_webauthn(&self, user_id: i64, id: i64) -> StoreResult<bool> {
+        self.with(|s| {
+            let before = s.webauthn.len();
+            s.webauthn.retain(|w| !(w.id == id && w.user_id == user_id));
+            s.webauthn.len() != before
+        })
+    }
+
+    async fn delete_user_webauthn(&self, user_id: i64) -> StoreResult<u64> {
+        self.with(|s| {
+            let before = s.webauthn.len();
+            s.webauthn.retain(|w| w.user_id != user_id);
+            (before - s.webauthn.len()) as u64
         })
     }
 }

@@ -9,9 +9,9 @@ use time::OffsetDateTime;
 
 use super::{
     CounterStore, Guard, RoleStore, SessionStore, Store, StoreResult, UserChange, UserKey,
-    UserStore,
+    UserStore, WebAuthnStore,
 };
-use crate::model::{NewUser, Role, SessionRecord, User};
+use crate::model::{NewUser, NewWebAuthn, Role, SessionRecord, User, WebAuthn, WebAuthnUse};
 
 /// Users and roles from `data`; sessions and counters from `shared`.
 #[derive(Clone)]
@@ -172,5 +172,41 @@ impl CounterStore for SplitStore {
     }
     async fn delete_counters(&self, keys: &[&str]) -> StoreResult<()> {
         self.counters.delete_counters(keys).await
+    }
+}
+
+/// Credentials live with the users, in `data`.
+#[async_trait]
+impl WebAuthnStore for SplitStore {
+    async fn add_webauthn(&self, new: NewWebAuthn) -> StoreResult<WebAuthn> {
+        self.data.add_webauthn(new).await
+    }
+    async fn webauthn_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> StoreResult<Option<WebAuthn>> {
+        self.data.webauthn_by_credential_id(credential_id).await
+    }
+    async fn webauthn_of_user(&self, user_id: i64) -> StoreResult<Vec<WebAuthn>> {
+        self.data.webauthn_of_user(user_id).await
+    }
+    async fn record_webauthn_use(
+        &self,
+        id: i64,
+        seen_sign_count: i64,
+        used: &WebAuthnUse,
+    ) -> StoreResult<bool> {
+        self.data
+            .record_webauthn_use(id, seen_sign_count, used)
+            .await
+    }
+    async fn rename_webauthn(&self, user_id: i64, id: i64, name: &str) -> StoreResult<bool> {
+        self.data.rename_webauthn(user_id, id, name).await
+    }
+    async fn delete_webauthn(&self, user_id: i64, id: i64) -> StoreResult<bool> {
+        self.data.delete_webauthn(user_id, id).await
+    }
+    async fn delete_user_webauthn(&self, user_id: i64) -> StoreResult<u64> {
+        self.data.delete_user_webauthn(user_id).await
     }
 }

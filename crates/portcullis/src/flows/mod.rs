@@ -21,6 +21,7 @@ pub(crate) mod two_factor;
 mod unified;
 mod username;
 mod verify;
+mod webauthn;
 pub(crate) mod wire;
 
 use axum::Router;
@@ -76,6 +77,10 @@ pub(crate) fn mount(security: &Security) -> Mount {
             c.static_folder_url.trim_end_matches('/')
         ),
         get(crate::view::stylesheet),
+    );
+    m.router = m.router.route(
+        &format!("{}/webauthn.js", c.static_folder_url.trim_end_matches('/')),
+        get(crate::view::webauthn_script),
     );
     m = m.route(
         "/auth/check",
@@ -418,6 +423,91 @@ pub(crate) fn mount(security: &Security) -> Mount {
                             body::<WithUser>(),
                         ),
                     ],
+                );
+        }
+    }
+    if c.webauthn {
+        let started = || body::<WanStarted>();
+        m = m
+            .route(
+                &c.wan_register_url,
+                get(webauthn::register_page).post(webauthn::register),
+                &[
+                    Op::get(
+                        "The user's passkeys and security keys",
+                        body::<WanRegisterInfo>(),
+                    ),
+                    Op::post(
+                        "Start registering a passkey or security key",
+                        body::<WanRegisterRequest>(),
+                        started(),
+                    ),
+                ],
+            )
+            .route(
+                &format!("{}/{{state}}", c.wan_register_url),
+                post(webauthn::register_response),
+                &[Op::post(
+                    "Finish a registration with the browser's credential",
+                    body::<WanCredentialRequest>(),
+                    body::<Empty>(),
+                )],
+            )
+            .route(
+                &c.wan_signin_url,
+                get(webauthn::signin_page).post(webauthn::signin),
+                &[
+                    Op::get("Passkey sign-in", body::<WanSigninInfo>()),
+                    Op::post(
+                        "Start a passkey sign-in (identity: a hint)",
+                        body::<WanSigninRequest>(),
+                        body::<WanSigninStarted>(),
+                    ),
+                ],
+            )
+            .route(
+                &format!("{}/{{state}}", c.wan_signin_url),
+                post(webauthn::signin_response),
+                &[Op::post(
+                    "Finish a passkey sign-in",
+                    body::<WanCredentialRequest>(),
+                    body::<WanSignedIn>(),
+                )
+                .query(&["include_auth_token", "next"])],
+            )
+            .route(
+                &c.wan_delete_url,
+                get(webauthn::delete_page).post(webauthn::delete),
+                &[
+                    Op::get(
+                        "The user's passkeys and security keys",
+                        body::<WanRegisterInfo>(),
+                    ),
+                    Op::post(
+                        "Delete a passkey by name",
+                        body::<WanDeleteRequest>(),
+                        body::<Empty>(),
+                    ),
+                ],
+            );
+        if c.freshness.as_secs() >= 0 && !c.wan_allow_as_verify.is_empty() {
+            m = m
+                .route(
+                    &c.wan_verify_url,
+                    get(webauthn::verify_page).post(webauthn::verify),
+                    &[
+                        Op::get("Re-authenticate with a passkey", body::<Empty>()),
+                        Op::post("Start re-authenticating", body::<Empty>(), started()),
+                    ],
+                )
+                .route(
+                    &format!("{}/{{state}}", c.wan_verify_url),
+                    post(webauthn::verify_response),
+                    &[Op::post(
+                        "Finish re-authenticating",
+                        body::<WanCredentialRequest>(),
+                        body::<WithUser>(),
+                    )],
                 );
         }
     }

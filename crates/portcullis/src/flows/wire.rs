@@ -354,6 +354,34 @@ pub(crate) mod requests {
         pub(crate) username: String,
     }
 
+    /// `POST /wan-register`: the new credential's name and what it is for.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct WanRegisterRequest {
+        pub(crate) name: String,
+        /// `first` (a passkey) or `secondary` (the default: a security key).
+        pub(crate) usage: Option<String>,
+    }
+
+    /// `POST /wan-*/<state>`: the browser's credential as JSON text.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct WanCredentialRequest {
+        pub(crate) credential: String,
+        pub(crate) remember: Option<bool>,
+    }
+
+    /// `POST /wan-signin`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct WanSigninRequest {
+        pub(crate) identity: Option<String>,
+        pub(crate) remember: Option<bool>,
+    }
+
+    /// `POST /wan-delete`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct WanDeleteRequest {
+        pub(crate) name: String,
+    }
+
     /// `POST /tf-setup`: `setup` is a method (`email`, `authenticator`, `sms`) or `disable`.
     #[derive(Debug, ToSchema)]
     pub(crate) struct TfSetupRequest {
@@ -426,4 +454,63 @@ pub(crate) struct AccountInfo {
     pub(crate) roles: Vec<String>,
     pub(crate) two_factor_method: Option<String>,
     pub(crate) has_password: bool,
+}
+
+/// One registered WebAuthn credential, as `GET /wan-register` lists them.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WanCredentialInfo {
+    pub(crate) name: String,
+    /// base64url of the raw credential id.
+    pub(crate) credential_id: String,
+    pub(crate) transports: Vec<String>,
+    /// ISO 8601 (UTC).
+    pub(crate) lastuse: String,
+    /// ISO 8601 (UTC); ours (Flask-Security lists no creation time).
+    pub(crate) created: String,
+    /// `first` or `secondary`.
+    pub(crate) usage: String,
+    pub(crate) backup_state: bool,
+    pub(crate) device_type: String,
+    /// `true`/`false` when the authenticator said (`credProps.rk`), else `"Unknown"`.
+    #[schema(value_type = Object)]
+    pub(crate) discoverable: serde_json::Value,
+}
+
+/// `GET /wan-register`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WanRegisterInfo {
+    pub(crate) registered_credentials: Vec<WanCredentialInfo>,
+}
+
+/// A ceremony started: the options for `navigator.credentials.create()/get()` and the state
+/// to send back.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WanStarted {
+    #[schema(value_type = Object)]
+    pub(crate) credential_options: serde_json::Value,
+    pub(crate) wan_state: String,
+}
+
+/// `GET /wan-signin`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WanSigninInfo {
+    pub(crate) is_secondary: bool,
+}
+
+/// `POST /wan-signin`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WanSigninStarted {
+    #[schema(value_type = Object)]
+    pub(crate) credential_options: serde_json::Value,
+    pub(crate) wan_state: String,
+    pub(crate) remember: bool,
+    pub(crate) is_secondary: bool,
+}
+
+/// `POST /wan-signin/<state>`: signed in.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WanSignedIn {
+    pub(crate) user: UserBody,
+    pub(crate) post_login_url: String,
+    pub(crate) tf_required: bool,
 }

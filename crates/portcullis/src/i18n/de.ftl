@@ -98,6 +98,20 @@ HEADERS_TOO_LARGE = Die Kopfzeilen der Anfrage sind zu groß.
 REQUEST_TIMEOUT = Die Anfrage hat zu lange gedauert. Bitte versuchen Sie es später erneut.
 EMAIL_DOMAIN_NOT_FOUND = Die Domain { $domain } existiert nicht.
 EMAIL_DOMAIN_NO_MAIL = Die Domain { $domain } nimmt keine E-Mails an.
+WEBAUTHN_EXPIRED = Passkey-Vorgänge müssen innerhalb von { $within } abgeschlossen werden. Bitte beginnen Sie von vorn.
+WEBAUTHN_NAME_REQUIRED = Bitte geben Sie dem neuen Passkey einen Namen.
+WEBAUTHN_NAME_INUSE = „{ $name }“ ist bereits der Name eines Passkeys.
+WEBAUTHN_NAME_NOT_FOUND = „{ $name }“ ist für Ihr Konto nicht registriert.
+WEBAUTHN_CREDENTIAL_DELETED = Der Passkey „{ $name }“ wurde gelöscht.
+WEBAUTHN_REGISTER_SUCCESSFUL = Der Passkey „{ $name }“ wurde hinzugefügt.
+WEBAUTHN_CREDENTIAL_ID_INUSE = Dieser Passkey ist bereits registriert.
+WEBAUTHN_UNKNOWN_CREDENTIAL_ID = Unbekannter Passkey.
+WEBAUTHN_NO_VERIFY = Der Passkey konnte nicht geprüft werden: { $cause }.
+WEBAUTHN_CREDENTIAL_WRONG_USAGE = Dieser Passkey ist für diese Verwendung (erster oder zweiter Faktor) nicht registriert
+WEBAUTHN_MISMATCH_USER_HANDLE = Die Benutzerkennung des Passkeys passt nicht
+WEBAUTHN_NAME_INVALID = Passkey-Namen dürfen Buchstaben, Ziffern, Leerzeichen, Binde- und Unterstriche enthalten, höchstens { $max } Zeichen.
+WEBAUTHN_LAST_CREDENTIAL = Dies ist Ihre einzige Anmeldemöglichkeit. Legen Sie zuerst ein Passwort oder einen weiteren Passkey an.
+WEBAUTHN_RENAMED = Der Passkey heißt jetzt „{ $name }“.
 
 ## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
 
@@ -371,3 +385,29 @@ duration-second = { $n ->
    *[other] { $n } Sekunden
 }
 duration-list = { $rest } und { $last }
+
+## Passkeys und Sicherheitsschlüssel (WebAuthn).
+
+title-passkeys = Passkeys und Sicherheitsschlüssel
+title-passkey-sign-in = Mit einem Passkey anmelden
+title-passkey-verify = Mit einem Passkey bestätigen
+wan-registered = Ihre Passkeys und Sicherheitsschlüssel
+wan-name = Name
+wan-usage = Verwendung
+wan-last-used = Zuletzt verwendet
+wan-actions = Aktionen
+wan-synced = synchronisiert
+wan-usage-first = Passkey: Anmeldung ohne Passwort
+wan-usage-secondary = Sicherheitsschlüssel: zweiter Schritt nach dem Passwort
+wan-delete = Löschen
+wan-delete-named = „{ $name }“ löschen
+wan-none = Sie haben noch keine Passkeys oder Sicherheitsschlüssel.
+wan-add = Passkey oder Sicherheitsschlüssel hinzufügen
+wan-add-submit = Hinzufügen
+wan-identity-hint = Optional: Ihre E-Mail-Adresse oder Ihr Benutzername, falls Ihr Passkey nicht von selbst angeboten wird.
+wan-signin-submit = Mit einem Passkey anmelden
+wan-verify-intro = Bestätigen Sie mit einem Ihrer Passkeys oder Sicherheitsschlüssel, dass Sie es sind.
+wan-verify-submit = Passkey verwenden
+wan-ceremony-wait = Folgen Sie der Aufforderung Ihres Browsers, um Ihren Passkey oder Sicherheitsschlüssel zu verwenden.
+wan-ceremony-failed = Der Passkey wurde nicht verwendet (abgebrochen, Zeit abgelaufen oder nicht verfügbar).
+wan-ceremony-retry = Erneut versuchen

@@ -98,6 +98,20 @@ HEADERS_TOO_LARGE = Request headers too large.
 REQUEST_TIMEOUT = The request took too long. Please try again later.
 EMAIL_DOMAIN_NOT_FOUND = The domain name { $domain } does not exist.
 EMAIL_DOMAIN_NO_MAIL = The domain name { $domain } does not accept email.
+WEBAUTHN_EXPIRED = Passkey operations must be completed within { $within }. Please start over.
+WEBAUTHN_NAME_REQUIRED = Nickname for new passkey is required.
+WEBAUTHN_NAME_INUSE = { $name } is already associated with a passkey.
+WEBAUTHN_NAME_NOT_FOUND = { $name } not registered with current user.
+WEBAUTHN_CREDENTIAL_DELETED = Successfully deleted the passkey with name: { $name }
+WEBAUTHN_REGISTER_SUCCESSFUL = Successfully added the passkey with name: { $name }
+WEBAUTHN_CREDENTIAL_ID_INUSE = Passkey already registered.
+WEBAUTHN_UNKNOWN_CREDENTIAL_ID = Unregistered passkey.
+WEBAUTHN_NO_VERIFY = Could not verify passkey: { $cause }.
+WEBAUTHN_CREDENTIAL_WRONG_USAGE = Passkey not registered for this use (first or secondary)
+WEBAUTHN_MISMATCH_USER_HANDLE = Credential user handle didn't match
+WEBAUTHN_NAME_INVALID = Passkey names may use letters, digits, spaces, dashes and underscores, up to { $max } characters.
+WEBAUTHN_LAST_CREDENTIAL = This is your only way to sign in. Add a password or another passkey before deleting it.
+WEBAUTHN_RENAMED = The passkey is now called { $name }.
 
 ## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
 
@@ -371,3 +385,29 @@ duration-second = { $n ->
    *[other] { $n } seconds
 }
 duration-list = { $rest } and { $last }
+
+## Passkeys and security keys (WebAuthn).
+
+title-passkeys = Passkeys and security keys
+title-passkey-sign-in = Sign in with a passkey
+title-passkey-verify = Confirm it is you with a passkey
+wan-registered = Your passkeys and security keys
+wan-name = Name
+wan-usage = Use
+wan-last-used = Last used
+wan-actions = Actions
+wan-synced = synced
+wan-usage-first = Passkey: sign in without a password
+wan-usage-secondary = Security key: second step after the password
+wan-delete = Delete
+wan-delete-named = Delete { $name }
+wan-none = You have no passkeys or security keys yet.
+wan-add = Add a passkey or security key
+wan-add-submit = Add
+wan-identity-hint = Optional: your email or username, if your passkey is not offered by itself.
+wan-signin-submit = Sign in with a passkey
+wan-verify-intro = Use one of your passkeys or security keys to confirm it is you.
+wan-verify-submit = Use a passkey
+wan-ceremony-wait = Follow your browser's prompt to use your passkey or security key.
+wan-ceremony-failed = The passkey was not used (cancelled, timed out or not available).
+wan-ceremony-retry = Try again

@@ -98,6 +98,20 @@ HEADERS_TOO_LARGE = Las cabeceras de la solicitud son demasiado grandes.
 REQUEST_TIMEOUT = La solicitud tardó demasiado. Inténtelo de nuevo más tarde.
 EMAIL_DOMAIN_NOT_FOUND = El dominio { $domain } no existe.
 EMAIL_DOMAIN_NO_MAIL = El dominio { $domain } no acepta correo.
+WEBAUTHN_EXPIRED = Las operaciones con llaves de acceso deben completarse en { $within }. Vuelva a empezar.
+WEBAUTHN_NAME_REQUIRED = Dé un nombre a la nueva llave de acceso.
+WEBAUTHN_NAME_INUSE = «{ $name }» ya es el nombre de una llave de acceso.
+WEBAUTHN_NAME_NOT_FOUND = «{ $name }» no está registrada en su cuenta.
+WEBAUTHN_CREDENTIAL_DELETED = Se ha eliminado la llave de acceso «{ $name }».
+WEBAUTHN_REGISTER_SUCCESSFUL = Se ha añadido la llave de acceso «{ $name }».
+WEBAUTHN_CREDENTIAL_ID_INUSE = Esta llave de acceso ya está registrada.
+WEBAUTHN_UNKNOWN_CREDENTIAL_ID = Llave de acceso desconocida.
+WEBAUTHN_NO_VERIFY = No se pudo verificar la llave de acceso: { $cause }.
+WEBAUTHN_CREDENTIAL_WRONG_USAGE = Esta llave de acceso no está registrada para este uso (primer o segundo factor)
+WEBAUTHN_MISMATCH_USER_HANDLE = El identificador de usuario de la llave no coincide
+WEBAUTHN_NAME_INVALID = El nombre de una llave de acceso puede tener letras, dígitos, espacios, guiones y guiones bajos, hasta { $max } caracteres.
+WEBAUTHN_LAST_CREDENTIAL = Es su única forma de iniciar sesión. Añada una contraseña u otra llave de acceso antes de eliminarla.
+WEBAUTHN_RENAMED = La llave de acceso ahora se llama «{ $name }».
 
 ## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
 
@@ -371,3 +385,29 @@ duration-second = { $n ->
    *[other] { $n } segundos
 }
 duration-list = { $rest } y { $last }
+
+## Llaves de acceso y llaves de seguridad (WebAuthn).
+
+title-passkeys = Llaves de acceso y llaves de seguridad
+title-passkey-sign-in = Iniciar sesión con una llave de acceso
+title-passkey-verify = Confirmar con una llave de acceso
+wan-registered = Sus llaves de acceso y llaves de seguridad
+wan-name = Nombre
+wan-usage = Uso
+wan-last-used = Último uso
+wan-actions = Acciones
+wan-synced = sincronizada
+wan-usage-first = Llave de acceso: iniciar sesión sin contraseña
+wan-usage-secondary = Llave de seguridad: segundo paso tras la contraseña
+wan-delete = Eliminar
+wan-delete-named = Eliminar «{ $name }»
+wan-none = Todavía no tiene llaves de acceso ni llaves de seguridad.
+wan-add = Añadir una llave de acceso o de seguridad
+wan-add-submit = Añadir
+wan-identity-hint = Opcional: su correo electrónico o nombre de usuario, si su llave de acceso no se ofrece sola.
+wan-signin-submit = Iniciar sesión con una llave de acceso
+wan-verify-intro = Use una de sus llaves de acceso o de seguridad para confirmar que es usted.
+wan-verify-submit = Usar una llave de acceso
+wan-ceremony-wait = Siga las indicaciones de su navegador para usar su llave de acceso o de seguridad.
+wan-ceremony-failed = No se usó la llave de acceso (cancelada, tiempo agotado o no disponible).
+wan-ceremony-retry = Reintentar

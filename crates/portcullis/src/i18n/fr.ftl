@@ -98,6 +98,20 @@ HEADERS_TOO_LARGE = Les en-têtes de la requête sont trop grands.
 REQUEST_TIMEOUT = La requête a pris trop de temps. Veuillez réessayer plus tard.
 EMAIL_DOMAIN_NOT_FOUND = Le domaine { $domain } n’existe pas.
 EMAIL_DOMAIN_NO_MAIL = Le domaine { $domain } n’accepte pas d’e-mails.
+WEBAUTHN_EXPIRED = Les opérations sur les clés d’accès doivent être terminées en { $within }. Veuillez recommencer.
+WEBAUTHN_NAME_REQUIRED = Veuillez donner un nom à la nouvelle clé d’accès.
+WEBAUTHN_NAME_INUSE = « { $name } » est déjà le nom d’une clé d’accès.
+WEBAUTHN_NAME_NOT_FOUND = « { $name } » n’est pas enregistrée pour votre compte.
+WEBAUTHN_CREDENTIAL_DELETED = La clé d’accès « { $name } » a été supprimée.
+WEBAUTHN_REGISTER_SUCCESSFUL = La clé d’accès « { $name } » a été ajoutée.
+WEBAUTHN_CREDENTIAL_ID_INUSE = Cette clé d’accès est déjà enregistrée.
+WEBAUTHN_UNKNOWN_CREDENTIAL_ID = Clé d’accès inconnue.
+WEBAUTHN_NO_VERIFY = Impossible de vérifier la clé d’accès : { $cause }.
+WEBAUTHN_CREDENTIAL_WRONG_USAGE = Cette clé d’accès n’est pas enregistrée pour cet usage (premier ou second facteur)
+WEBAUTHN_MISMATCH_USER_HANDLE = L’identifiant d’utilisateur de la clé ne correspond pas
+WEBAUTHN_NAME_INVALID = Le nom d’une clé d’accès peut contenir des lettres, des chiffres, des espaces, des tirets et des traits de soulignement, { $max } caractères au plus.
+WEBAUTHN_LAST_CREDENTIAL = C’est votre seul moyen de connexion. Ajoutez un mot de passe ou une autre clé d’accès avant de la supprimer.
+WEBAUTHN_RENAMED = La clé d’accès s’appelle désormais « { $name } ».
 
 ## Pages: titles, labels, links (ids of our own; Flask-Security's templates have none).
 
@@ -371,3 +385,29 @@ duration-second = { $n ->
    *[other] { $n } secondes
 }
 duration-list = { $rest } et { $last }
+
+## Clés d’accès et clés de sécurité (WebAuthn).
+
+title-passkeys = Clés d’accès et clés de sécurité
+title-passkey-sign-in = Se connecter avec une clé d’accès
+title-passkey-verify = Confirmer avec une clé d’accès
+wan-registered = Vos clés d’accès et clés de sécurité
+wan-name = Nom
+wan-usage = Usage
+wan-last-used = Dernière utilisation
+wan-actions = Actions
+wan-synced = synchronisée
+wan-usage-first = Clé d’accès : connexion sans mot de passe
+wan-usage-secondary = Clé de sécurité : seconde étape après le mot de passe
+wan-delete = Supprimer
+wan-delete-named = Supprimer « { $name } »
+wan-none = Vous n’avez encore aucune clé d’accès ni clé de sécurité.
+wan-add = Ajouter une clé d’accès ou une clé de sécurité
+wan-add-submit = Ajouter
+wan-identity-hint = Facultatif : votre adresse e-mail ou votre nom d’utilisateur, si votre clé d’accès n’est pas proposée d’elle-même.
+wan-signin-submit = Se connecter avec une clé d’accès
+wan-verify-intro = Utilisez l’une de vos clés d’accès ou clés de sécurité pour confirmer votre identité.
+wan-verify-submit = Utiliser une clé d’accès
+wan-ceremony-wait = Suivez les instructions de votre navigateur pour utiliser votre clé d’accès ou clé de sécurité.
+wan-ceremony-failed = La clé d’accès n’a pas été utilisée (annulation, délai dépassé ou clé indisponible).
+wan-ceremony-retry = Réessayer

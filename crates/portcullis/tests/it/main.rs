@@ -18,4 +18,5 @@ mod sms;
 mod sqlite_e2e;
 mod two_factor;
 mod unified_signin;
+mod webauthn;
 mod wire_transcripts;

@@ -31,11 +31,13 @@ mod counters;
 mod roles;
 mod sessions;
 mod users;
+mod webauthn;
 
 pub use counters::*;
 pub use roles::*;
 pub use sessions::*;
 pub use users::*;
+pub use webauthn::*;
 
 /// Expands to one `#[tokio::test]` per conformance check. `$make` is an expression evaluating
 /// to a future that yields a fresh `Arc<dyn Store>`; it is evaluated once per test. The calling
@@ -103,7 +105,11 @@ macro_rules! store_conformance_tests {
             counter_set_delete,
             counter_concurrent_incr,
             counter_release,
-            throttle_concurrent_reservations
+            throttle_concurrent_reservations,
+            webauthn_add_and_read,
+            webauthn_conflicts,
+            webauthn_record_use,
+            webauthn_rename_and_delete
         );
     };
     (@each_env $env:literal, $make:expr; $($check:ident),+ $(,)?) => {
