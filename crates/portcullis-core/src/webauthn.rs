@@ -133,8 +133,10 @@ impl Assertion {
     /// Flask-Security's script's shape with `extensions` as a JSON string).
     pub fn parse(json: &str) -> Result<Self, WanError> {
         let value = normalised(json)?;
-        let credential: PublicKeyCredential =
-            serde_json::from_value(value.0).map_err(|_| WanError::Malformed)?;
+        let credential: PublicKeyCredential = serde_json::from_value(value.0).map_err(|e| {
+            tracing::warn!(error = %e, "an assertion could not be read");
+            WanError::Malformed
+        })?;
         Ok(Self { credential })
     }
 
@@ -155,12 +157,13 @@ impl Assertion {
 fn normalised(json: &str) -> Result<(Value, Option<String>), WanError> {
     let mut value: Value = serde_json::from_str(json).map_err(|_| WanError::Malformed)?;
     let object = value.as_object_mut().ok_or(WanError::Malformed)?;
+    // One of the two names only (webauthn-rs reads `clientExtensionResults` as an alias).
+    let results = object.remove("clientExtensionResults");
     let text = match object.remove("extensions") {
         Some(Value::String(s)) => Some(s),
-        Some(Value::Null) | None => object
-            .get("clientExtensionResults")
+        Some(Value::Null) | None => results
             .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
-            .map(Value::to_string),
+            .map(|v| v.to_string()),
         Some(other) => Some(other.to_string()),
     };
     let parsed = text
@@ -366,8 +369,10 @@ impl RelyingParty {
         state: &RegistrationState,
     ) -> Result<Registered, WanError> {
         let (value, extensions) = normalised(credential_json)?;
-        let reg: RegisterPublicKeyCredential =
-            serde_json::from_value(value).map_err(|_| WanError::Malformed)?;
+        let reg: RegisterPublicKeyCredential = serde_json::from_value(value).map_err(|e| {
+            tracing::warn!(error = %e, "a registration credential could not be read");
+            WanError::Malformed
+        })?;
         let credential = self
             .core
             .register_credential(&reg, state, None)

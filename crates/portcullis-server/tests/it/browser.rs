@@ -274,6 +274,20 @@ impl Browser {
         self.wait_for_new_page(old).await;
     }
 
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self
+            .driver
+            .execute("return document.readyState", Vec::new())
+            .await
+            .map(|r| r.json() != &json!("complete"))
+            .unwrap_or(true)
+        {
+            assert!(Instant::now() < deadline, "the page did not load");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn wait_for_new_page(&self, old: WebElement) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while old.is_present().await.unwrap_or(false) {
@@ -316,10 +330,12 @@ impl Browser {
 
     async fn sign_out(&self) {
         self.click("nav.pc-nav form button").await;
+        let path = self.path().await;
         assert_eq!(
-            self.path().await,
+            path,
             "/login",
-            "signed out, the visitor is sent to sign in"
+            "signed out, the visitor is sent to sign in: {}",
+            self.driver.source().await.unwrap_or_default()
         );
     }
 }
@@ -346,6 +362,7 @@ fn server(dir: &Dir, addr: &str, smtp: &str, base: &str) -> Command {
         .env("SECURITY_USERNAME_ENABLE", "true")
         .env("SECURITY_USERNAME_RECOVERY", "true")
         .env("SECURITY_CHANGE_USERNAME", "true")
+        .env("SECURITY_WEBAUTHN", "true")
         .env("PORTCULLIS_APP_NAME", "Example Co")
         .env("PORTCULLIS_SMTP_URL", smtp)
         .env("PORTCULLIS_EXTERNAL_URL", base);
@@ -395,8 +412,8 @@ async fn fresh_totp(key: &[u8], last: &mut i64) -> String {
 }
 
 struct Site {
-    _dir: Dir,
-    _server: Instance,
+    dir: Dir,
+    server: Instance,
     sink: SmtpSink,
     base: String,
 }
@@ -409,8 +426,8 @@ async fn site() -> Site {
     let base = format!("http://localhost:{}", addr.rsplit(':').next().unwrap());
     let server = start_on(server(&dir, &addr, &sink.url(), &base), &addr);
     Site {
-        _dir: dir,
-        _server: server,
+        dir,
+        server,
         sink,
         base,
     }
@@ -695,5 +712,116 @@ async fn german_path_register_confirm_sign_in() {
     b.submit().await;
     b.check("account").await;
     assert_eq!(b.path().await, "/account");
+    b.driver.quit().await.unwrap();
+}
+
+/// Wait until the browser is on `path` (a ceremony page posts itself away).
+async fn arrive(b: &Browser, site: &Site, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while b.path().await != path {
+        assert!(
+            Instant::now() < deadline,
+            "expected to arrive at {path}, on {}: {}\nserver log: {:#?}",
+            b.path().await,
+            b.driver.source().await.unwrap_or_default(),
+            site.server.log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.wait_ready().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkeys_through_the_pages() {
+    let Some(tools) = tools("passkeys_through_the_pages") else {
+        return;
+    };
+    let site = site().await;
+    let email = "pat@example.com";
+    let made = crate::common::portcullis(site.dir.path())
+        .args(["users", "create", email, "--password", PW, "--confirmed"])
+        .env("SECURITY_WEBAUTHN", "true")
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (mut b, _driver) = Browser::start(&tools, "passkeys", &site.base, "en-US").await;
+    // Chromium's virtual authenticator (a platform passkey with user verification).
+    b.driver
+        .cdp()
+        .send_raw("WebAuthn.enable", json!({"enableUI": false}))
+        .await
+        .unwrap();
+    b.driver
+        .cdp()
+        .send_raw(
+            "WebAuthn.addVirtualAuthenticator",
+            json!({"options": {
+                "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+                "hasUserVerification": true, "isUserVerified": true,
+                "automaticPresenceSimulation": true
+            }}),
+        )
+        .await
+        .unwrap();
+
+    b.open("/login", "login").await;
+    b.field("email", email).await;
+    b.field("password", PW).await;
+    b.submit().await;
+    b.check("account").await;
+    b.click("main a[href='/wan-register']").await;
+    b.check("wan-register").await;
+    b.field("name", "This laptop").await;
+    b.submit().await;
+    arrive(&b, &site, "/wan-register").await;
+    b.check("wan-registered").await;
+    assert_flash(
+        &b.flashes().await,
+        "Successfully added the passkey with name: This laptop",
+    );
+    assert!(
+        b.texts(".pc-table td")
+            .await
+            .iter()
+            .any(|t| t.contains("This laptop"))
+    );
+
+    // Signed out, the sign-in page offers the passkey in the identity field's autofill
+    // (conditional mediation); Chromium's virtual authenticator answers at once, as a user who
+    // picks it from the list: signed in without typing anything.
+    b.click("nav.pc-nav form button").await;
+    arrive(&b, &site, "/account").await;
+    b.check("signed-in-by-autofill").await;
+    assert!(b.driver.source().await.unwrap().contains(email));
+    assert!(
+        site.server
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("UserAuthenticated") && l.contains("passkey")),
+        "the sign-in was a passkey's"
+    );
+
+    // The usernameless button (no identity typed), in a browser that forgot its session.
+    b.driver.delete_all_cookies().await.unwrap();
+    b.open("/wan-signin", "wan-signin").await;
+    let identity = b.driver.find(By::Name("identity")).await.unwrap();
+    assert_eq!(
+        identity.attr("autocomplete").await.unwrap().as_deref(),
+        Some("username webauthn")
+    );
+    b.submit().await;
+    arrive(&b, &site, "/account").await;
+    b.check("signed-in-with-passkey").await;
+
+    // Re-authenticate with it.
+    b.open("/wan-verify", "wan-verify").await;
+    b.submit().await;
+    arrive(&b, &site, "/account").await;
     b.driver.quit().await.unwrap();
 }

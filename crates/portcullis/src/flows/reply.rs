@@ -264,6 +264,7 @@ fn nav(req: &FlowRequest) -> Value {
                 &c.multi_factor_recovery_codes_url
             ),
             "us_setup": on(c.unified_signin, &c.us_setup_url),
+            "wan_register": on(c.webauthn, &c.wan_register_url),
         })
     } else {
         json!({
@@ -274,6 +275,7 @@ fn nav(req: &FlowRequest) -> Value {
             "confirm": on(c.confirmable, &c.confirm_url),
             "us_signin": on(c.unified_signin && !c.us_signin_replaces_login, &c.us_signin_url),
             "recover_username": on(c.username_recovery, &c.username_recovery_url),
+            "wan_signin": on(c.webauthn && c.wan_allow_as_first_factor, &c.wan_signin_url),
         })
     }
 }

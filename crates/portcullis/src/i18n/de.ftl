@@ -411,3 +411,4 @@ wan-verify-submit = Passkey verwenden
 wan-ceremony-wait = Folgen Sie der Aufforderung Ihres Browsers, um Ihren Passkey oder Sicherheitsschlüssel zu verwenden.
 wan-ceremony-failed = Der Passkey wurde nicht verwendet (abgebrochen, Zeit abgelaufen oder nicht verfügbar).
 wan-ceremony-retry = Erneut versuchen
+account-passkeys = Passkeys und Sicherheitsschlüssel

@@ -411,3 +411,4 @@ wan-verify-submit = Use a passkey
 wan-ceremony-wait = Follow your browser's prompt to use your passkey or security key.
 wan-ceremony-failed = The passkey was not used (cancelled, timed out or not available).
 wan-ceremony-retry = Try again
+account-passkeys = Passkeys and security keys

@@ -411,3 +411,4 @@ wan-verify-submit = Usar una llave de acceso
 wan-ceremony-wait = Siga las indicaciones de su navegador para usar su llave de acceso o de seguridad.
 wan-ceremony-failed = No se usó la llave de acceso (cancelada, tiempo agotado o no disponible).
 wan-ceremony-retry = Reintentar
+account-passkeys = Llaves de acceso y llaves de seguridad

@@ -411,3 +411,4 @@ wan-verify-submit = Utiliser une clé d’accès
 wan-ceremony-wait = Suivez les instructions de votre navigateur pour utiliser votre clé d’accès ou clé de sécurité.
 wan-ceremony-failed = La clé d’accès n’a pas été utilisée (annulation, délai dépassé ou clé indisponible).
 wan-ceremony-retry = Réessayer
+account-passkeys = Clés d’accès et clés de sécurité

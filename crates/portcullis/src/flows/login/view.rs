@@ -17,6 +17,7 @@ pub(super) fn page(req: &FlowRequest) -> Page {
             json!({"email": req.text("email"), "username": req.text("username")}),
         )
         .with("next", json!(req.safe_next()))
+        .with("csrf_header", json!(c.csrf_header))
         .with(
             "register_url",
             json!(c.registerable.then(|| c.register_url.clone())),
