@@ -393,6 +393,9 @@ pub struct TwoFactorState {
     pub via: String,
     /// When this started (unix seconds): it expires after `two_factor_setup_within`.
     pub started: i64,
+    /// The second step is a security key (`/wan-signin`), not a code.
+    #[serde(default)]
+    pub webauthn: bool,
 }
 
 /// What a WebAuthn credential may be used for (Flask-Security's `webauthn.usage`).

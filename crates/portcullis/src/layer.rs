@@ -174,7 +174,7 @@ impl RequestAuth {
             return Ok(None);
         };
         // A password alone cannot stand in for a second factor.
-        if crate::flows::two_factor::needs_second_factor(security, &user) {
+        if crate::flows::two_factor::needs_second_factor(security, &user).await? {
             return Ok(None);
         }
         Ok(Some(Identity {

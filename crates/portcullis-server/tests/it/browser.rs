@@ -718,7 +718,8 @@ async fn german_path_register_confirm_sign_in() {
 /// Wait until the browser is on `path` (a ceremony page posts itself away).
 async fn arrive(b: &Browser, site: &Site, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while b.path().await != path {
+    // A ceremony page answers at the path it was posted to: wait until it has posted itself.
+    while b.path().await != path || b.driver.find(By::Id("pc-wan-form")).await.is_ok() {
         assert!(
             Instant::now() < deadline,
             "expected to arrive at {path}, on {}: {}\nserver log: {:#?}",
@@ -755,7 +756,8 @@ async fn passkeys_through_the_pages() {
         .send_raw("WebAuthn.enable", json!({"enableUI": false}))
         .await
         .unwrap();
-    b.driver
+    let added = b
+        .driver
         .cdp()
         .send_raw(
             "WebAuthn.addVirtualAuthenticator",
@@ -767,6 +769,7 @@ async fn passkeys_through_the_pages() {
         )
         .await
         .unwrap();
+    let authenticator = added["authenticatorId"].as_str().unwrap().to_owned();
 
     b.open("/login", "login").await;
     b.field("email", email).await;
@@ -777,12 +780,14 @@ async fn passkeys_through_the_pages() {
     b.check("wan-register").await;
     b.field("name", "This laptop").await;
     b.submit().await;
-    arrive(&b, &site, "/wan-register").await;
-    b.check("wan-registered").await;
+    // The first key: recovery codes are offered at once, in case it is lost.
+    arrive(&b, &site, "/mf-recovery-codes").await;
+    b.check("recovery-codes-offered").await;
     assert_flash(
         &b.flashes().await,
         "Successfully added the passkey with name: This laptop",
     );
+    b.open("/wan-register", "wan-registered").await;
     assert!(
         b.texts(".pc-table td")
             .await
@@ -823,5 +828,42 @@ async fn passkeys_through_the_pages() {
     b.open("/wan-verify", "wan-verify").await;
     b.submit().await;
     arrive(&b, &site, "/account").await;
+
+    // A security key as the second factor: the passkey deleted here (the password stays, so
+    // it is not the last way in) and removed from the device, then a security key added; the
+    // password sign-in then asks for the key.
+    b.open("/wan-register", "wan-register-again").await;
+    b.click("button[aria-label='Delete This laptop']").await;
+    b.check("passkey-deleted").await;
+    assert_flash(
+        &b.flashes().await,
+        "Successfully deleted the passkey with name: This laptop",
+    );
+    b.driver
+        .cdp()
+        .send_raw(
+            "WebAuthn.clearCredentials",
+            json!({"authenticatorId": authenticator}),
+        )
+        .await
+        .unwrap();
+    b.field("name", "Desk key").await;
+    b.choose("input[name=usage][value=secondary]").await;
+    b.submit().await;
+    // Again the only key, and still no recovery codes: they are offered again.
+    arrive(&b, &site, "/mf-recovery-codes").await;
+    assert_flash(
+        &b.flashes().await,
+        "Successfully added the passkey with name: Desk key",
+    );
+    b.sign_out().await;
+    b.field("email", email).await;
+    b.field("password", PW).await;
+    b.submit().await;
+    arrive(&b, &site, "/wan-signin").await;
+    b.check("wan-signin-second-factor").await;
+    b.submit().await;
+    arrive(&b, &site, "/account").await;
+    b.check("signed-in-with-security-key").await;
     b.driver.quit().await.unwrap();
 }

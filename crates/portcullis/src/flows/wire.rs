@@ -53,12 +53,20 @@ pub(crate) struct SecondFactorPending {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub(crate) tf_primary_method: Option<TwoFactorMethod>,
+    /// The code method, or `webauthn` for a security key.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub(crate) tf_method: Option<TwoFactorMethod>,
+    pub(crate) tf_method: Option<&'static str>,
     /// For clients without cookies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tf_state_token: Option<String>,
+    /// Several second factors: the client picks one at `/tf-select`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tf_select: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tf_setup_methods: Option<Vec<&'static str>>,
+    /// A security key: where to sign with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tf_signin_url: Option<String>,
 }
 
 /// `/register` that signs in only after the second factor.

@@ -412,3 +412,5 @@ wan-ceremony-wait = Folgen Sie der Aufforderung Ihres Browsers, um Ihren Passkey
 wan-ceremony-failed = Der Passkey wurde nicht verwendet (abgebrochen, Zeit abgelaufen oder nicht verfügbar).
 wan-ceremony-retry = Erneut versuchen
 account-passkeys = Passkeys und Sicherheitsschlüssel
+wan-secondary-intro = Schließen Sie die Anmeldung mit Ihrem Sicherheitsschlüssel ab.
+method-webauthn = Sicherheitsschlüssel

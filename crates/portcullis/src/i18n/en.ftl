@@ -412,3 +412,5 @@ wan-ceremony-wait = Follow your browser's prompt to use your passkey or security
 wan-ceremony-failed = The passkey was not used (cancelled, timed out or not available).
 wan-ceremony-retry = Try again
 account-passkeys = Passkeys and security keys
+wan-secondary-intro = Use your security key to finish signing in.
+method-webauthn = Security key

@@ -412,3 +412,5 @@ wan-ceremony-wait = Siga las indicaciones de su navegador para usar su llave de 
 wan-ceremony-failed = No se usó la llave de acceso (cancelada, tiempo agotado o no disponible).
 wan-ceremony-retry = Reintentar
 account-passkeys = Llaves de acceso y llaves de seguridad
+wan-secondary-intro = Use su llave de seguridad para terminar de iniciar sesión.
+method-webauthn = Llave de seguridad

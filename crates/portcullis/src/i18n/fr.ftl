@@ -412,3 +412,5 @@ wan-ceremony-wait = Suivez les instructions de votre navigateur pour utiliser vo
 wan-ceremony-failed = La clé d’accès n’a pas été utilisée (annulation, délai dépassé ou clé indisponible).
 wan-ceremony-retry = Réessayer
 account-passkeys = Clés d’accès et clés de sécurité
+wan-secondary-intro = Utilisez votre clé de sécurité pour terminer la connexion.
+method-webauthn = Clé de sécurité

@@ -563,3 +563,135 @@ async fn a_passkey_stored_by_flask_security_signs_in() {
         let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
     }
 }
+
+/// A security key as the second factor: the password sign-in answers `tf_method: webauthn`,
+/// `/wan-signin` is the second step, HTTP Basic (a password alone) is refused; with a code
+/// method too, `/tf-select` offers both.
+#[tokio::test]
+async fn a_security_key_as_the_second_factor() {
+    let t = TestApp::new(|c| {
+        c.webauthn = true;
+        c.external_url = Some(ORIGIN.into());
+        c.two_factor = true;
+        c.multi_factor_recovery_codes = true;
+        c.totp_secrets = json!({"1": "webauthn-tests-totp-secret"})
+            .as_object()
+            .cloned()
+            .unwrap()
+            .into();
+    })
+    .await;
+    let mut ann = signed_in(&t, "ann@example.com").await;
+    let mut key = SoftPasskey::new(false);
+    assert_eq!(
+        register(&mut ann, &mut key, "yubikey", "secondary")
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // The password alone no longer signs in.
+    let mut c = t.client();
+    let r = c.login("ann@example.com", PW).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.response()["tf_required"], json!(true));
+    assert_eq!(r.response()["tf_method"], json!("webauthn"));
+    assert_eq!(r.response()["tf_signin_url"], json!("/wan-signin"));
+    assert_eq!(
+        c.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let basic = t
+        .client()
+        .send(
+            Method::GET,
+            "/api/basic",
+            &[(
+                "authorization",
+                &format!(
+                    "Basic {}",
+                    crate::common::b64(&format!("ann@example.com:{PW}"))
+                ),
+            )],
+            Payload::None,
+        )
+        .await;
+    assert_eq!(
+        basic.status,
+        StatusCode::UNAUTHORIZED,
+        "a password alone: {}",
+        basic.text
+    );
+    // A code does not stand in for the key.
+    let r = c.post_json("/tf-validate", json!({"code": "123456"})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // The key finishes the sign-in.
+    let r = c.get_json("/wan-signin").await;
+    assert_eq!(r.response()["is_secondary"], json!(true));
+    let r = c.post_json("/wan-signin", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.response()["is_secondary"], json!(true));
+    let options = r.response()["credential_options"].clone();
+    assert_eq!(options["allowCredentials"].as_array().unwrap().len(), 1);
+    let state = r.response()["wan_state"].as_str().unwrap().to_owned();
+    let signed = assertion(&mut key, ORIGIN, &options);
+    let r = c
+        .post_json(
+            &format!("/wan-signin/{state}"),
+            json!({"credential": signed}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(c.get_json("/api/protected").await.status, StatusCode::OK);
+
+    // A lost key: a recovery code finishes the sign-in instead.
+    let r = c.post_json("/mf-recovery-codes", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let codes: Vec<String> =
+        serde_json::from_value(r.response()["recovery_codes"].clone()).unwrap();
+    let mut lost = t.client();
+    let r = lost.login("ann@example.com", PW).await;
+    assert_eq!(r.response()["tf_method"], json!("webauthn"));
+    let r = lost
+        .post_json("/mf-recovery", json!({"code": codes[0]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(lost.get_json("/api/protected").await.status, StatusCode::OK);
+
+    // With an authenticator app as well, the user chooses.
+    let user = t
+        .store
+        .user_by_email("ann@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let secrets =
+        portcullis::core::totp::TotpSecrets::from_config(t.security.config().totp_secrets.expose())
+            .unwrap();
+    let stored = secrets.encrypt(&portcullis::core::totp::generate_key());
+    t.store
+        .set_two_factor(
+            user.id,
+            Some("authenticator"),
+            Some(&stored),
+            None,
+            portcullis::core::Clock::now(&t.clock),
+        )
+        .await
+        .unwrap();
+    let mut c = t.client();
+    let r = c.login("ann@example.com", PW).await;
+    assert_eq!(r.response()["tf_select"], json!(true), "{}", r.text);
+    assert_eq!(
+        r.response()["tf_setup_methods"],
+        json!(["authenticator", "webauthn"])
+    );
+    let r = c
+        .post_json("/tf-select", json!({"which": "webauthn"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.response()["tf_method"], json!("webauthn"));
+    let r = c.post_json("/wan-signin", json!({})).await;
+    assert_eq!(r.response()["is_secondary"], json!(true));
+}

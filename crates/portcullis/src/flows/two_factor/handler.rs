@@ -177,10 +177,9 @@ pub(in crate::flows) async fn validate(
 async fn handle_validate(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> {
     step_csrf(req)?;
     let (user, st) = pending(req, &[TfState::Ready, TfState::ValidatingProfile]).await?;
-    let Some(method) = st.method else {
-        return Err(crate::flows::reply::Reply::from(crate::error::Error::Task(
-            "a pending two-factor state without a method".into(),
-        )));
+    // A pending security-key step (or a select) has no code to check here.
+    let Some(method) = st.method.filter(|_| !st.webauthn) else {
+        return Err(no_state(req));
     };
     let setting_up = st.state == TfState::ValidatingProfile;
     let stored = if setting_up {
@@ -386,16 +385,52 @@ async fn handle_setup_token(
 
 // ---- /tf-select ----
 
+/// The second factors the user can choose from: the code method, and `webauthn` for a
+/// security key.
+async fn select_methods(req: &FlowRequest, user: &User) -> Result<Vec<&'static str>, Reply> {
+    let security = req.auth.security();
+    let mut methods: Vec<&'static str> = service::user_method(user)
+        .filter(|_| security.config().two_factor)
+        .map(TwoFactorMethod::as_str)
+        .into_iter()
+        .collect();
+    if service::has_security_key(security, user).await? {
+        methods.push("webauthn");
+    }
+    Ok(methods)
+}
+
+/// A sign-in waiting for its second factor, if this request carries one (cookie or
+/// `tf_state_token`): the user and the state.
+pub(crate) async fn pending_sign_in(
+    req: &FlowRequest,
+) -> Result<Option<(Box<User>, TwoFactorState)>, Reply> {
+    state::adopt(req).await?;
+    let Some(st) = state::current(req).filter(|st| st.signing_in && st.state == TfState::Ready)
+    else {
+        return Ok(None);
+    };
+    Ok(service::state_user(req.auth.security(), &st)
+        .await?
+        .map(|u| (Box::new(u), st)))
+}
+
+/// Finish a sign-in whose second factor was a security key.
+pub(crate) async fn complete_with_key(
+    req: &FlowRequest,
+    user: &User,
+    st: &TwoFactorState,
+) -> Result<Reply, Reply> {
+    complete(req, user, st, true).await
+}
+
 pub(in crate::flows) async fn select_page(
     State(_security): State<Security>,
     req: FlowRequest,
 ) -> Response {
     let shown = async {
         let (user, _) = pending(&req, &[TfState::Ready, TfState::Select]).await?;
-        let methods: Vec<&str> = service::user_method(&user)
-            .map(TwoFactorMethod::as_str)
-            .into_iter()
-            .collect();
+        let methods = select_methods(&req, &user).await?;
         let body = TfSelectInfo {
             tf_select: true,
             tf_setup_methods: methods.clone(),
@@ -415,12 +450,32 @@ pub(in crate::flows) async fn select(
     let chosen = async {
         step_csrf(&req)?;
         let (user, mut st) = pending(&req, &[TfState::Ready, TfState::Select]).await?;
-        let methods: Vec<&str> = service::user_method(&user)
-            .map(TwoFactorMethod::as_str)
-            .into_iter()
-            .collect();
+        let methods = select_methods(&req, &user).await?;
         let mut errors = FieldErrors::new();
         let which = req.string("which", &mut errors);
+        if which.as_deref() == Some("webauthn") && methods.contains(&"webauthn") {
+            // A security key: signed with at /wan-signin.
+            let c = security.config();
+            st.state = TfState::Ready;
+            st.method = None;
+            st.webauthn = true;
+            state::put(&req, st, false);
+            let body = SecondFactorPending {
+                tf_required: true,
+                tf_state: TfState::Ready,
+                tf_primary_method: None,
+                tf_method: Some("webauthn"),
+                tf_state_token: None,
+                tf_select: None,
+                tf_setup_methods: None,
+                tf_signin_url: Some(c.wan_signin_url.clone()),
+            };
+            return Ok(Reply::Done {
+                json: (&body).into(),
+                csrf: true,
+                redirect: c.wan_signin_url.clone(),
+            });
+        }
         let Some(m) = which
             .and_then(|w| TwoFactorMethod::from_name(&w))
             .filter(|m| methods.contains(&m.as_str()))
@@ -434,13 +489,17 @@ pub(in crate::flows) async fn select(
         service::send_code(&security, &user, m, None, None).await?;
         st.state = TfState::Ready;
         st.method = Some(m);
+        st.webauthn = false;
         state::put(&req, st, false);
         let body = SecondFactorPending {
             tf_required: true,
             tf_state: TfState::Ready,
             tf_primary_method: Some(m),
-            tf_method: Some(m),
+            tf_method: Some(m.as_str()),
             tf_state_token: None,
+            tf_select: None,
+            tf_setup_methods: None,
+            tf_signin_url: None,
         };
         Ok(Reply::Done {
             json: (&body).into(),

@@ -14,6 +14,7 @@ pub(crate) mod service;
 mod state;
 mod view;
 
+pub(crate) use handler::{complete_with_key, pending_sign_in};
 pub(super) use handler::{
     recovery, recovery_codes, recovery_codes_page, recovery_page, rescue, rescue_page, select,
     select_page, setup, setup_page, setup_token, validate, validate_page,

@@ -25,10 +25,27 @@ pub(crate) fn user_method(user: &User) -> Option<TwoFactorMethod> {
     TwoFactorMethod::from_stored(user.tf_primary_method.as_deref()?)
 }
 
-/// Whether a password alone must not sign this user in (HTTP Basic refuses such users).
-pub(crate) fn needs_second_factor(security: &Security, user: &User) -> bool {
+/// Whether the user has a security key (a WebAuthn credential registered as a second factor).
+pub(crate) async fn has_security_key(security: &Security, user: &User) -> Result<bool> {
+    if !security.config().webauthn {
+        return Ok(false);
+    }
+    Ok(security
+        .store()
+        .webauthn_of_user(user.id)
+        .await?
+        .iter()
+        .any(|w| w.usage == portcullis_core::model::WebAuthnUsage::Secondary))
+}
+
+/// Whether a password alone must not sign this user in (HTTP Basic refuses such users): a
+/// code method set up (or required), or a security key.
+pub(crate) async fn needs_second_factor(security: &Security, user: &User) -> Result<bool> {
     let c = security.config();
-    c.two_factor && (c.two_factor_required || user_method(user).is_some())
+    if c.two_factor && (c.two_factor_required || user_method(user).is_some()) {
+        return Ok(true);
+    }
+    has_security_key(security, user).await
 }
 
 /// The validity window of a method, in seconds.
@@ -60,7 +77,7 @@ pub(crate) async fn enter(
 ) -> Result<Entered> {
     let security = req.auth.security();
     let c = security.config();
-    if !needs_second_factor(security, user) {
+    if !needs_second_factor(security, user).await? {
         return Ok(Entered::NotRequired);
     }
     if !c.two_factor_always_validate && remembered_browser(req, user) {
@@ -78,26 +95,51 @@ pub(crate) async fn enter(
         signing_in: true,
         via: via.to_owned(),
         started: now,
+        webauthn: false,
     };
-    let method = user_method(user);
-    let next = match method {
-        None => c.two_factor_setup_url.clone(),
-        Some(m) => {
+    let method = if c.two_factor {
+        user_method(user)
+    } else {
+        None
+    };
+    let key = has_security_key(security, user).await?;
+    let mut body = SecondFactorPending {
+        tf_required: true,
+        tf_state: TfState::SetupFromLogin,
+        tf_primary_method: method,
+        tf_method: method.map(TwoFactorMethod::as_str),
+        tf_state_token: None,
+        tf_select: None,
+        tf_setup_methods: None,
+        tf_signin_url: None,
+    };
+    let next = match (method, key) {
+        // Several second factors: the user picks one (Flask-Security's tf-select).
+        (Some(m), true) => {
+            st.state = TfState::Select;
+            body.tf_select = Some(true);
+            body.tf_setup_methods = Some(vec![m.as_str(), "webauthn"]);
+            body.tf_method = None;
+            c.two_factor_select_url.clone()
+        }
+        (None, true) => {
+            st.state = TfState::Ready;
+            st.webauthn = true;
+            body.tf_method = Some("webauthn");
+            body.tf_signin_url = Some(c.wan_signin_url.clone());
+            c.wan_signin_url.clone()
+        }
+        (None, false) => c.two_factor_setup_url.clone(),
+        (Some(m), false) => {
             st.state = TfState::Ready;
             st.method = Some(m);
             send_code(security, user, m, None, None).await?;
             c.two_factor_token_validation_url.clone()
         }
     };
-    let tf_state = st.state;
+    body.tf_state = st.state;
     state::put(req, st, true);
-    let body = SecondFactorPending {
-        tf_required: true,
-        tf_state,
-        tf_primary_method: method,
-        tf_method: method,
-        tf_state_token: cookieless.then(|| state::token(req)),
-    };
+    body.tf_state_token = cookieless.then(|| state::token(req));
     Ok(Entered::Pending(body, next))
 }
 
@@ -347,6 +389,7 @@ pub(super) async fn setup(
     };
     let (key, stored) = otp::new_secret(security).await?;
     let st = TwoFactorState {
+        webauthn: false,
         uniquifier: user.fs_uniquifier.clone(),
         state: TfState::ValidatingProfile,
         method: Some(choice),

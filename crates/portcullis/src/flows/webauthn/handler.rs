@@ -115,13 +115,32 @@ pub(in crate::flows) async fn register_response(
                     &req,
                     Message::new(Msg::WebauthnRegisterSuccessful).arg("name", added.name),
                 );
+                // The first key of a user without recovery codes: offer them now, so that a
+                // lost key does not lock the account.
+                let first = security
+                    .store()
+                    .webauthn_of_user(identity.user.id)
+                    .await
+                    .map_err(crate::error::Error::from)?
+                    .len()
+                    == 1;
+                let no_codes = identity
+                    .user
+                    .mf_recovery_codes
+                    .as_deref()
+                    .is_none_or(str::is_empty);
+                let offer_codes =
+                    first && no_codes && c.two_factor && c.multi_factor_recovery_codes;
                 Ok(Reply::Done {
                     json: (&Empty {}).into(),
                     csrf: true,
-                    redirect: c
-                        .wan_post_register_view
-                        .clone()
-                        .unwrap_or_else(|| c.wan_register_url.clone()),
+                    redirect: if offer_codes {
+                        c.multi_factor_recovery_codes_url.clone()
+                    } else {
+                        c.wan_post_register_view
+                            .clone()
+                            .unwrap_or_else(|| c.wan_register_url.clone())
+                    },
                 })
             }
             Err((field, message)) => {
@@ -138,17 +157,18 @@ pub(in crate::flows) async fn signin_page(
     State(security): State<Security>,
     req: FlowRequest,
 ) -> Response {
-    if !security.config().wan_allow_as_first_factor {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let info = WanSigninInfo {
-        is_secondary: false,
+    let shown = async {
+        let is_secondary = secondary_pending(&req).await?.is_some();
+        if !is_secondary && !security.config().wan_allow_as_first_factor {
+            return Ok(Reply::Response(StatusCode::NOT_FOUND.into_response()));
+        }
+        let info = WanSigninInfo { is_secondary };
+        Ok(Reply::Show {
+            page: view::signin(&req, is_secondary),
+            json: (&info).into(),
+        })
     };
-    Reply::Show {
-        page: view::signin(&req),
-        json: (&info).into(),
-    }
-    .render(&req)
+    finish(&req, shown.await)
 }
 
 /// `POST /wan-signin {identity?, remember?}`: start a passkey sign-in.
@@ -157,10 +177,34 @@ pub(in crate::flows) async fn signin(
     req: FlowRequest,
 ) -> Response {
     let c = security.config();
-    if !c.wan_allow_as_first_factor {
-        return StatusCode::NOT_FOUND.into_response();
-    }
     let handled = async {
+        if let Some((user, st)) = secondary_pending(&req).await? {
+            // The second factor of a pending sign-in: the user's security keys.
+            step_csrf(&req)?;
+            let allowed =
+                service::credentials_for(&security, &user, &[WebAuthnUsage::Secondary]).await?;
+            let (credential_options, wan_state) = service::start_assertion(
+                &req,
+                Ceremony::Signin,
+                Some(&user),
+                &allowed,
+                st.remember,
+                true,
+            )?;
+            let body = WanSigninStarted {
+                credential_options,
+                wan_state,
+                remember: st.remember,
+                is_secondary: true,
+            };
+            return Ok(Reply::Accepted {
+                page: view::signin_ceremony(&req, &body),
+                json: (&body).into(),
+            });
+        }
+        if !c.wan_allow_as_first_factor {
+            return Ok(Reply::Response(StatusCode::NOT_FOUND.into_response()));
+        }
         guard::unauth_csrf(&req)?;
         guard::anonymous_required(&req)?;
         let mut errors = FieldErrors::new();
@@ -179,8 +223,14 @@ pub(in crate::flows) async fn signin(
                 hinted = Some(user);
             }
         }
-        let (credential_options, wan_state) =
-            service::start_assertion(&req, Ceremony::Signin, hinted.as_ref(), &allowed, remember)?;
+        let (credential_options, wan_state) = service::start_assertion(
+            &req,
+            Ceremony::Signin,
+            hinted.as_ref(),
+            &allowed,
+            remember,
+            false,
+        )?;
         let body = WanSigninStarted {
             credential_options,
             wan_state,
@@ -193,6 +243,33 @@ pub(in crate::flows) async fn signin(
         })
     };
     finish(&req, handled.await)
+}
+
+/// A sign-in waiting for a security key, if this request carries one.
+async fn secondary_pending(
+    req: &FlowRequest,
+) -> Result<
+    Option<(
+        Box<portcullis_core::User>,
+        portcullis_core::model::TwoFactorState,
+    )>,
+    Reply,
+> {
+    if req.auth.identity_cheap().is_some() {
+        return Ok(None);
+    }
+    Ok(two_factor::pending_sign_in(req)
+        .await?
+        .filter(|(_, st)| st.webauthn))
+}
+
+/// CSRF for the steps of a pending sign-in: none when it is named by a `tf_state_token` (no
+/// cookie, nothing ambient to forge).
+fn step_csrf(req: &FlowRequest) -> Result<(), Reply> {
+    if req.text("tf_state_token").is_some() {
+        return Ok(());
+    }
+    guard::unauth_csrf(req).map_err(Reply::Response)
 }
 
 /// A refused assertion as field errors on `credential` (generic when so configured), or the
@@ -220,22 +297,60 @@ pub(in crate::flows) async fn signin_response(
     req: FlowRequest,
 ) -> Response {
     let c = security.config();
-    if !c.wan_allow_as_first_factor {
-        return StatusCode::NOT_FOUND.into_response();
-    }
     let handled = async {
-        guard::unauth_csrf(&req)?;
-        guard::anonymous_required(&req)?;
+        let pending = secondary_pending(&req).await?;
+        if pending.is_none() && !c.wan_allow_as_first_factor {
+            return Ok(Reply::Response(StatusCode::NOT_FOUND.into_response()));
+        }
+        let is_secondary = pending.is_some();
+        if is_secondary {
+            step_csrf(&req)?;
+        } else {
+            guard::unauth_csrf(&req)?;
+            guard::anonymous_required(&req)?;
+        }
         let state = match service::take_state(&security, &token, Ceremony::Signin).await? {
             Ok(s) => s,
             Err(problem) => {
                 let m = service::state_message(&security, &problem, Ceremony::Signin);
                 return Ok(Reply::Invalid {
                     errors: errors_on("", m),
-                    page: view::signin(&req),
+                    page: view::signin(&req, is_secondary),
                 });
             }
         };
+        if let Some((user, st)) = pending {
+            // A security key after the first factor: this pending user's, for that use.
+            if !state.secondary || state.user.as_deref() != Some(user.fs_uniquifier.as_str()) {
+                return Ok(Reply::Invalid {
+                    errors: errors_on("", Msg::ApiError),
+                    page: view::signin(&req, true),
+                });
+            }
+            let mut errors = FieldErrors::new();
+            let credential = req.string("credential", &mut errors);
+            return match service::check_assertion(
+                &req,
+                &state,
+                credential,
+                &[WebAuthnUsage::Secondary],
+                Some(&user),
+            )
+            .await?
+            {
+                Ok(_) => two_factor::complete_with_key(&req, &user, &st).await,
+                Err(refusal) => Ok(Reply::Invalid {
+                    errors: refused(&security, &req, refusal)?,
+                    page: view::signin(&req, true),
+                }),
+            };
+        }
+        if state.secondary {
+            return Ok(Reply::Invalid {
+                errors: errors_on("", Msg::TwoFactorNoState),
+                page: view::signin(&req, false),
+            });
+        }
         let mut errors = FieldErrors::new();
         let credential = req.string("credential", &mut errors);
         let remember = req.boolean("remember").unwrap_or(state.remember);
@@ -248,7 +363,7 @@ pub(in crate::flows) async fn signin_response(
                     let errors = refused(&security, &req, refusal)?;
                     return Ok(Reply::Invalid {
                         errors,
-                        page: view::signin(&req),
+                        page: view::signin(&req, false),
                     });
                 }
             };
@@ -257,7 +372,7 @@ pub(in crate::flows) async fn signin_response(
             let field = failure.field(&security, "credential", "credential");
             return Ok(Reply::Invalid {
                 errors: errors_on(field, failure.shown(&security)),
-                page: view::signin(&req),
+                page: view::signin(&req, false),
             });
         }
         // A passkey with user verification is two factors on its own; without, the second
@@ -386,6 +501,7 @@ pub(in crate::flows) async fn verify(
             Ceremony::Verify,
             Some(&identity.user),
             &allowed,
+            false,
             false,
         )?;
         let body = WanStarted {

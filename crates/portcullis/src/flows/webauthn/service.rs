@@ -39,6 +39,9 @@ pub(super) struct WanState {
     pub(super) name: Option<String>,
     pub(super) usage: Option<WebAuthnUsage>,
     pub(super) remember: bool,
+    /// A security key as the second factor of a pending sign-in.
+    #[serde(default)]
+    pub(super) secondary: bool,
     registration: Option<RegistrationState>,
     authentication: Option<AuthenticationState>,
 }
@@ -256,6 +259,7 @@ pub(super) async fn start_registration(
             name: Some(name),
             usage: Some(usage),
             remember: false,
+            secondary: false,
             registration: Some(registration),
             authentication: None,
         },
@@ -337,6 +341,7 @@ pub(super) fn start_assertion(
     user: Option<&User>,
     allowed: &[WebAuthn],
     remember: bool,
+    secondary: bool,
 ) -> Result<(serde_json::Value, String)> {
     let security = req.auth.security();
     let c = security.config();
@@ -356,6 +361,7 @@ pub(super) fn start_assertion(
             name: None,
             usage: None,
             remember,
+            secondary,
             registration: None,
             authentication: Some(authentication),
         },

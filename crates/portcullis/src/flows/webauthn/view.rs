@@ -67,10 +67,14 @@ pub(super) fn register_ceremony(req: &FlowRequest, started: &WanStarted) -> Page
         )
 }
 
-pub(super) fn signin(req: &FlowRequest) -> Page {
+pub(super) fn signin(req: &FlowRequest, is_secondary: bool) -> Page {
     let c = req.auth.security().config();
     Page::new("wan_signin.html", Title::PasskeySignIn)
-        .with("allow_hints", json!(c.wan_allow_user_hints))
+        .with(
+            "allow_hints",
+            json!(c.wan_allow_user_hints && !is_secondary),
+        )
+        .with("is_secondary", json!(is_secondary))
         .with("values", json!({"identity": req.text("identity")}))
 }
 
