@@ -300,3 +300,24 @@ pub(crate) async fn login_user(
         .with_session(|s| s.login(&user.fs_uniquifier, fs_paa, remember));
     Ok(fs_paa)
 }
+
+/// The signed-in user proved again that it is them (`/verify`, `/us-verify`, `/wan-verify`):
+/// fresh from now, on a new session id (a privilege change) when signed in by session. Returns
+/// the new `fs_paa`.
+pub(crate) fn reauthenticated(
+    req: &FlowRequest,
+    user: &portcullis_core::User,
+    via: portcullis_core::config::Mechanism,
+) -> f64 {
+    let security = req.auth.security();
+    let fs_paa = security.clock().unix_f64();
+    if via == portcullis_core::config::Mechanism::Session {
+        req.auth.with_session(|s| {
+            s.data.fs_paa = Some(fs_paa);
+            s.data.fs_gexp = None;
+            s.rotate();
+        });
+    }
+    security.emit(portcullis_core::events::Event::Reauthenticated { user_id: user.id });
+    fs_paa
+}

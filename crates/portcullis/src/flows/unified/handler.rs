@@ -356,12 +356,7 @@ pub(in crate::flows) async fn verify(
                 page: view::verify(&req),
             }),
             Signin::Passed(user, _) => {
-                let now = security.clock().unix_f64();
-                req.auth.with_session(|s| {
-                    s.data.fs_paa = Some(now);
-                    s.rotate();
-                });
-                security.emit(portcullis_core::events::Event::Reauthenticated { user_id: user.id });
+                let now = crate::flows::reply::reauthenticated(&req, &user, identity.via);
                 let json: Body = (&WithUser {
                     user: user_payload(&req, &user, Some(now)),
                 })

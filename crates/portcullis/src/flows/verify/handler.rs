@@ -3,12 +3,11 @@
 use crate::flows::wire::WithUser;
 use axum::extract::State;
 use axum::response::Response;
-use portcullis_core::config::Mechanism;
 
 use super::{form, service, view};
 use crate::Security;
 use crate::flows::guard;
-use crate::flows::reply::{Reply, finish, user_payload};
+use crate::flows::reply::{Reply, finish, reauthenticated, user_payload};
 use crate::flows::request::FlowRequest;
 
 pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
@@ -47,15 +46,8 @@ async fn handle(security: &Security, req: &FlowRequest) -> Result<Reply, Reply> 
             errors,
             page: view::page(req),
         }),
-        service::Outcome::Verified(fs_paa) => {
-            if identity.via == Mechanism::Session {
-                // Fresh again, on a new session id (a privilege change).
-                req.auth.with_session(|s| {
-                    s.data.fs_paa = Some(fs_paa);
-                    s.data.fs_gexp = None;
-                    s.rotate();
-                });
-            }
+        service::Outcome::Verified => {
+            let fs_paa = reauthenticated(req, &identity.user, identity.via);
             let body = WithUser {
                 user: user_payload(req, &identity.user, Some(fs_paa)),
             };

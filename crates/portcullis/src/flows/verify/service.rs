@@ -2,7 +2,6 @@
 //! or not they have one.
 
 use portcullis_core::User;
-use portcullis_core::events::Event;
 
 use crate::Security;
 use crate::accounts::{self, Failure};
@@ -11,8 +10,8 @@ use crate::form::FieldErrors;
 use crate::messages::Msg;
 
 pub(super) enum Outcome {
-    /// Verified: the new `fs_paa`.
-    Verified(f64),
+    /// The password is right.
+    Verified,
     Invalid(FieldErrors),
     /// Too many failures from this client address.
     RateLimited(i64),
@@ -40,6 +39,5 @@ pub(super) async fn verify(
             return Ok(Outcome::Invalid(errors));
         }
     }
-    security.emit(Event::Reauthenticated { user_id: user.id });
-    Ok(Outcome::Verified(security.clock().unix_f64()))
+    Ok(Outcome::Verified)
 }

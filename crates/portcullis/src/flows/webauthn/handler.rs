@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use portcullis_core::config::Mechanism;
 use portcullis_core::events::Event;
 use portcullis_core::messages::Message;
 use portcullis_core::model::WebAuthnUsage;
@@ -14,7 +13,7 @@ use super::view;
 use crate::Security;
 use crate::accounts::{self, Failure};
 use crate::flows::guard;
-use crate::flows::reply::{Reply, finish, flash, login_user, user_payload};
+use crate::flows::reply::{Reply, finish, flash, login_user, reauthenticated, user_payload};
 use crate::flows::request::FlowRequest;
 use crate::flows::two_factor::{self, Entered};
 use crate::flows::wire::{
@@ -564,17 +563,7 @@ pub(in crate::flows) async fn verify_response(
                     });
                 }
             };
-        let fs_paa = security.clock().unix_f64();
-        if identity.via == Mechanism::Session {
-            req.auth.with_session(|s| {
-                s.data.fs_paa = Some(fs_paa);
-                s.data.fs_gexp = None;
-                s.rotate();
-            });
-        }
-        security.emit(Event::Reauthenticated {
-            user_id: verified.user.id,
-        });
+        let fs_paa = reauthenticated(&req, &verified.user, identity.via);
         let c = security.config();
         Ok(Reply::Done {
             json: (&WithUser {

@@ -55,7 +55,7 @@ pub(super) fn relying_party(req: &FlowRequest) -> std::result::Result<RelyingPar
         None => {
             let host = req
                 .headers
-                .get(axum::http::header::HOST)
+                .get("host")
                 .and_then(|h| h.to_str().ok())
                 .or_else(|| req.uri.host())
                 .ok_or_else(|| WanError::Config("the request names no host".into()))?;
