@@ -590,6 +590,8 @@ pub struct Config {
     pub wan_signin_url: String,
     /// Credential deletion URL.
     pub wan_delete_url: String,
+    /// Credential renaming URL (ours: Flask-Security has none).
+    pub wan_rename_url: String,
     /// Re-authentication with a credential URL.
     pub wan_verify_url: String,
     /// Where a browser goes after registering a credential (default: the registration page).
@@ -822,6 +824,7 @@ impl Default for Config {
             wan_register_url: "/wan-register".into(),
             wan_signin_url: "/wan-signin".into(),
             wan_delete_url: "/wan-delete".into(),
+            wan_rename_url: "/wan-rename".into(),
             wan_verify_url: "/wan-verify".into(),
             wan_post_register_view: None,
             generic_response_floor: Duration::secs(1),

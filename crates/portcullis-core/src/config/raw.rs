@@ -268,6 +268,7 @@ pub const KEYS: &[(&str, KeyKind)] = &[
     ("wan_register_url", KeyKind::Str),
     ("wan_signin_url", KeyKind::Str),
     ("wan_delete_url", KeyKind::Str),
+    ("wan_rename_url", KeyKind::Str),
     ("wan_verify_url", KeyKind::Str),
     ("wan_post_register_view", KeyKind::OptStr),
     ("generic_response_floor", KeyKind::Duration),

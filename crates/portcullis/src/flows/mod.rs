@@ -21,7 +21,7 @@ pub(crate) mod two_factor;
 mod unified;
 mod username;
 mod verify;
-mod webauthn;
+pub(crate) mod webauthn;
 pub(crate) mod wire;
 
 use axum::Router;
@@ -489,6 +489,15 @@ pub(crate) fn mount(security: &Security) -> Mount {
                         body::<Empty>(),
                     ),
                 ],
+            )
+            .route(
+                &c.wan_rename_url,
+                post(webauthn::rename),
+                &[Op::post(
+                    "Rename a passkey",
+                    body::<WanRenameRequest>(),
+                    body::<Empty>(),
+                )],
             );
         if c.freshness.as_secs() >= 0 && !c.wan_allow_as_verify.is_empty() {
             m = m

@@ -102,7 +102,7 @@ pub(crate) struct VerifyInfo {
     pub(crate) other_ways: NoOtherWays,
 }
 
-/// The ways to verify that portcullis does not offer (yet): WebAuthn and OAuth.
+/// The other ways to verify: a WebAuthn credential of the user's (OAuth: not offered).
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub(crate) struct NoOtherWays {
     pub(crate) has_webauthn_verify_credential: bool,
@@ -388,6 +388,13 @@ pub(crate) mod requests {
     #[derive(Debug, ToSchema)]
     pub(crate) struct WanDeleteRequest {
         pub(crate) name: String,
+    }
+
+    /// `POST /wan-rename`.
+    #[derive(Debug, ToSchema)]
+    pub(crate) struct WanRenameRequest {
+        pub(crate) name: String,
+        pub(crate) new_name: String,
     }
 
     /// `POST /tf-setup`: `setup` is a method (`email`, `authenticator`, `sms`) or `disable`.

@@ -183,7 +183,9 @@ async fn register_list_sign_in_and_verify_with_a_passkey() {
     let row = t.store.webauthn_of_user(user.id).await.unwrap().remove(0);
     assert!(row.sign_count > 0);
 
-    // Re-authenticate (freshness) with it.
+    // Re-authenticate (freshness) with it: /verify says it can.
+    let r = browser.get_json("/verify").await;
+    assert_eq!(r.response()["has_webauthn_verify_credential"], json!(true));
     let r = browser.post_json("/wan-verify", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let options = r.response()["credential_options"].clone();
@@ -694,4 +696,159 @@ async fn a_security_key_as_the_second_factor() {
     assert_eq!(r.response()["tf_method"], json!("webauthn"));
     let r = c.post_json("/wan-signin", json!({})).await;
     assert_eq!(r.response()["is_secondary"], json!(true));
+}
+
+/// A counter that goes backwards is the clone signal: the sign-in is refused and reported.
+/// A passkey without user verification is one factor: a user with a second factor set up is
+/// asked for it.
+#[tokio::test]
+async fn a_cloned_authenticator_and_a_passkey_without_user_verification() {
+    let t = TestApp::new(|c| {
+        c.webauthn = true;
+        c.external_url = Some(ORIGIN.into());
+        c.two_factor = true;
+        c.totp_secrets = json!({"1": "webauthn-tests-totp-secret"})
+            .as_object()
+            .cloned()
+            .unwrap()
+            .into();
+    })
+    .await;
+    let mut ann = signed_in(&t, "ann@example.com").await;
+    let mut key = SoftPasskey::new(true);
+    register(&mut ann, &mut key, "phone", "first").await;
+    let user = t
+        .store
+        .user_by_email("ann@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    // Another copy of the key has signed more often than this one.
+    let row = t.store.webauthn_of_user(user.id).await.unwrap().remove(0);
+    let ahead = portcullis::core::model::WebAuthnUse {
+        sign_count: 1000,
+        backup_state: row.backup_state,
+        device_type: row.device_type.clone(),
+        at: portcullis::core::Clock::now(&t.clock),
+    };
+    assert!(
+        t.store
+            .record_webauthn_use(row.id, row.sign_count, &ahead)
+            .await
+            .unwrap()
+    );
+    let mut c = t.client();
+    let (options, state) = start_signin(&mut c, Some("ann@example.com")).await;
+    let signed = assertion(&mut key, ORIGIN, &options);
+    let r = c
+        .post_json(
+            &format!("/wan-signin/{state}"),
+            json!({"credential": signed}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(credential_error(&r).contains("counter"), "{}", r.text);
+    assert_eq!(
+        c.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(t.events.events().iter().any(|e| matches!(
+        e,
+        portcullis::core::events::Event::WebAuthnCloneSuspected { name, .. } if name == "phone"
+    )));
+
+    // A passkey without user verification, for a user with an authenticator app: the app's
+    // code is still asked for.
+    let mut bob = signed_in(&t, "bob@example.com").await;
+    let mut plain = SoftPasskey::new(false);
+    register(&mut bob, &mut plain, "plain", "first").await;
+    let bob_user = t
+        .store
+        .user_by_email("bob@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let secrets =
+        portcullis::core::totp::TotpSecrets::from_config(t.security.config().totp_secrets.expose())
+            .unwrap();
+    t.store
+        .set_two_factor(
+            bob_user.id,
+            Some("authenticator"),
+            Some(&secrets.encrypt(&portcullis::core::totp::generate_key())),
+            None,
+            portcullis::core::Clock::now(&t.clock),
+        )
+        .await
+        .unwrap();
+    let mut c = t.client();
+    let (options, state) = start_signin(&mut c, Some("bob@example.com")).await;
+    let signed = assertion(&mut plain, ORIGIN, &options);
+    let r = c
+        .post_json(
+            &format!("/wan-signin/{state}"),
+            json!({"credential": signed}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.response()["tf_required"], json!(true), "{}", r.text);
+    assert_eq!(r.response()["tf_method"], json!("authenticator"));
+    assert_eq!(
+        c.get_json("/api/protected").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Renaming (ours): a free name, not a taken one, not an unknown credential, not a bad name.
+#[tokio::test]
+async fn rename_a_credential() {
+    let t = app().await;
+    let mut ann = signed_in(&t, "ann@example.com").await;
+    register(&mut ann, &mut SoftPasskey::new(true), "phone", "first").await;
+    register(&mut ann, &mut SoftPasskey::new(true), "laptop", "first").await;
+    let r = ann
+        .post_json(
+            "/wan-rename",
+            json!({"name": "phone", "new_name": "work phone"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let names: Vec<String> =
+        ann.get_json("/wan-register").await.response()["registered_credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(names, ["work phone", "laptop"]);
+    for (body, field, text) in [
+        (
+            json!({"name": "work phone", "new_name": "laptop"}),
+            "new_name",
+            "laptop is already associated with a passkey.",
+        ),
+        (
+            json!({"name": "tablet", "new_name": "x"}),
+            "name",
+            "tablet not registered with current user.",
+        ),
+        (
+            json!({"name": "laptop", "new_name": "<b>"}),
+            "new_name",
+            "Passkey names may use",
+        ),
+        (
+            json!({"name": "laptop"}),
+            "new_name",
+            "Nickname for new passkey is required.",
+        ),
+    ] {
+        let r = ann.post_json("/wan-rename", body.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text);
+        let got = r.response()["field_errors"][field][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(got.starts_with(text), "{body}: {}", r.text);
+    }
 }

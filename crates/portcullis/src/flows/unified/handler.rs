@@ -318,7 +318,14 @@ pub(in crate::flows) async fn verify_page(
         let body = UsVerifyInfo {
             available_methods: active,
             code_methods,
-            other_ways: NoOtherWays::default(),
+            other_ways: NoOtherWays {
+                has_webauthn_verify_credential: crate::flows::webauthn::has_verify_credential(
+                    &security,
+                    &identity.user,
+                )
+                .await?,
+                ..NoOtherWays::default()
+            },
         };
         Ok(Reply::Show {
             json: (&body).into(),

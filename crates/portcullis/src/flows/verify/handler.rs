@@ -10,12 +10,16 @@ use crate::flows::guard;
 use crate::flows::reply::{Reply, finish, reauthenticated, user_payload};
 use crate::flows::request::FlowRequest;
 
-pub(in crate::flows) async fn get(State(_security): State<Security>, req: FlowRequest) -> Response {
+pub(in crate::flows) async fn get(State(security): State<Security>, req: FlowRequest) -> Response {
     let shown = async {
         let identity = guard::require_user(&req).await?;
         let user = user_payload(&req, &identity.user, identity.fs_paa);
         Ok(Reply::Show {
-            json: (&view::info(user)).into(),
+            json: (&view::info(
+                user,
+                crate::flows::webauthn::has_verify_credential(&security, &identity.user).await?,
+            ))
+                .into(),
             page: view::page(&req),
         })
     };

@@ -12,9 +12,12 @@ pub(super) fn page(req: &FlowRequest) -> Page {
     Page::new("verify.html", Title::Verify).with("next", json!(req.safe_next()))
 }
 
-pub(super) fn info(user: UserBody) -> VerifyInfo {
+pub(super) fn info(user: UserBody, has_webauthn_verify_credential: bool) -> VerifyInfo {
     VerifyInfo {
         user,
-        other_ways: NoOtherWays::default(),
+        other_ways: NoOtherWays {
+            has_webauthn_verify_credential,
+            ..NoOtherWays::default()
+        },
     }
 }

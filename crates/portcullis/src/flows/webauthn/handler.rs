@@ -580,3 +580,77 @@ pub(in crate::flows) async fn verify_response(
     };
     finish(&req, handled.await)
 }
+
+/// `POST /wan-rename {name, new_name}`: rename one of the user's credentials (ours; not in
+/// Flask-Security).
+pub(in crate::flows) async fn rename(
+    State(security): State<Security>,
+    req: FlowRequest,
+) -> Response {
+    let handled = async {
+        let identity = guard::require_fresh_user(&req).await?;
+        guard::authed_csrf(&req, identity.via)?;
+        let user = &identity.user;
+        let mut errors = FieldErrors::new();
+        let current = req.string("name", &mut errors);
+        let wanted = req.string("new_name", &mut errors);
+        let all = security
+            .store()
+            .webauthn_of_user(user.id)
+            .await
+            .map_err(crate::error::Error::from)?;
+        let target = match current
+            .as_deref()
+            .map(|n| service::clean_name(&security, n))
+        {
+            Some(Ok(n)) => all.iter().find(|w| w.name == n),
+            _ => None,
+        };
+        let problem: Option<(&str, Message)> = match (target, wanted.as_deref()) {
+            (None, _) => Some((
+                "name",
+                Message::new(Msg::WebauthnNameNotFound)
+                    .arg("name", current.clone().unwrap_or_default()),
+            )),
+            (Some(_), None) => Some(("new_name", Msg::WebauthnNameRequired.into())),
+            (Some(w), Some(raw)) => match service::clean_name(&security, raw) {
+                Err(m) => Some(("new_name", m)),
+                Ok(new_name) => {
+                    match security
+                        .store()
+                        .rename_webauthn(user.id, w.id, &new_name)
+                        .await
+                    {
+                        Ok(_) => {
+                            flash(
+                                &req,
+                                Message::new(Msg::WebauthnRenamed).arg("name", new_name),
+                            );
+                            None
+                        }
+                        Err(portcullis_core::StoreError::Conflict("name")) => Some((
+                            "new_name",
+                            Message::new(Msg::WebauthnNameInuse).arg("name", new_name),
+                        )),
+                        Err(e) => return Err(crate::error::Error::from(e).into()),
+                    }
+                }
+            },
+        };
+        match problem {
+            None => Ok(Reply::Done {
+                json: (&Empty {}).into(),
+                csrf: true,
+                redirect: security.config().wan_register_url.clone(),
+            }),
+            Some((field, m)) => {
+                let info = register_info(&security, user.id).await?;
+                Ok(Reply::Invalid {
+                    errors: errors_on(field, m),
+                    page: view::register(&req, &info),
+                })
+            }
+        }
+    };
+    finish(&req, handled.await)
+}

@@ -9,6 +9,22 @@ mod service;
 mod view;
 
 pub(super) use handler::{
-    delete, delete_page, register, register_page, register_response, signin, signin_page,
+    delete, delete_page, register, register_page, register_response, rename, signin, signin_page,
     signin_response, verify, verify_page, verify_response,
 };
+
+/// Whether `/wan-verify` can re-authenticate this user (the `has_webauthn_verify_credential` of
+/// `/verify` and `/us-verify`).
+pub(crate) async fn has_verify_credential(
+    security: &crate::Security,
+    user: &portcullis_core::User,
+) -> crate::error::Result<bool> {
+    let c = security.config();
+    if !c.webauthn || c.freshness.as_secs() < 0 {
+        return Ok(false);
+    }
+    let usages = service::verify_usages(security);
+    Ok(!service::credentials_for(security, user, &usages)
+        .await?
+        .is_empty())
+}

@@ -52,6 +52,7 @@ pub(super) fn register(req: &FlowRequest, info: &WanRegisterInfo) -> Page {
         .with("credentials", json!(info.registered_credentials))
         .with("allow_first", json!(c.wan_allow_as_first_factor))
         .with("delete_url", json!(c.wan_delete_url))
+        .with("rename_url", json!(c.wan_rename_url))
         .with("values", json!({"name": req.text("name")}))
 }
 
