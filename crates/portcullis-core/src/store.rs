@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use crate::model::UserChange;
-pub use cached::CachedStore;
+pub use cached::{CachedStore, Deliver, Invalidation, InvalidationBus};
 pub use columns::{Column, ColumnSource, ColumnValue};
 pub use memory::MemoryStore;
 pub use split::SplitStore;
@@ -393,6 +393,11 @@ pub trait RoleStore: Send + Sync {
     async fn remove_role_from_user(&self, user_id: i64, role_id: i64) -> StoreResult<bool>;
     /// The user's roles, by name.
     async fn roles_of_user(&self, user_id: i64) -> StoreResult<Vec<Role>>;
+    /// [`RoleStore::roles_of_user`], shared: caching stores hand out the cached list without
+    /// copying it (the per-request lookup of role guards and `/auth/check`).
+    async fn roles_of_user_shared(&self, user_id: i64) -> StoreResult<std::sync::Arc<Vec<Role>>> {
+        Ok(std::sync::Arc::new(self.roles_of_user(user_id).await?))
+    }
 }
 
 /// Server-side sessions.

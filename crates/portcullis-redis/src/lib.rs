@@ -58,7 +58,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use portcullis_core::model::SessionRecord;
-use portcullis_core::store::{CounterStore, SessionStore, StoreError, StoreResult};
+use portcullis_core::store::{
+    CounterStore, InvalidationBus, SessionStore, StoreError, StoreResult,
+};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, IntoConnectionInfo, RedisError, ServerErrorKind};
 
@@ -84,6 +86,8 @@ const SCAN_BATCH: usize = 500;
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
+    /// For the invalidation bus's subscription (a connection of its own).
+    client: redis::Client,
     prefix: Arc<str>,
     /// `host:port/db`, without credentials (for `Debug`).
     server: Arc<str>,
@@ -159,11 +163,12 @@ impl RedisStore {
             .set_number_of_retries(CONNECTION_RETRIES)
             .set_min_delay(Duration::from_millis(100))
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_with_config(client, config)
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(|e| map_redis(&server, e))?;
         Ok(Self {
             conn,
+            client,
             prefix: key_prefix.into(),
             server: server.into(),
             _temp: None,
@@ -289,6 +294,83 @@ impl RedisStore {
             .await
             .map_err(|e| self.map_err(e))?;
         Ok(done == 1)
+    }
+}
+
+/// The bus of every instance's cache (`portcullis_core::store::CachedStore`): `PUBLISH` on
+/// `{prefix}invalidate`, and one subscription per process that reconnects by itself. After a
+/// lost subscription the listener is told to drop everything (messages may have been missed).
+#[async_trait]
+impl InvalidationBus for RedisStore {
+    async fn publish(&self, message: &str) -> StoreResult<()> {
+        let channel = format!("{}invalidate", self.prefix);
+        let mut conn = self.conn.clone();
+        let _receivers: i64 = redis::cmd("PUBLISH")
+            .arg(&channel)
+            .arg(message)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| map_redis(&self.server, e))?;
+        Ok(())
+    }
+
+    fn listen(&self, deliver: portcullis_core::store::Deliver) {
+        use futures_util::StreamExt;
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(
+                "cache invalidations: no async runtime to listen on; other instances' changes are seen after the cache's time-to-live"
+            );
+            return;
+        };
+        let client = self.client.clone();
+        let channel = format!("{}invalidate", self.prefix);
+        let server = Arc::clone(&self.server);
+        runtime.spawn(async move {
+            let mut connected_before = false;
+            loop {
+                let subscribed = async {
+                    let mut pubsub = tokio::time::timeout(CONNECTION_TIMEOUT, client.get_async_pubsub())
+                        .await
+                        .map_err(|_| "timed out".to_owned())?
+                        .map_err(|e| e.to_string())?;
+                    pubsub.subscribe(&channel).await.map_err(|e| e.to_string())?;
+                    Ok::<_, String>(pubsub)
+                }
+                .await;
+                match subscribed {
+                    Ok(pubsub) => {
+                        if connected_before {
+                            tracing::info!(server = %server, "cache invalidations: subscribed again");
+                            // Whatever was announced while we were away is lost.
+                            if !deliver(None) {
+                                return;
+                            }
+                        }
+                        connected_before = true;
+                        let mut messages = pubsub.into_on_message();
+                        while let Some(msg) = messages.next().await {
+                            let wanted = match msg.get_payload::<String>() {
+                                Ok(text) => deliver(Some(&text)),
+                                Err(_) => deliver(None),
+                            };
+                            // The cache is gone: so is the subscription.
+                            if !wanted {
+                                return;
+                            }
+                        }
+                        tracing::warn!(server = %server, "cache invalidations: subscription lost; reconnecting");
+                    }
+                    Err(e) => {
+                        tracing::warn!(server = %server, error = %e, "cache invalidations: cannot subscribe; retrying");
+                        connected_before = true;
+                    }
+                }
+                if !deliver(None) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
     }
 }
 

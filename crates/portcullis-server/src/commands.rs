@@ -119,7 +119,10 @@ fn builder(
 ) -> SecurityBuilder {
     let builder = Security::builder_arc(config, data);
     match redis {
-        Some(redis) => builder.sessions(redis.clone()).counters(redis),
+        Some(redis) => builder
+            .sessions(redis.clone())
+            .counters(redis.clone())
+            .invalidations(redis),
         None => builder,
     }
 }

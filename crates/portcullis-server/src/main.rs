@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod logging;
 mod secrets;
 mod serve;
 
@@ -21,32 +22,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    init_logging(&config.log_format);
-    match commands::run(args, config).await {
+    let logs = logging::init(&config.log_format);
+    let outcome = commands::run(args, config).await;
+    // Every queued log line is written before the process says anything else.
+    drop(logs);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
-    }
-}
-
-/// Logs to standard error: PORTCULLIS_LOG filters (`info` by default), PORTCULLIS_LOG_FORMAT
-/// picks `text` or `json` lines; colours only on a terminal.
-fn init_logging(format: &str) {
-    use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTCULLIS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if format == "json" {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init();
-    } else {
-        builder.with_ansi(std::io::stderr().is_terminal()).init();
     }
 }

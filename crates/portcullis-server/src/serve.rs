@@ -117,9 +117,8 @@ pub async fn serve(security: Security) -> Result<(), CliError> {
             get(move || async move { axum::response::Redirect::to(&home) }),
         )
         .merge(security.router())
-        .merge(security.ops_router())
-        .layer(security.layer());
-    let app = portcullis::http::harden(app, &security);
+        .merge(security.ops_router());
+    let app = portcullis::http::secure(app, &security);
 
     // Expired sessions are removed in the background.
     let store = security.store().clone();

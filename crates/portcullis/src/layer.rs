@@ -4,7 +4,6 @@
 //! costs a password hash, so it is verified lazily, only when a guard or extractor that accepts
 //! Basic asks. The result is a [`RequestAuth`] in the request extensions.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +17,6 @@ use axum::response::Response;
 use base64::Engine;
 use http_body_util::BodyExt;
 use portcullis_core::config::Mechanism;
-use portcullis_core::tokens::auth::verify_auth_token;
 use portcullis_core::{Role, SessionRecord, User};
 use tokio::sync::OnceCell;
 use tower::{Layer, Service};
@@ -48,9 +46,11 @@ struct AuthCtx {
     session_identity: Option<Identity>,
     basic: Option<(String, String)>,
     basic_identity: OnceCell<Option<Identity>>,
-    roles: Mutex<HashMap<i64, Arc<Vec<Role>>>>,
-    client_ip: Option<String>,
-    host: Option<String>,
+    roles: Mutex<Vec<(i64, Arc<Vec<Role>>)>>,
+    client_addr: Option<std::net::IpAddr>,
+    /// `client_addr` as text, made when first asked for (login tracking, limits).
+    client_ip: std::sync::OnceLock<Option<String>>,
+    host: Option<HeaderValue>,
 }
 
 /// The authentication state of one request (in the request extensions).
@@ -92,7 +92,10 @@ impl RequestAuth {
 
     /// The client address (from `ConnectInfo`), for login tracking.
     pub fn client_ip(&self) -> Option<&str> {
-        self.0.client_ip.as_deref()
+        self.0
+            .client_ip
+            .get_or_init(|| self.0.client_addr.map(|ip| ip.to_string()))
+            .as_deref()
     }
 
     /// The client address the per-address limit counts: `None` when addresses are
@@ -105,7 +108,7 @@ impl RequestAuth {
         {
             return Ok(None);
         }
-        match self.0.client_ip.as_deref() {
+        match self.client_ip() {
             Some(ip) => Ok(Some(ip)),
             None => Err(crate::error::Error::ClientAddressUnknown),
         }
@@ -113,7 +116,7 @@ impl RequestAuth {
 
     /// The request's Host (without port handling), for redirect validation.
     pub fn host(&self) -> Option<&str> {
-        self.0.host.as_deref()
+        self.0.host.as_ref().and_then(|v| v.to_str().ok())
     }
 
     /// Whether the request carried Basic credentials.
@@ -186,18 +189,21 @@ impl RequestAuth {
 
     /// The roles of a user, loaded once per request.
     pub async fn roles_of(&self, user: &User) -> Result<Arc<Vec<Role>>> {
-        if let Some(r) = self
-            .0
-            .roles
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&user.id).cloned())
-        {
+        if let Some(r) = self.0.roles.lock().ok().and_then(|m| {
+            m.iter()
+                .find(|(id, _)| *id == user.id)
+                .map(|(_, r)| Arc::clone(r))
+        }) {
             return Ok(r);
         }
-        let roles = Arc::new(self.0.security.store().roles_of_user(user.id).await?);
+        let roles = self
+            .0
+            .security
+            .store()
+            .roles_of_user_shared(user.id)
+            .await?;
         if let Ok(mut m) = self.0.roles.lock() {
-            m.insert(user.id, Arc::clone(&roles));
+            m.push((user.id, Arc::clone(&roles)));
         }
         Ok(roles)
     }
@@ -262,12 +268,15 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let security = self.security.clone();
-        let lang = security.language(
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        );
-        Box::pin(crate::i18n::scope(lang, async move {
+        // Behind `http::harden` the language is already negotiated for this request.
+        let lang = (!crate::i18n::in_scope()).then(|| {
+            security.language(
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        });
+        let fut = async move {
             let (req, auth) = match authenticate(&security, req).await {
                 Ok(pair) => pair,
                 Err(Rejected::Error(e)) => {
@@ -280,7 +289,11 @@ where
             let mut res = inner.call(req).await?;
             finish(&security, &auth, &mut res).await;
             Ok(res)
-        }))
+        };
+        match lang {
+            Some(lang) => Box::pin(crate::i18n::scope(lang, fut)),
+            None => Box::pin(fut),
+        }
     }
 }
 
@@ -296,7 +309,8 @@ pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn query_param(query: Option<&str>, key: &str) -> Option<String> {
-    let q = query?;
+    // Most requests carry no such key: skip decoding them.
+    let q = query.filter(|q| q.contains(key) || q.contains('%') || q.contains('+'))?;
     form_urlencoded::parse(q.as_bytes())
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
@@ -327,6 +341,23 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The auth token of a request: a header value (shared with the request, not copied) or text
+/// from the query string or JSON body.
+enum TokenText {
+    Header(HeaderValue),
+    Owned(String),
+}
+
+impl TokenText {
+    fn as_str(&self) -> &str {
+        match self {
+            // A header that is not visible ASCII carries no token.
+            Self::Header(v) => v.to_str().unwrap_or_default(),
+            Self::Owned(s) => s,
+        }
+    }
+}
+
 /// Why a request did not reach the handler.
 enum Rejected {
     Error(crate::error::Error),
@@ -348,13 +379,13 @@ async fn authenticate(
     let headers = req.headers();
 
     // Token: query parameter, else header; a JSON body key overrides both.
-    let mut token =
-        query_param(req.uri().query(), &config.token_authentication_key).or_else(|| {
-            headers
-                .get(config.token_authentication_header.as_str())
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
+    let mut token = match query_param(req.uri().query(), &config.token_authentication_key) {
+        Some(t) => Some(TokenText::Owned(t)),
+        None => headers
+            .get(config.token_authentication_header.as_str())
+            .cloned()
+            .map(TokenText::Header),
+    };
     let mut req = req;
     let declared_len = req
         .headers()
@@ -379,16 +410,25 @@ async fn authenticate(
         if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes)
             && let Some(serde_json::Value::String(t)) = map.get(&config.token_authentication_key)
         {
-            token = Some(t.clone());
+            token = Some(TokenText::Owned(t.clone()));
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
 
     let store = security.store();
     let mut token_identity = None;
-    if let Some(token) = token.filter(|t| !t.is_empty()) {
+    if let Some(token) = token
+        .as_ref()
+        .map(TokenText::as_str)
+        .filter(|t| !t.is_empty())
+    {
         let max_age = Some(config.token_max_age.as_secs());
-        if let Ok(claims) = verify_auth_token(security.signer(), &token, max_age, now) {
+        if let Ok(claims) =
+            security
+                .inner
+                .verified_tokens
+                .verify(security.signer(), token, max_age, now)
+        {
             let user = store.user_by_token_uniquifier_shared(&claims.uid).await?;
             if let Some(user) = user.filter(|u| u.active) {
                 token_identity = Some(Identity {
@@ -446,15 +486,18 @@ async fn authenticate(
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map(|ci| ci.0.ip());
-    let client_ip = peer.map(|peer| {
-        client_address(peer, req.headers(), &security.inner.trusted_proxies).to_string()
-    });
+    let client_addr =
+        peer.map(|peer| client_address(peer, req.headers(), &security.inner.trusted_proxies));
     let host = req
         .headers()
         .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+        .filter(|v| v.to_str().is_ok())
+        .cloned()
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        });
     let basic = basic_credentials(req.headers());
     let auth = RequestAuth(Arc::new(AuthCtx {
         security: security.clone(),
@@ -463,8 +506,9 @@ async fn authenticate(
         session_identity,
         basic,
         basic_identity: OnceCell::new(),
-        roles: Mutex::new(HashMap::new()),
-        client_ip,
+        roles: Mutex::new(Vec::new()),
+        client_addr,
+        client_ip: std::sync::OnceLock::new(),
         host,
     }));
     Ok((req, auth))
@@ -554,6 +598,8 @@ async fn finish(security: &Security, auth: &RequestAuth, res: &mut Response) {
     }
     let mut state = auth.with_session(std::mem::take);
 
+    // Room for what this layer and `http::harden` add, so the map grows once, not per header.
+    res.headers_mut().reserve(10);
     res.headers_mut()
         .append(header::VARY, HeaderValue::from_static("Cookie"));
     if security.inner.catalogs.len() > 1 {

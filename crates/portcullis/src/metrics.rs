@@ -8,6 +8,9 @@
 //! `portcullis_hashing_wait_seconds`, `portcullis_messages_total{channel,outcome}`,
 //! `portcullis_sessions_active`.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use portcullis_core::events::Event;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -52,6 +55,27 @@ pub(crate) struct Metrics {
     hashing_wait: Histogram,
     messages: Family<MessageLabels, Counter>,
     sessions: Gauge,
+    /// The request metrics' handles by route, so a request costs no label strings: the
+    /// route's latency histogram and its counters by (method, status).
+    handles: RwLock<HashMap<String, RouteHandles>>,
+}
+
+struct RouteHandles {
+    latency: Histogram,
+    counters: Vec<(&'static str, u16, Counter)>,
+}
+
+/// The method label: the standard methods by name, anything else `OTHER` (a client cannot
+/// grow the label set by inventing methods).
+fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("OTHER")
 }
 
 impl std::fmt::Debug for Metrics {
@@ -133,24 +157,61 @@ impl Metrics {
             hashing_wait,
             messages,
             sessions,
+            handles: RwLock::new(HashMap::new()),
         }
     }
 
     /// One answered request. `route` is the matched route pattern (never the raw path, so
     /// tokens in paths stay out and the label set stays small).
     pub(crate) fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        self.requests
+        let method = method_label(method);
+        let found = self.handles.read().ok().and_then(|h| {
+            let r = h.get(route)?;
+            let counter = r
+                .counters
+                .iter()
+                .find(|(m, s, _)| *m == method && *s == status)
+                .map(|(_, _, c)| c.clone())?;
+            Some((r.latency.clone(), counter))
+        });
+        let (latency, counter) = match found {
+            Some(pair) => pair,
+            None => self.new_handles(route, method, status),
+        };
+        counter.inc();
+        latency.observe(seconds);
+    }
+
+    /// The handles of a (route, method, status) seen for the first time.
+    fn new_handles(&self, route: &str, method: &'static str, status: u16) -> (Histogram, Counter) {
+        let counter = self
+            .requests
             .get_or_create(&RequestLabels {
                 route: route.to_owned(),
                 method: method.to_owned(),
                 status,
             })
-            .inc();
-        self.latency
+            .clone();
+        let latency = self
+            .latency
             .get_or_create(&RouteLabels {
                 route: route.to_owned(),
             })
-            .observe(seconds);
+            .clone();
+        if let Ok(mut h) = self.handles.write() {
+            let r = h.entry(route.to_owned()).or_insert_with(|| RouteHandles {
+                latency: latency.clone(),
+                counters: Vec::new(),
+            });
+            if !r
+                .counters
+                .iter()
+                .any(|(m, s, _)| *m == method && *s == status)
+            {
+                r.counters.push((method, status, counter.clone()));
+            }
+        }
+        (latency, counter)
     }
 
     /// Count what an event says about sign-ins.

@@ -51,11 +51,33 @@ pub fn envelope(status: StatusCode, response: Map<String, Value>) -> Response {
     res
 }
 
-/// A JSON envelope around a typed body.
+/// A JSON envelope around a typed body, serialised straight into the response body (no
+/// intermediate `serde_json::Value`).
 pub(crate) fn envelope_of<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_value(body) {
-        Ok(Value::Object(m)) => envelope(status, m),
-        Ok(_) => crate::error::Error::Reply("not an object".into()).into_response(),
+    #[derive(serde::Serialize)]
+    struct Meta {
+        code: u16,
+    }
+    #[derive(serde::Serialize)]
+    struct Envelope<'a, T> {
+        meta: Meta,
+        response: &'a T,
+    }
+    let envelope = Envelope {
+        meta: Meta {
+            code: status.as_u16(),
+        },
+        response: body,
+    };
+    match serde_json::to_vec(&envelope) {
+        Ok(bytes) => {
+            let mut res = (status, bytes).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            res
+        }
         Err(e) => crate::error::Error::Reply(e.to_string()).into_response(),
     }
 }

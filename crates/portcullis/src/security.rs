@@ -8,7 +8,9 @@ use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::config::{Config, ConfigError};
 use portcullis_core::crypto::password::PasswordHasher;
 use portcullis_core::events::{Event, EventSink, TracingSink};
-use portcullis_core::store::{CachedStore, CounterStore, SessionStore, SplitStore, Store};
+use portcullis_core::store::{
+    CachedStore, CounterStore, InvalidationBus, SessionStore, SplitStore, Store,
+};
 use portcullis_core::tokens::Signer;
 
 use crate::hashing::HashPool;
@@ -50,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) hash_pool: HashPool,
     pub(crate) signer: Signer,
+    /// Auth tokens verified by this process (see `VerifiedTokens`).
+    pub(crate) verified_tokens: portcullis_core::tokens::VerifiedTokens,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) events: Arc<dyn EventSink>,
     pub(crate) mailer: Arc<dyn Mailer>,
@@ -87,6 +91,7 @@ pub struct SecurityBuilder {
     client_addresses: ClientAddresses,
     sessions: Option<Arc<dyn SessionStore>>,
     counters: Option<Arc<dyn CounterStore>>,
+    invalidations: Option<Arc<dyn InvalidationBus>>,
     config: Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -118,6 +123,15 @@ impl SecurityBuilder {
     /// datastore (Redis, for several instances).
     pub fn counters(mut self, counters: Arc<dyn CounterStore>) -> Self {
         self.counters = Some(counters);
+        self
+    }
+
+    /// Tell the other instances sharing the datastore about every write this one makes, and
+    /// hear theirs (Redis, for several instances): a logout, `reset-access`, deactivation or
+    /// role change made on one instance is then refused by all of them within the bus's
+    /// delivery time, not the request cache's time-to-live (`cache_ttl`).
+    pub fn invalidations(mut self, bus: Arc<dyn InvalidationBus>) -> Self {
+        self.invalidations = Some(bus);
         self
     }
 
@@ -232,11 +246,15 @@ impl SecurityBuilder {
         // The lookups every request makes go through a short-lived cache (see CachedStore).
         let ttl = self.config.cache_ttl.as_secs();
         let store: Arc<dyn Store> = if ttl > 0 {
-            Arc::new(CachedStore::new(
+            let cache = Arc::new(CachedStore::new(
                 data,
                 std::time::Duration::from_secs(ttl.unsigned_abs()),
                 100_000,
-            ))
+            ));
+            if let Some(bus) = self.invalidations {
+                cache.connect_bus(bus);
+            }
+            cache
         } else {
             data
         };
@@ -278,6 +296,7 @@ impl SecurityBuilder {
                 store,
                 hash_pool,
                 signer,
+                verified_tokens: portcullis_core::tokens::VerifiedTokens::new(10_000),
                 clock: self.clock,
                 events: self.events,
                 mailer,
@@ -334,6 +353,7 @@ impl Security {
             client_addresses: ClientAddresses::Connection,
             sessions: None,
             counters: None,
+            invalidations: None,
             config,
             store,
             clock: Arc::new(SystemClock),

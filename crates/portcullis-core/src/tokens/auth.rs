@@ -5,6 +5,9 @@
 //! timed token with salt `remember-salt`. Older list tokens (v4 `[uid]`, v3 `[_, _, uid]`) are
 //! still accepted.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde_json::Value;
 
 use super::{Signer, TimedPayload, TokenError, TokenPurpose, json_string};
@@ -56,6 +59,111 @@ pub fn verify_auth_token(
         return Err(TokenError::Expired { value, signed_at });
     }
     Ok(claims)
+}
+
+/// The claims of a token verified by [`VerifiedTokens`] (the uniquifier shared, not copied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedClaims {
+    /// `fs_token_uniquifier` (or `fs_uniquifier`) of the user.
+    pub uid: Arc<str>,
+    /// Time of the last primary authentication; `None` for legacy tokens.
+    pub fs_paa: Option<f64>,
+    /// Absolute expiry (epoch seconds); 0 means none.
+    pub exp: i64,
+}
+
+#[derive(Clone)]
+struct Remembered {
+    claims: VerifiedClaims,
+    signed_at: i64,
+}
+
+/// Auth tokens this process has verified, remembered for the rest of their life: the token a
+/// client sends with every request costs its HMAC, base64 and JSON once, then a map lookup.
+///
+/// Only tokens whose signature verified are remembered, so nothing forged gets in. Each hit is
+/// checked again against the caller's `max_age_secs` and the token's `exp`, so a remembered
+/// token expires exactly when [`verify_auth_token`] would say so. Revocation is unaffected: the
+/// caller still looks the user up by `uid` (a rotated uniquifier finds no one). The map is
+/// bounded: past `capacity` tokens it is cleared. Lookups hash with a per-process random key
+/// (SipHash), so their timing tells nothing about the tokens remembered. Use one per
+/// [`Signer`]: a remembered token is not checked against the signer passed again.
+pub struct VerifiedTokens {
+    map: Mutex<HashMap<Box<str>, Remembered>>,
+    capacity: usize,
+}
+
+impl std::fmt::Debug for VerifiedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedTokens")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedTokens {
+    /// Remember at most `capacity` tokens (0 remembers none).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// [`verify_auth_token`], with the same answer for the same inputs.
+    ///
+    /// # Errors
+    /// As [`verify_auth_token`].
+    pub fn verify(
+        &self,
+        signer: &Signer,
+        token: &str,
+        max_age_secs: Option<i64>,
+        now_unix: i64,
+    ) -> Result<VerifiedClaims, TokenError> {
+        if self.capacity > 0
+            && let Some(hit) = self.map.lock().ok().and_then(|m| m.get(token).cloned())
+        {
+            if still_valid(&hit, max_age_secs, now_unix) {
+                return Ok(hit.claims);
+            }
+            if let Ok(mut m) = self.map.lock() {
+                m.remove(token);
+            }
+        }
+        let TimedPayload { value, signed_at } =
+            signer.unsign_timed(TokenPurpose::Remember.salt(), token, max_age_secs, now_unix)?;
+        let claims = claims_from_value(&value).ok_or(TokenError::Malformed)?;
+        if claims.exp > 0 && now_unix >= claims.exp {
+            return Err(TokenError::Expired { value, signed_at });
+        }
+        let claims = VerifiedClaims {
+            uid: claims.uid.into(),
+            fs_paa: claims.fs_paa,
+            exp: claims.exp,
+        };
+        if self.capacity > 0
+            && let Ok(mut m) = self.map.lock()
+        {
+            if m.len() >= self.capacity {
+                m.clear();
+            }
+            m.insert(
+                token.into(),
+                Remembered {
+                    claims: claims.clone(),
+                    signed_at,
+                },
+            );
+        }
+        Ok(claims)
+    }
+}
+
+fn still_valid(r: &Remembered, max_age_secs: Option<i64>, now_unix: i64) -> bool {
+    let age = i128::from(now_unix) - i128::from(r.signed_at);
+    let young = max_age_secs.is_none_or(|max| age <= i128::from(max) && age >= 0);
+    young && !(r.claims.exp > 0 && now_unix >= r.claims.exp)
 }
 
 fn claims_from_value(value: &Value) -> Option<AuthTokenClaims> {
@@ -179,6 +287,54 @@ mod tests {
             verify_auth_token(&signer, &token, Some(900), TS + 901),
             Err(TokenError::Expired { .. })
         ));
+    }
+
+    #[test]
+    fn remembered_tokens_answer_like_verification() {
+        let signer = Signer::new("secret", &[]);
+        let cache = VerifiedTokens::new(2);
+        let token = mint_auth_token(&signer, UID, 1_700_000_000.5, TS + 2000, TS);
+        for now in [TS, TS + 10] {
+            let claims = cache.verify(&signer, &token, Some(900), now).unwrap();
+            assert_eq!(&*claims.uid, UID);
+            assert_eq!(claims.fs_paa, Some(1_700_000_000.5));
+            assert_eq!(claims.exp, TS + 2000);
+        }
+        // Remembered, yet too old for this caller's max age, future-dated, or past `exp`.
+        for (max_age, now) in [
+            (Some(900), TS + 901),
+            (Some(900), TS - 1),
+            (None, TS + 2000),
+        ] {
+            assert!(matches!(
+                cache.verify(&signer, &token, max_age, now),
+                Err(TokenError::Expired { .. })
+            ));
+            assert!(matches!(
+                verify_auth_token(&signer, &token, max_age, now),
+                Err(TokenError::Expired { .. })
+            ));
+        }
+        assert!(cache.verify(&signer, &token, None, TS + 1999).is_ok());
+        // A forged signature is never remembered, before or after the real token was.
+        let forged = format!("{}x", &token[..token.len() - 1]);
+        for _ in 0..2 {
+            assert!(matches!(
+                cache.verify(&signer, &forged, None, TS),
+                Err(TokenError::BadSignature)
+            ));
+        }
+        // Bounded: a third token clears the map, and every token still verifies.
+        let t2 = mint_auth_token(&signer, "u2", 1.0, 0, TS);
+        let t3 = mint_auth_token(&signer, "u3", 1.0, 0, TS);
+        for t in [&t2, &t3, &token] {
+            assert!(cache.verify(&signer, t, None, TS).is_ok());
+        }
+        assert!(cache.map.lock().unwrap().len() <= 2);
+        // Capacity 0 remembers nothing.
+        let none = VerifiedTokens::new(0);
+        assert!(none.verify(&signer, &token, None, TS).is_ok());
+        assert!(none.map.lock().unwrap().is_empty());
     }
 
     #[test]

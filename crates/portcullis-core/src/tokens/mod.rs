@@ -27,7 +27,9 @@ use sha1::{Digest as _, Sha1};
 
 use crate::crypto::{Secret, constant_time_eq, hmac_sha1};
 
-pub use auth::{AuthTokenClaims, mint_auth_token, verify_auth_token};
+pub use auth::{
+    AuthTokenClaims, VerifiedClaims, VerifiedTokens, mint_auth_token, verify_auth_token,
+};
 
 /// URL-safe base64 without padding; decoding also accepts padding and non-canonical trailing bits
 /// (as itsdangerous/Python do).

@@ -142,6 +142,135 @@ async fn three_instances_share_sessions_tokens_and_sign_out() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Revocation made on one instance reaches the others through Redis (the cache invalidation
+/// bus), not after the request cache's time-to-live: the instances here cache for an hour, so
+/// only the bus can make them refuse in time. A logout on one instance, then `reset-access` run
+/// from the CLI (another process), each refused by all three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_reaches_every_instance_through_redis() {
+    let (Ok(pg), Ok(redis_url)) = (
+        std::env::var("PORTCULLIS_TEST_POSTGRES_URL"),
+        std::env::var("PORTCULLIS_TEST_REDIS_URL"),
+    ) else {
+        eprintln!(
+            "SKIPPED scale_out::revocation_reaches_every_instance_through_redis: \
+             PORTCULLIS_TEST_POSTGRES_URL and PORTCULLIS_TEST_REDIS_URL are needed"
+        );
+        return;
+    };
+    let db = TemporaryDatabase::create(&pg).await.unwrap();
+    let redis = RedisStore::connect_temporary(&redis_url, "revocation")
+        .await
+        .unwrap();
+    let prefix = redis.key_prefix().to_owned();
+    let dir = std::env::temp_dir().join(format!("portcullis-revoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let command = || {
+        let mut c = cmd(&dir, db.url(), &redis_url, &prefix);
+        c.env("PORTCULLIS_CACHE_TTL", "3600");
+        c
+    };
+    let out = command()
+        .args([
+            "users",
+            "create",
+            "ann@example.com",
+            "--password",
+            PASSWORD,
+            "--confirmed",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let instances: Vec<Instance> = (0..3).map(|_| start(command())).collect();
+    let addrs: Vec<&String> = instances.iter().map(|i| &i.addr).collect();
+
+    // Sign in on the first; every instance now holds the session and the user in its cache.
+    let sign_in = || {
+        let body = format!(r#"{{"email":"ann@example.com","password":"{PASSWORD}"}}"#);
+        let r = http(addrs[0], "POST", "/login?include_auth_token", &[], &body);
+        assert_eq!(r.status, 200, "{}", r.head);
+        let cookie = session_cookie(&r.head);
+        let csrf = r.json["response"]["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token = r.json["response"]["user"]["authentication_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for addr in &addrs {
+            let r = http(addr, "GET", "/auth/check", &[("Cookie", &cookie)], "");
+            assert_eq!(r.status, 200, "session on {addr}: {}", r.head);
+            let r = http(
+                addr,
+                "GET",
+                "/auth/check",
+                &[("Authentication-Token", &token)],
+                "",
+            );
+            assert_eq!(r.status, 200, "token on {addr}: {}", r.head);
+        }
+        (cookie, csrf, token)
+    };
+
+    // A logout on the first ends the session on all three.
+    let (cookie, csrf, _token) = sign_in();
+    let r = http(
+        addrs[0],
+        "POST",
+        "/logout",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        "{}",
+    );
+    assert_eq!(r.status, 200, "{}: {}", r.head, r.json);
+    for addr in &addrs {
+        eventually(&format!("logged-out session refused on {addr}"), || {
+            http(addr, "GET", "/auth/check", &[("Cookie", &cookie)], "").status == 401
+        });
+    }
+
+    // `reset-access` from the CLI (another process) ends sessions and tokens on all three.
+    let (cookie, _csrf, token) = sign_in();
+    let out = command()
+        .args(["users", "reset-access", "ann@example.com"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for addr in &addrs {
+        eventually(
+            &format!("session refused on {addr} after reset-access"),
+            || http(addr, "GET", "/auth/check", &[("Cookie", &cookie)], "").status == 401,
+        );
+        eventually(
+            &format!("token refused on {addr} after reset-access"),
+            || {
+                http(
+                    addr,
+                    "GET",
+                    "/auth/check",
+                    &[("Authentication-Token", &token)],
+                    "",
+                )
+                .status
+                    == 401
+            },
+        );
+    }
+    drop(instances);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

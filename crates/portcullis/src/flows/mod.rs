@@ -51,10 +51,9 @@ impl Mount {
 
 /// Build the router of every enabled flow. Disabled flows are not mounted.
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(security: Security) -> Router<S> {
-    mount(&security)
-        .router
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .with_state(security)
+    // Bodies are read by `FlowRequest`, which enforces MAX_BODY itself: no body-limit layer
+    // (each layer is one more boxed service cloned on every request).
+    mount(&security).router.with_state(security)
 }
 
 fn body<T: utoipa::ToSchema>() -> Option<Body> {

@@ -1,7 +1,6 @@
 //! [`FlowRequest`]: what every flow handler gets — the auth state, headers, query and the
 //! parsed body (JSON object or urlencoded form), with Flask-Security's input rules.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -27,7 +26,7 @@ pub(crate) struct FlowRequest {
 impl<S: Send + Sync> FromRequest<S> for FlowRequest {
     type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let auth = crate::extract::request_auth(&parts)?;
         let json = respond::wants_json(&parts.headers);
@@ -40,19 +39,28 @@ impl<S: Send + Sync> FromRequest<S> for FlowRequest {
                     .to_ascii_lowercase()
                     .starts_with("application/json")
             });
-        let req = Request::from_parts(parts.clone(), body);
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            respond::errors(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &[Msg::RequestBodyUnreadable.into()],
-            )
-        })?;
-        if bytes.len() > MAX_BODY {
-            return Err(respond::errors(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &[Msg::RequestBodyTooLarge.into()],
-            ));
-        }
+        // Read the body without copying the request's parts; a GET has none to wait for.
+        let bytes =
+            match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, MAX_BODY))
+                .await
+            {
+                Ok(collected) => collected.to_bytes(),
+                Err(e)
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some() =>
+                {
+                    return Err(respond::errors(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &[Msg::RequestBodyTooLarge.into()],
+                    ));
+                }
+                Err(_) => {
+                    return Err(respond::errors(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &[Msg::RequestBodyUnreadable.into()],
+                    ));
+                }
+            };
         let input = if bytes.is_empty() {
             Map::new()
         } else if body_is_json {

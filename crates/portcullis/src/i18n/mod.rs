@@ -243,6 +243,11 @@ pub(crate) async fn scope<F: std::future::Future>(lang: Lang, fut: F) -> F::Outp
     LANG.scope(lang, fut).await
 }
 
+/// Whether a language is already set for the code running now.
+pub(crate) fn in_scope() -> bool {
+    LANG.try_with(|_| ()).is_ok()
+}
+
 /// `message` in the language of the current request (English outside one).
 pub(crate) fn text(message: &Message) -> String {
     LANG.try_with(|l| l.catalogs.text(l.index, message))

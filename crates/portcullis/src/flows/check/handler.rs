@@ -4,7 +4,7 @@
 //! CSRF token.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portcullis_core::config::Mechanism;
 
@@ -14,6 +14,12 @@ use crate::flows::request::FlowRequest;
 use crate::flows::wire::AuthCheck;
 use crate::messages::Msg;
 use crate::{csrf, respond};
+
+const X_FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
+const X_ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
+const X_AUTH_USER: HeaderName = HeaderName::from_static("x-auth-user");
+const X_AUTH_USER_ID: HeaderName = HeaderName::from_static("x-auth-user-id");
+const X_AUTH_ROLES: HeaderName = HeaderName::from_static("x-auth-roles");
 
 pub(in crate::flows) async fn check(
     State(security): State<Security>,
@@ -37,9 +43,9 @@ pub(in crate::flows) async fn check(
         Err(e) => return e.into_response(),
     };
     // The proxy forwards the original method and headers: check CSRF as the app itself would.
-    let forwarded_method = ["x-forwarded-method", "x-original-method"]
+    let forwarded_method = [X_FORWARDED_METHOD, X_ORIGINAL_METHOD]
         .iter()
-        .find_map(|h| req.headers.get(*h))
+        .find_map(|h| req.headers.get(h))
         .and_then(|v| v.to_str().ok())
         .and_then(|m| Method::from_bytes(m.trim().as_bytes()).ok());
     if let Some(method) = forwarded_method
@@ -68,9 +74,9 @@ pub(in crate::flows) async fn check(
     let mut res = respond::envelope_of(StatusCode::OK, &body);
     let joined = role_names.join(",");
     for (name, value) in [
-        ("x-auth-user", identity.user.email.as_str()),
-        ("x-auth-user-id", identity.user.fs_uniquifier.as_str()),
-        ("x-auth-roles", joined.as_str()),
+        (X_AUTH_USER, identity.user.email.as_str()),
+        (X_AUTH_USER_ID, identity.user.fs_uniquifier.as_str()),
+        (X_AUTH_ROLES, joined.as_str()),
     ] {
         // Raw UTF-8 (obs-text) so internationalised addresses are not dropped.
         match HeaderValue::from_bytes(value.as_bytes()) {
@@ -78,7 +84,7 @@ pub(in crate::flows) async fn check(
                 res.headers_mut().insert(name, v);
             }
             Err(_) => {
-                tracing::error!(header = name, "value cannot be sent as a header");
+                tracing::error!(header = %name, "value cannot be sent as a header");
                 return respond::errors(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &[Msg::IdentityNotForwardable.into()],
