@@ -8,7 +8,7 @@
 //!
 //! Text lines that do not go to a terminal are written by [`PlainText`], which prints what
 //! tracing-subscriber's default format prints without colours (`2026-12-07T17:42:12.183187Z
-//! INFO portcullis::request: method=GET route=/auth/check status=200 …`) at about half its
+//! INFO portcullis::request: request method=GET route=/auth/check status=200 …`) at about half its
 //! cost: one request line is formatted for every request (bench/PROFILING.md).
 
 use std::fmt::Write as _;
@@ -237,9 +237,9 @@ mod tests {
             let route = "/auth/check";
             let client: std::net::IpAddr = [127, 0, 0, 1].into();
             let method = axum::http::Method::GET;
-            tracing::info!(target: "portcullis::request", method = %method, route,
-                status = 200_u16, latency_ms = 0.25_f64, request_id = "abc", user_id = Some(7_i64),
-                client = %client, "request");
+            tracing::info!(target: "portcullis::request", method = %method, route = %route,
+                status = 200_u16, latency_ms = 0.25_f64, request_id = %"abc", user_id = Some(7_i64),
+                client = %client, quoted = "text", "request");
             tracing::warn!(
                 error = "a \"quoted\" text",
                 n = -3_i64,
@@ -261,7 +261,7 @@ mod tests {
         }
         assert_eq!(
             after_time(ours[0]),
-            " INFO portcullis::request: request method=GET route=\"/auth/check\" status=200 latency_ms=0.25 request_id=\"abc\" user_id=7 client=127.0.0.1"
+            " INFO portcullis::request: request method=GET route=/auth/check status=200 latency_ms=0.25 request_id=abc user_id=7 client=127.0.0.1 quoted=\"text\""
         );
         // RFC 3339 in UTC with microseconds.
         let stamp = ours[0].split(' ').next().unwrap_or_default();

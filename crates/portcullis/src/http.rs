@@ -295,11 +295,11 @@ impl Hardening {
         let client = Client(client);
         // Probes and scrapes come every few seconds: logged at debug.
         if matches!(route, "/healthz" | "/readyz" | "/metrics") {
-            tracing::debug!(target: "portcullis::request", method = %method, route,
-                status, latency_ms, request_id, client = %client, "request");
+            tracing::debug!(target: "portcullis::request", method = %method, route = %route,
+                status, latency_ms, request_id = %request_id, client = %client, "request");
         } else {
-            tracing::info!(target: "portcullis::request", method = %method, route,
-                status, latency_ms, request_id, user_id, client = %client, "request");
+            tracing::info!(target: "portcullis::request", method = %method, route = %route,
+                status, latency_ms, request_id = %request_id, user_id, client = %client, "request");
         }
     }
 }
