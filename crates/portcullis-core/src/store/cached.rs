@@ -24,9 +24,29 @@ use super::{
 };
 use crate::model::{NewUser, NewWebAuthn, Role, SessionRecord, User, WebAuthn, WebAuthnUse};
 
-/// Entries (with the time they were stored) and a generation bumped by every invalidation, so a
-/// read that started before an invalidation cannot put its (possibly stale) result back.
-type Entries<K, V> = (HashMap<K, (Instant, V)>, u64);
+/// Entries (with the time they were stored), a generation bumped by every invalidation (so a
+/// read that started before an invalidation cannot put its possibly stale result back), and the
+/// size at which the next insert first sweeps out expired entries.
+type Entries<K, V> = (HashMap<K, (Instant, V)>, u64, usize);
+
+/// The smallest sweep mark: maps below this many entries are never swept.
+const SWEEP_FLOOR: usize = 1024;
+
+/// Before an insert: past the sweep mark, drop the entries older than the time-to-live (they
+/// are never served again) and give memory back; the next mark is twice what is left, so
+/// sweeping costs O(1) per insert and a map holds about what was read within one TTL — not
+/// `capacity` stale entries (100,000 sessions each used once would otherwise stay cached, at
+/// ~650 bytes each). At `capacity`, everything goes.
+fn make_room<K: Eq + Hash, V>(e: &mut Entries<K, V>, capacity: usize, ttl: Duration) {
+    if e.0.len() >= e.2 {
+        e.0.retain(|_, (at, _)| at.elapsed() < ttl);
+        e.0.shrink_to(e.0.len() * 2);
+        e.2 = (e.0.len() * 2).max(SWEEP_FLOOR);
+    }
+    if e.0.len() >= capacity {
+        e.0.clear();
+    }
+}
 
 struct Map<K, V> {
     inner: Mutex<Entries<K, V>>,
@@ -35,7 +55,7 @@ struct Map<K, V> {
 impl<K: Eq + Hash, V: Clone> Map<K, V> {
     fn new() -> Self {
         Self {
-            inner: Mutex::new((HashMap::new(), 0)),
+            inner: Mutex::new((HashMap::new(), 0, SWEEP_FLOOR)),
         }
     }
 
@@ -54,23 +74,19 @@ impl<K: Eq + Hash, V: Clone> Map<K, V> {
     }
 
     /// Insert a value read from the store, unless an invalidation happened since `generation`.
-    fn put_read(&self, key: K, value: V, capacity: usize, generation: u64) {
+    fn put_read(&self, key: K, value: V, capacity: usize, ttl: Duration, generation: u64) {
         if let Ok(mut inner) = self.inner.lock()
             && inner.1 == generation
         {
-            if inner.0.len() >= capacity {
-                inner.0.clear();
-            }
+            make_room(&mut inner, capacity, ttl);
             inner.0.insert(key, (Instant::now(), value));
         }
     }
 
     /// Insert a value this process just wrote.
-    fn put_written(&self, key: K, value: V, capacity: usize) {
+    fn put_written(&self, key: K, value: V, capacity: usize, ttl: Duration) {
         if let Ok(mut inner) = self.inner.lock() {
-            if inner.0.len() >= capacity {
-                inner.0.clear();
-            }
+            make_room(&mut inner, capacity, ttl);
             inner.0.insert(key, (Instant::now(), value));
             inner.1 = inner.1.wrapping_add(1);
         }
@@ -326,7 +342,7 @@ impl UserStore for CachedStore {
             .await?
             .map(Arc::new);
         self.by_uniquifier
-            .put_read(key, found.clone(), self.capacity, generation);
+            .put_read(key, found.clone(), self.capacity, self.ttl, generation);
         Ok(found)
     }
     async fn user_by_token_uniquifier_shared(
@@ -344,7 +360,7 @@ impl UserStore for CachedStore {
             .await?
             .map(Arc::new);
         self.by_token_uniquifier
-            .put_read(key, found.clone(), self.capacity, generation);
+            .put_read(key, found.clone(), self.capacity, self.ttl, generation);
         Ok(found)
     }
 }
@@ -407,8 +423,13 @@ impl RoleStore for CachedStore {
         }
         let generation = self.roles.generation();
         let roles = Arc::new(self.inner.roles_of_user(user_id).await?);
-        self.roles
-            .put_read(user_id, Arc::clone(&roles), self.capacity, generation);
+        self.roles.put_read(
+            user_id,
+            Arc::clone(&roles),
+            self.capacity,
+            self.ttl,
+            generation,
+        );
         Ok(roles)
     }
 }
@@ -418,8 +439,12 @@ impl SessionStore for CachedStore {
     async fn create_session(&self, record: &SessionRecord) -> StoreResult<bool> {
         let created = self.inner.create_session(record).await?;
         if created {
-            self.sessions
-                .put_written(record.id_hash.clone(), Some(record.clone()), self.capacity);
+            self.sessions.put_written(
+                record.id_hash.clone(),
+                Some(record.clone()),
+                self.capacity,
+                self.ttl,
+            );
         }
         Ok(created)
     }
@@ -435,7 +460,7 @@ impl SessionStore for CachedStore {
         let generation = self.sessions.generation();
         let found = self.inner.load_session(id_hash, now_unix).await?;
         self.sessions
-            .put_read(key, found.clone(), self.capacity, generation);
+            .put_read(key, found.clone(), self.capacity, self.ttl, generation);
         Ok(found)
     }
     async fn save_session(&self, record: &SessionRecord) -> StoreResult<bool> {
@@ -445,6 +470,7 @@ impl SessionStore for CachedStore {
                 record.id_hash.clone(),
                 Some(record.clone()),
                 self.capacity,
+                self.ttl,
             ),
             _ => self.sessions.remove(record.id_hash.as_str()),
         }
@@ -589,6 +615,30 @@ mod tests {
         for junk in ["", "x", "s:", "r:notanumber", "q:1"] {
             assert_eq!(Invalidation::decode(junk), Invalidation::All, "{junk}");
         }
+    }
+
+    #[test]
+    fn expired_entries_are_swept_so_a_map_holds_about_one_ttl_of_reads() {
+        let map: Map<u32, u32> = Map::new();
+        let ttl = Duration::from_millis(20);
+        for i in 0..1000 {
+            map.put_read(i, i, 100_000, ttl, map.generation());
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        // The next thousand inserts pass the sweep mark: the expired thousand go.
+        for i in 1000..2100 {
+            map.put_read(i, i, 100_000, ttl, map.generation());
+        }
+        let len = map.inner.lock().unwrap().0.len();
+        assert!(len <= 1100, "{len} entries kept");
+        assert!(map.get(&1500, ttl).is_some());
+        assert!(map.get(&5, ttl).is_none());
+        // Capacity still bounds a map of live entries.
+        let small: Map<u32, u32> = Map::new();
+        for i in 0..10 {
+            small.put_written(i, i, 4, Duration::from_secs(60));
+        }
+        assert!(small.inner.lock().unwrap().0.len() <= 4);
     }
 
     /// Two processes' caches over one datastore: what one writes, the other stops serving at
