@@ -28,45 +28,92 @@ fn cmd(dir: &std::path::Path, db: &str, redis: &str, prefix: &str) -> Command {
     c
 }
 
+/// What a scale-out test shares: a temporary PostgreSQL database, a Redis key prefix (removed
+/// when the store drops, even on failure), a directory, and the user `ann@example.com` made
+/// with the CLI. `None` (after saying so, by name) without the two backends.
+struct Cluster {
+    db: TemporaryDatabase,
+    /// Owns the instances' key prefix.
+    redis: RedisStore,
+    redis_url: String,
+    dir: std::path::PathBuf,
+    /// Extra environment for every process (e.g. the cache TTL).
+    env: Vec<(&'static str, &'static str)>,
+}
+
+impl Cluster {
+    async fn new(test: &str, env: Vec<(&'static str, &'static str)>) -> Option<Self> {
+        let (Ok(pg), Ok(redis_url)) = (
+            std::env::var("PORTCULLIS_TEST_POSTGRES_URL"),
+            std::env::var("PORTCULLIS_TEST_REDIS_URL"),
+        ) else {
+            eprintln!(
+                "SKIPPED scale_out::{test}: \
+                 PORTCULLIS_TEST_POSTGRES_URL and PORTCULLIS_TEST_REDIS_URL are needed"
+            );
+            return None;
+        };
+        let db = TemporaryDatabase::create(&pg).await.unwrap();
+        let redis = RedisStore::connect_temporary(&redis_url, "scale-out")
+            .await
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("portcullis-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cluster = Self {
+            db,
+            redis,
+            redis_url,
+            dir,
+            env,
+        };
+        let out = cluster
+            .command()
+            .args([
+                "users",
+                "create",
+                "ann@example.com",
+                "--password",
+                PASSWORD,
+                "--confirmed",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(cluster)
+    }
+
+    fn command(&self) -> Command {
+        let mut c = cmd(
+            &self.dir,
+            self.db.url(),
+            &self.redis_url,
+            self.redis.key_prefix(),
+        );
+        c.envs(self.env.iter().copied());
+        c
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_share_sessions_tokens_and_sign_out() {
-    let (Ok(pg), Ok(redis_url)) = (
-        std::env::var("PORTCULLIS_TEST_POSTGRES_URL"),
-        std::env::var("PORTCULLIS_TEST_REDIS_URL"),
-    ) else {
-        eprintln!(
-            "SKIPPED scale_out::three_instances_share_sessions_tokens_and_sign_out: \
-             PORTCULLIS_TEST_POSTGRES_URL and PORTCULLIS_TEST_REDIS_URL are needed"
-        );
+    let Some(cluster) =
+        Cluster::new("three_instances_share_sessions_tokens_and_sign_out", vec![]).await
+    else {
         return;
     };
-    let db = TemporaryDatabase::create(&pg).await.unwrap();
-    // Owns the instances' key prefix; its keys are removed when the test ends, even on failure.
-    let redis = RedisStore::connect_temporary(&redis_url, "scale-out")
-        .await
-        .unwrap();
-    let prefix = redis.key_prefix().to_owned();
-    let dir = std::env::temp_dir().join(format!("portcullis-scale-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let command = || cmd(&dir, db.url(), &redis_url, &prefix);
-
-    let out = command()
-        .args([
-            "users",
-            "create",
-            "ann@example.com",
-            "--password",
-            PASSWORD,
-            "--confirmed",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let redis = &cluster.redis;
+    let command = || cluster.command();
 
     let instances: Vec<Instance> = (0..3).map(|_| start(command())).collect();
     let [one, two, three] = [&instances[0].addr, &instances[1].addr, &instances[2].addr];
@@ -139,7 +186,6 @@ async fn three_instances_share_sessions_tokens_and_sign_out() {
     assert_eq!(http(one, "POST", "/login", &[], &body).status, 200);
 
     drop(instances);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Revocation made on one instance reaches the others through Redis (the cache invalidation
@@ -148,45 +194,15 @@ async fn three_instances_share_sessions_tokens_and_sign_out() {
 /// from the CLI (another process), each refused by all three.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_reaches_every_instance_through_redis() {
-    let (Ok(pg), Ok(redis_url)) = (
-        std::env::var("PORTCULLIS_TEST_POSTGRES_URL"),
-        std::env::var("PORTCULLIS_TEST_REDIS_URL"),
-    ) else {
-        eprintln!(
-            "SKIPPED scale_out::revocation_reaches_every_instance_through_redis: \
-             PORTCULLIS_TEST_POSTGRES_URL and PORTCULLIS_TEST_REDIS_URL are needed"
-        );
+    let Some(cluster) = Cluster::new(
+        "revocation_reaches_every_instance_through_redis",
+        vec![("PORTCULLIS_CACHE_TTL", "3600")],
+    )
+    .await
+    else {
         return;
     };
-    let db = TemporaryDatabase::create(&pg).await.unwrap();
-    let redis = RedisStore::connect_temporary(&redis_url, "revocation")
-        .await
-        .unwrap();
-    let prefix = redis.key_prefix().to_owned();
-    let dir = std::env::temp_dir().join(format!("portcullis-revoke-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let command = || {
-        let mut c = cmd(&dir, db.url(), &redis_url, &prefix);
-        c.env("PORTCULLIS_CACHE_TTL", "3600");
-        c
-    };
-    let out = command()
-        .args([
-            "users",
-            "create",
-            "ann@example.com",
-            "--password",
-            PASSWORD,
-            "--confirmed",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let command = || cluster.command();
     let instances: Vec<Instance> = (0..3).map(|_| start(command())).collect();
     let addrs: Vec<&String> = instances.iter().map(|i| &i.addr).collect();
 
@@ -268,7 +284,6 @@ async fn revocation_reaches_every_instance_through_redis() {
         );
     }
     drop(instances);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn now() -> i64 {
